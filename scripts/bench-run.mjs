@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Installs what is missing, builds, then runs the TypeScript benchmark with tsx (it needs no decorators).
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureBuild, ensureChromium, ensureNatsServer, ensureNodeModules, root } from './lib/prereqs.mjs';
+
+ensureNodeModules();
+ensureChromium();
+ensureNatsServer();
+ensureBuild();
+const result = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'bench.ts'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  cwd: root,
+});
+process.exit(result.status ?? 1);

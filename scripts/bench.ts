@@ -1,0 +1,208 @@
+// `npm run bench`: measures the Midjourney slice against the simulator and prints ratios against baselines
+// measured in the same run (never absolute times asserted anywhere):
+//   1. completion-detection delay (median, p95) and provider requests per job, against a seed-style poller
+//      (first try at once, then every 15 s, 4 CDN fetches per try) running beside it on the same simulator;
+//   2. job submissions per second with p99 latency (gateway + JetStream, no worker draining);
+//   3. job reads per second beside bare Fastify serving the same JSON on this machine;
+//   4. memory of one Midjourney service (Node + its Chromium) holding 50 in-flight jobs, against the idle service.
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { readFileSync, readdirSync } from 'node:fs';
+import { TestSystem } from '../test/integration/system.js';
+
+const quick = process.argv.includes('--quick');
+const results: Record<string, unknown> = {};
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function line(label: string, value: string) {
+  process.stdout.write(`${label.padEnd(46)} ${value}\n`);
+}
+
+function fmt(n: number, digits = 2) {
+  return Number.isFinite(n) ? n.toFixed(digits) : String(n);
+}
+
+/** Resident memory (MiB) of a process and all its descendants (the worker and its Chromium). */
+function treeRssMb(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* process ended meanwhile */
+    }
+  }
+  let kb = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const current = stack.pop()!;
+    try {
+      const status = readFileSync(`/proc/${current}/status`, 'utf8');
+      kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    } catch {
+      /* gone */
+    }
+    stack.push(...(children.get(current) ?? []));
+  }
+  return kb / 1024;
+}
+
+async function sleep(ms: number) {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** The original poller: submit, then fetch the 4 CDN cells at once and every 15 s, at most 24 tries. */
+async function seedStylePoller(system: TestSystem, cookieHeader: string, channelId: string, prompt: string) {
+  const app = system.sim.midjourney.app;
+  const res = await fetch(`${app}/api/submit-jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-protection': '1', cookie: cookieHeader },
+    body: JSON.stringify({
+      f: { mode: 'fast', private: false },
+      channelId,
+      roomId: null,
+      metadata: { isMobile: null, imagePrompts: 0, imageReferences: 0, characterReferences: 0, depthReferences: 0, lightboxOpen: null },
+      t: 'imagine',
+      prompt,
+    }),
+  });
+  const body = (await res.json()) as { success: { job_id: string }[] };
+  const jobId = body.success[0].job_id;
+  const found = new Set<number>();
+  for (let attempt = 0; attempt < 24 && found.size < 4; attempt++) {
+    if (attempt > 0) await sleep(15_000);
+    await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        if (found.has(i)) return;
+        const r = await fetch(`${system.sim.midjourney.cdn}/${jobId}/0_${i}.png?cb=${Date.now()}`);
+        if (r.ok) found.add(i);
+        await r.arrayBuffer();
+      }),
+    );
+  }
+  return { jobId, detectedAt: Date.now() };
+}
+
+async function detection(system: TestSystem, jobs: number) {
+  const cookies = JSON.parse(await (await fetch(`${system.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text());
+  const cookieHeader = cookies.map((c: { name: string; value: string }) => `${c.name}=${c.value}`).join('; ');
+  const account = await system.admin('GET', '/__admin/midjourney/accounts/default');
+  const channelId = `singleplayer_${account.userId ?? account.user_id ?? account.id}`;
+
+  const ours = Promise.all(
+    Array.from({ length: jobs }, async (_, i) => {
+      await sleep(i * 700); // spread submissions so render ends fall at different points of the 15 s grid
+      const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: `bench ours ${i}`, options: { mode: 'fast' } });
+      const job = await system.waitForJob(created.body.id, (j) => ['completed', 'failed', 'timeout'].includes(j.status), 180_000);
+      return { providerJobId: job.result?.providerJobId as string, detectedAt: Date.parse(job.completed_at ?? job.updated_at) };
+    }),
+  );
+  const baseline = Promise.all(
+    Array.from({ length: jobs }, async (_, i) => {
+      await sleep(i * 700 + 350);
+      const r = await seedStylePoller(system, cookieHeader, channelId, `bench seed ${i}`);
+      return { providerJobId: r.jobId, detectedAt: r.detectedAt };
+    }),
+  );
+  const [oursDone, baseDone] = await Promise.all([ours, baseline]);
+  const stats = await system.admin('GET', '/__admin/stats');
+  const measure = (runs: { providerJobId: string; detectedAt: number }[]) => {
+    const delays: number[] = [];
+    const requests: number[] = [];
+    for (const run of runs) {
+      const simJob = stats.midjourney.jobs.find((j: any) => j.job_id === run.providerJobId);
+      if (!simJob) continue;
+      delays.push((run.detectedAt - (simJob.completesAt ?? simJob.completedAt)) / 1000);
+      requests.push((simJob.statusRequests ?? 0) + (simJob.cdnRequests ?? 0));
+    }
+    return { median: percentile(delays, 50), p95: percentile(delays, 95), requests: percentile(requests, 50), n: delays.length };
+  };
+  return { ours: measure(oursDone), baseline: measure(baseDone) };
+}
+
+async function load(url: string, options: Partial<autocannon.Options>) {
+  const result = await autocannon({ url, connections: 32, duration: quick ? 3 : 8, ...options });
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+async function main() {
+  process.stdout.write('Benchmark: generation gateway, Midjourney slice (simulator)\n\n');
+
+  // 1 + 4: full system. Renders of ~20 s (SIM_SPEED 0.7) so the 15 s grid of the baseline matters as in production.
+  const system = await new TestSystem({
+    simSpeed: 0.7,
+    workerEnv: { MIDJOURNEY_MAX_RUNNING: '60', MIDJOURNEY_EXPECTED_RENDER_MS: '21000' },
+  }).start();
+  try {
+    await system.admin('POST', '/__admin/config', { runningLimit: 100 });
+    const d = await detection(system, quick ? 4 : 10);
+    line('detection delay median (ours / seed 15 s)', `${fmt(d.ours.median)} s / ${fmt(d.baseline.median)} s  → ${fmt(d.baseline.median / d.ours.median, 1)}× faster`);
+    line('detection delay p95 (ours / seed 15 s)', `${fmt(d.ours.p95)} s / ${fmt(d.baseline.p95)} s`);
+    line('provider requests per job (ours / seed)', `${d.ours.requests} / ${d.baseline.requests}`);
+    results.detection = d;
+
+    // Memory: idle service first (same run), then 50 jobs held in flight by a stuck provider.
+    const pid = system.worker!.child.pid!;
+    const idle = treeRssMb(pid);
+    await system.admin('POST', '/__admin/faults', { provider: 'midjourney', endpoint: 'status', fault: 'stuck' });
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: `bench memory [[stuck]] ${i}` });
+      ids.push(created.body.id);
+    }
+    const until = Date.now() + 180_000;
+    let inflight = 0;
+    while (Date.now() < until) {
+      const { body } = await system.api('GET', '/v1/jobs?provider=midjourney&status=processing&limit=100');
+      inflight = body.data?.length ?? 0;
+      if (inflight >= 50) break;
+      await sleep(1000);
+    }
+    await sleep(5000);
+    const busy = treeRssMb(pid);
+    line('worker memory, 50 in-flight jobs (MiB)', `${fmt(busy, 0)} MiB (idle ${fmt(idle, 0)} MiB, ×${fmt(busy / idle)}; ${inflight} in flight)`);
+    results.memory = { idleMb: idle, busyMb: busy, inflight };
+    for (const id of ids) await system.api('POST', `/v1/jobs/${id}/cancel`);
+  } finally {
+    await system.stop();
+  }
+
+  // 2 + 3: the gateway alone (jobs stay queued in JetStream), against bare Fastify measured on the same machine.
+  const gw = await new TestSystem({ worker: false }).start();
+  try {
+    const body = JSON.stringify({ prompt: 'throughput test', options: { ar: '1:1' } });
+    const submit = await load(`${gw.gatewayUrl}/v1/midjourney/imagine`, {
+      method: 'POST',
+      headers: { 'x-api-key': gw.apiKey, 'content-type': 'application/json' },
+      body,
+    });
+    line('job submissions per second (p99)', `${fmt(submit.rps, 0)}/s (p99 ${submit.p99} ms, ${submit.errors} errors)`);
+    results.submit = submit;
+
+    const created = await gw.api('POST', '/v1/midjourney/imagine', { prompt: 'read me' });
+    const reads = await load(`${gw.gatewayUrl}/v1/jobs/${created.body.id}`, { headers: { 'x-api-key': gw.apiKey } });
+    const bare = Fastify();
+    const sample = created.body;
+    bare.get('/v1/jobs/:id', async () => sample);
+    const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
+    const bareReads = await load(`${bareUrl}/v1/jobs/${created.body.id}`, {});
+    await bare.close();
+    line('job reads per second (gateway / bare Fastify)', `${fmt(reads.rps, 0)}/s / ${fmt(bareReads.rps, 0)}/s → ${fmt((100 * reads.rps) / bareReads.rps, 0)}%`);
+    results.reads = { gateway: reads, bare: bareReads };
+  } finally {
+    await gw.stop();
+  }
+  process.stdout.write(`\nJSON ${JSON.stringify(results)}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// `npm start`: installs what is missing, then runs the whole system locally: NATS (a nats-server of its own when
+// NATS_URL is unset), the gateway on PGlite (or DATABASE_URL) with a local file directory, the Midjourney service,
+// and, when no Midjourney cookies are configured, the simulator as its target (sandbox mode).
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { appEntry, ensureBuild, ensureChromium, ensureNatsServer, ensureNodeModules, log, natsServerPath, root } from './lib/prereqs.mjs';
+import { preferPort, startChild, stopChild, waitForHttp } from './lib/processes.mjs';
+
+loadDotEnv(join(root, '.env'));
+ensureNodeModules();
+ensureChromium();
+if (!process.env.NATS_URL) ensureNatsServer();
+ensureBuild();
+
+const env = { ...process.env };
+const dataDir = resolve(root, env.DATA_DIR ?? 'data');
+mkdirSync(dataDir, { recursive: true });
+env.DATA_DIR = dataDir;
+env.STORAGE_DIR ??= join(dataDir, 'files');
+const children = [];
+
+function loadDotEnv(file) {
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
+    if (match && process.env[match[1]] === undefined) process.env[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+}
+
+/** A secret generated once and kept in the data directory (outside git), unless the environment sets it. */
+function persistentSecret(name, file) {
+  if (env[name]) return env[name];
+  const path = join(dataDir, file);
+  if (!existsSync(path)) {
+    writeFileSync(path, `${file === 'bootstrap-api-key' ? 'gw_' : ''}${randomBytes(24).toString('base64url')}\n`);
+    chmodSync(path, 0o600);
+  }
+  env[name] = readFileSync(path, 'utf8').trim();
+  return env[name];
+}
+
+async function shutdown(code = 0) {
+  log('stopping');
+  for (const child of [...children].reverse()) await stopChild(child);
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  const apiKey = persistentSecret('BOOTSTRAP_API_KEY', 'bootstrap-api-key');
+  persistentSecret('FILES_SIGNING_SECRET', 'files-signing-secret');
+  env.GATEWAY_PORT ??= String(await preferPort(3000));
+  env.PUBLIC_BASE_URL ??= `http://localhost:${env.GATEWAY_PORT}`;
+  env.MIDJOURNEY_PORT ??= String(await preferPort(3002));
+
+  if (!env.NATS_URL) {
+    const port = await preferPort(4222);
+    mkdirSync(join(dataDir, 'nats'), { recursive: true });
+    const nats = startChild('nats', natsServerPath(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(dataDir, 'nats')], {
+      readyPattern: /Server is ready/,
+    });
+    children.push(nats.child);
+    await nats.ready;
+    env.NATS_URL = `nats://127.0.0.1:${port}`;
+  }
+
+  const sandbox = !env.MIDJOURNEY_COOKIES_FILE && !env.BROWSER_WS_ENDPOINT;
+  if (sandbox) {
+    env.SIMULATOR_PORT ??= String(await preferPort(4000));
+    env.SIM_MIDJOURNEY_APP_PORT ??= String(await preferPort(4001));
+    env.SIM_MIDJOURNEY_CDN_PORT ??= String(await preferPort(4002));
+    env.SIM_MIDJOURNEY_LINKS_PORT ??= String(await preferPort(4003));
+    env.SIM_SPEED ??= '0.2';
+    const sim = startChild('simulator', process.execPath, [appEntry('simulator')], { env, readyPattern: /SIMULATOR_READY (.*)$/ });
+    children.push(sim.child);
+    const urls = JSON.parse((await sim.ready)[1]);
+    const account = env.MIDJOURNEY_ACCOUNT ?? 'default';
+    await fetch(`${urls.admin}/__admin/midjourney/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: account }),
+    });
+    const cookies = await (await fetch(`${urls.admin}/__admin/midjourney/accounts/${account}/cookies`)).text();
+    mkdirSync(join(dataDir, 'sandbox'), { recursive: true });
+    env.MIDJOURNEY_COOKIES_FILE = join(dataDir, 'sandbox', 'midjourney.cookies.json');
+    writeFileSync(env.MIDJOURNEY_COOKIES_FILE, cookies, { mode: 0o600 });
+    env.MIDJOURNEY_APP_URL = urls.midjourney.app;
+    env.MIDJOURNEY_CDN_URL = urls.midjourney.cdn;
+    env.MIDJOURNEY_PROFILE_DIR ??= join(dataDir, 'sandbox', 'profiles', `midjourney-${account}`);
+    env.MIDJOURNEY_ALLOW_PRIVATE_URLS ??= 'true';
+    env.MIDJOURNEY_MIN_SUBMIT_GAP_MS ??= '0';
+    env.MIDJOURNEY_EXPECTED_RENDER_MS ??= String(Math.round(30_000 * Number(env.SIM_SPEED)));
+    env.MIDJOURNEY_CDN_HOSTS ??= `cdn.midjourney.com,${new URL(urls.midjourney.cdn).host}`;
+    log(`sandbox mode: Midjourney is the simulator at ${urls.midjourney.app} (no MIDJOURNEY_COOKIES_FILE set)`);
+  }
+
+  const gateway = startChild('gateway', process.execPath, [appEntry('gateway')], { env });
+  children.push(gateway.child);
+  const worker = startChild('midjourney', process.execPath, [appEntry('midjourney')], { env });
+  children.push(worker.child);
+  for (const c of children) c.once('exit', (code) => void shutdown(code ?? 1));
+
+  const base = `http://localhost:${env.GATEWAY_PORT}`;
+  await waitForHttp(`${base}/health/live`, { timeoutMs: 90_000 });
+  await waitForHttp(`http://localhost:${env.MIDJOURNEY_PORT}/health/live`, { timeoutMs: 90_000 });
+  process.stdout.write(
+    [
+      '',
+      `Gateway:   ${base}   (API docs: ${base}/docs)`,
+      `API key:   ${apiKey}   (from BOOTSTRAP_API_KEY or ${join(dataDir, 'bootstrap-api-key')})`,
+      `More keys: npm run keys -- create --name n8n --scopes midjourney`,
+      sandbox ? 'Mode:      sandbox (Midjourney simulator; set MIDJOURNEY_COOKIES_FILE for a real account)' : 'Mode:      live',
+      '',
+      'Try:',
+      `  curl -s -X POST ${base}/v1/midjourney/imagine -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' \\`,
+      `       -d '{"prompt":"a red fox in the snow","options":{"ar":"1:1"}}'`,
+      `  curl -s ${base}/v1/jobs/<id> -H 'x-api-key: ${apiKey}'`,
+      '',
+    ].join('\n'),
+  );
+} catch (error) {
+  process.stderr.write(`[start] ${error instanceof Error ? error.message : String(error)}\n`);
+  await shutdown(1);
+}
