@@ -1,0 +1,24 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+
+/**
+ * Loads a config class from the environment before NestFactory runs. The error names every bad variable and its
+ * problem, never its value (it may be a secret). Give every field an explicit type so implicit conversion works.
+ */
+export function loadConfig<T extends object>(cls: new () => T, env: NodeJS.ProcessEnv = process.env): T {
+  const config = plainToInstance(cls, env, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return config;
+}
+
+const LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+/** Nest logger levels up to and including `level`. */
+export function logLevels(level: string): Array<(typeof LEVELS)[number]> {
+  const index = LEVELS.indexOf(level as (typeof LEVELS)[number]);
+  return LEVELS.slice(0, index < 0 ? 3 : index + 1);
+}

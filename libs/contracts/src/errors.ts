@@ -1,0 +1,74 @@
+/**
+ * Stable error codes. Provider codes travel in job events and RPC errors; gateway codes only in HTTP answers.
+ * The gateway's filter maps every code to a status through a Record, so adding a code here without a status
+ * fails to compile.
+ */
+export const PROVIDER_ERROR_CODES = [
+  'SIGNED_OUT', // 401 after one re-auth attempt, login UI shown: operator must re-import cookies
+  'CHALLENGE', // Cloudflare / human verification still present after one reload
+  'RATE_LIMITED', // 429 or "too many requests"
+  'CONTENT_REJECTED', // moderation, softban, refused prompt: never retried
+  'PROVIDER_TIMEOUT', // the provider did not answer or finish in time
+  'QUEUE_FULL', // the account's running/queue limit at the provider
+  'PROVIDER_ERROR', // 5xx or an unexpected answer after retries
+  'INVALID_PARAMETER', // the provider rejected a parameter (failure[] with a parameter reason)
+  'UPLOAD_FAILED', // a reference image could not be fetched or uploaded
+  'SUBMISSION_UNKNOWN', // a crash left the submission's outcome unknown and the provider cannot tell us
+  'STORAGE_ERROR', // results could not be stored
+  'INVALID_PAYLOAD', // a message failed contract validation
+  'WORKER_UNAVAILABLE', // no worker answered a request/reply call
+  'CANCELED', // the client canceled the job
+] as const;
+export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
+
+export const GATEWAY_ERROR_CODES = [
+  'INVALID_REQUEST',
+  'UNAUTHENTICATED',
+  'FORBIDDEN_SCOPE',
+  'FORBIDDEN_HOST',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'IDEMPOTENCY_CONFLICT',
+  'JOB_FINISHED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'INTERNAL',
+] as const;
+export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
+
+export type ErrorCode = ProviderErrorCode | GatewayErrorCode;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+  errorId?: string;
+}
+
+/** Provider-side failures are retriable only when waiting can help; rejected prompts and lost sessions are not. */
+export const RETRIABLE_PROVIDER_ERRORS: ReadonlySet<ProviderErrorCode> = new Set([
+  'RATE_LIMITED',
+  'PROVIDER_TIMEOUT',
+  'PROVIDER_ERROR',
+  'QUEUE_FULL',
+]);
+
+/** Thrown by adapters and the worker runtime for expected failures; carried to the gateway as `{code, message}`. */
+export class ProviderException extends Error {
+  constructor(
+    readonly code: ProviderErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ProviderException';
+  }
+
+  get retriable(): boolean {
+    return RETRIABLE_PROVIDER_ERRORS.has(this.code);
+  }
+
+  toJSON(): ErrorBody {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}

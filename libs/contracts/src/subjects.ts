@@ -1,0 +1,46 @@
+import type { ProviderName } from './providers.js';
+
+/**
+ * Every NATS name in one place. JetStream carries what must not be lost (jobs, events, in-flight state);
+ * core request/reply carries short synchronous commands.
+ */
+export const Streams = {
+  jobs: 'JOBS', // work-queue retention, subjects jobs.<provider>.<operation>
+  events: 'JOB_EVENTS', // limits retention, subjects events.<provider>.<jobId>
+} as const;
+
+export const Subjects = {
+  job: (provider: ProviderName, operation: string) => `jobs.${provider}.${operation}`,
+  jobsOf: (provider: ProviderName) => `jobs.${provider}.>`,
+  allJobs: 'jobs.>',
+  event: (provider: ProviderName, jobId: string) => `events.${provider}.${jobId}`,
+  allEvents: 'events.>',
+  /** Core request/reply, served by every replica of a provider's worker (queue group = provider). */
+  rpc: {
+    status: (provider: ProviderName) => `${provider}.status`,
+    init: (provider: ProviderName) => `${provider}.init`,
+    ping: (provider: ProviderName) => `${provider}.ping`,
+    proxyImage: (provider: ProviderName) => `${provider}.proxy-image`,
+  },
+} as const;
+
+export const Consumers = {
+  /** One durable per provider shared by all replicas: replicas (one per account) share the load. */
+  worker: (provider: ProviderName) => `worker_${provider}`,
+  gatewayEvents: 'gateway_events',
+} as const;
+
+export const Buckets = {
+  /** jobId → InflightState, owned by the provider's workers. */
+  inflight: (provider: ProviderName) => `inflight_${provider}`,
+  /** jobId → cancel marker written by the gateway, read by workers before submit and on each poll. */
+  canceled: 'canceled_jobs',
+} as const;
+
+/** Headers used by the chunked proxy-image reply (NATS payloads are capped at 1 MiB by default). */
+export const ChunkHeaders = {
+  index: 'Chunk-Index',
+  last: 'Chunk-Last',
+  contentType: 'Content-Type',
+  errorCode: 'Error-Code',
+} as const;

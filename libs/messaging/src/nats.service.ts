@@ -1,0 +1,110 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ClientNats, ServerNats, type NatsOptions } from '@nestjs/microservices';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+export class NatsConfig {
+  url!: string;
+  /** Connection name shown in the server's monitoring (app and account). */
+  name!: string;
+}
+
+/**
+ * The one NATS connection of a process. Nest's ClientNats owns it (request/reply through `send`); JetStream and
+ * KV run on the same connection (`unwrap`), because Nest's transport speaks core NATS only.
+ */
+@Injectable()
+export class NatsService implements OnApplicationShutdown {
+  private readonly logger = new Logger(NatsService.name);
+  readonly client: ClientNats;
+  private js?: JetStreamClient;
+  private jsmPromise?: Promise<JetStreamManager>;
+  private readonly buckets = new Map<string, Promise<KV>>();
+
+  constructor(readonly config: NatsConfig) {
+    this.client = new ClientNats({
+      servers: config.url,
+      name: config.name,
+      // Keep trying forever: a NATS restart must not take the process down; readiness reports the outage.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    } as NonNullable<NatsOptions['options']>);
+  }
+
+  /** Connects on first use; ClientNats caches the connection and its reconnects. */
+  connection(): Promise<NatsConnection> {
+    return this.client.connect() as Promise<NatsConnection>;
+  }
+
+  async jetstream(): Promise<JetStreamClient> {
+    this.js ??= jetstream(await this.connection());
+    return this.js;
+  }
+
+  jetstreamManager(): Promise<JetStreamManager> {
+    this.jsmPromise ??= this.connection().then((nc) => jetstreamManager(nc));
+    return this.jsmPromise;
+  }
+
+  /** Opens (creating if needed) a KV bucket; `ttlMs` applies to every key. */
+  bucket(name: string, ttlMs?: number): Promise<KV> {
+    let kv = this.buckets.get(name);
+    if (!kv) {
+      kv = this.connection().then((nc) => new Kvm(nc).create(name, { history: 1, ...(ttlMs ? { ttl: ttlMs } : {}) }));
+      kv.catch(() => this.buckets.delete(name));
+      this.buckets.set(name, kv);
+    }
+    return kv;
+  }
+
+  /** True while the connection is open and not reconnecting (no I/O: safe for probes). */
+  isConnected(): boolean {
+    const nc = this.current();
+    return !!nc && !nc.isClosed() && !nc.isDraining();
+  }
+
+  private current(): NatsConnection | undefined {
+    try {
+      return this.client.unwrap<NatsConnection>();
+    } catch {
+      return undefined; // not connected yet
+    }
+  }
+
+  /** Round trip to the server (used by readiness with a timeout). */
+  async rtt(): Promise<number> {
+    return (await this.connection()).rtt();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    try {
+      const nc = this.current();
+      if (nc && !nc.isClosed()) await nc.drain();
+    } catch (error) {
+      this.logger.warn(`NATS drain failed: ${String(error)}`);
+    }
+    await this.client.close();
+  }
+}
+
+/**
+ * Nest's NATS server (for @MessagePattern handlers) on the process's shared connection instead of a second one.
+ */
+export class SharedNatsServer extends ServerNats {
+  constructor(
+    private readonly nats: NatsService,
+    options: { queue?: string } = {},
+  ) {
+    super({ queue: options.queue, gracefulShutdown: false });
+  }
+
+  override async createNatsClient(): Promise<NatsConnection> {
+    return this.nats.connection();
+  }
+
+  /** The connection belongs to NatsService; only stop our subscriptions here. */
+  override async close(): Promise<void> {
+    for (const sub of (this as unknown as { subscriptions: { unsubscribe(): void }[] }).subscriptions) sub.unsubscribe();
+  }
+}

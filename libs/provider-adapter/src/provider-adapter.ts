@@ -1,0 +1,123 @@
+import type { Provider, Type } from '@nestjs/common';
+import type { AccountState, JobMessage, ProviderException, ProviderName, StoredFile } from '@app/contracts';
+
+/** What a provider accepted. Stored in the in-flight KV, so it must stay JSON. */
+export interface Submission {
+  providerJobId: string;
+  /** Files the job should end with (MJ batch_size, Ideogram num_images). Completed only when all are stored. */
+  expectedCount: number;
+  kind: 'image' | 'video';
+  /** Expected render time; the first poll comes shortly after it (adaptive polling). */
+  expectedDurationMs: number;
+  queued?: boolean;
+  submittedPrompt?: string;
+  providerPrompt?: string;
+  /** Anything else the adapter needs later to poll or download (JSON). */
+  meta?: Record<string, unknown>;
+}
+
+export type InflightPhase = 'submitting' | 'submitted';
+
+/** jobId → state in the provider's KV bucket; a restarted worker resumes from it. */
+export interface InflightState {
+  job: JobMessage;
+  account: string;
+  phase: InflightPhase;
+  submission?: Submission;
+  /** Files stored so far, by provider index. */
+  stored: StoredFile[];
+  /** Last event sequence number published for the job. */
+  seq: number;
+  polls: number;
+  /** Consecutive transient poll failures (backoff, not failure). */
+  pollErrors: number;
+  submittedAt?: string;
+  /** When the 'submitting' phase began: reconciliation looks for provider jobs enqueued after it. */
+  submittingAt?: string;
+  /** Polls made after the expected finish (drives the backoff). */
+  overduePolls?: number;
+  updatedAt: string;
+}
+
+/** A file the provider says exists (or may exist) now. */
+export interface ResultRef {
+  index: number;
+  url: string;
+  kind: 'image' | 'video';
+}
+
+export interface PollOutcome {
+  state: 'queued' | 'running' | 'completed' | 'failed';
+  /** 0–100 when the provider reports it. */
+  progress?: number;
+  /** Files to try to download now; indexes already stored are skipped by the runtime. */
+  ready: ResultRef[];
+  /** With state 'failed': the classified reason. */
+  error?: ProviderException;
+  /** Provider hint for the next poll. */
+  retryAfterMs?: number;
+}
+
+export interface DownloadedFile {
+  bytes: Buffer;
+  contentType: string;
+  width?: number;
+  height?: number;
+}
+
+export interface AccountCheck {
+  signedIn: boolean;
+  state: AccountState;
+  detail?: string;
+}
+
+/**
+ * One provider, one class (Ghostfolio's data providers): the runtime consumes jobs, keeps in-flight state, paces
+ * the account and schedules polls; the adapter only speaks the provider's protocol. Every call takes a signal.
+ */
+export abstract class ProviderAdapter {
+  abstract readonly provider: ProviderName;
+  abstract readonly operations: readonly string[];
+
+  /** Validates `job.input` for its operation and submits it. Throws ProviderException for expected failures. */
+  abstract submit(job: JobMessage, signal: AbortSignal): Promise<Submission>;
+
+  /** One status check of a submitted job. Transient failures throw; terminal provider states return 'failed'. */
+  abstract poll(state: InflightState, signal: AbortSignal): Promise<PollOutcome>;
+
+  /** Fetches one result file; throws ProviderException('PROVIDER_TIMEOUT'|...) or returns null when not there yet. */
+  abstract download(state: InflightState, ref: ResultRef, signal: AbortSignal): Promise<DownloadedFile | null>;
+
+  /** Where a file goes in storage (the original's bucket and path patterns). */
+  abstract storageTarget(state: InflightState, ref: ResultRef, file: DownloadedFile): { bucket: string; path: string };
+
+  /** Maps anything thrown by the adapter or the browser to a classified ProviderException. */
+  abstract classifyError(error: unknown): ProviderException;
+
+  /** Self-test: browser up and the account signed in (start, readiness, after a 401). */
+  abstract checkAccount(signal: AbortSignal): Promise<AccountCheck>;
+
+  /**
+   * After a crash during `submitting`, looks the job up in the provider's own job list. Returns the submission
+   * when found, null when surely not submitted; absent when the provider offers no list (the job then fails
+   * SUBMISSION_UNKNOWN instead of being submitted twice).
+   */
+  findSubmission?(state: InflightState, signal: AbortSignal): Promise<Submission | null>;
+
+  /** Browser state for status replies and readiness (absent for adapters without a browser). */
+  browserState?(): { connected: boolean; launchedAt: string | null; relaunches: number; pages: number };
+
+  /** Starts the browser session etc.; called once by the runtime before consuming. */
+  abstract start(): Promise<void>;
+  abstract stop(): Promise<void>;
+}
+
+export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');
+
+/** Registers adapters and gathers them under PROVIDER_ADAPTERS for the runtime. */
+export function provideAdapters(...adapters: Type<ProviderAdapter>[]): Provider[] {
+  return [
+    ...adapters,
+    { provide: PROVIDER_ADAPTERS, inject: adapters, useFactory: (...all: ProviderAdapter[]) => all },
+  ];
+}

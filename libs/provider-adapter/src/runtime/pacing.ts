@@ -1,0 +1,70 @@
+import type { ProviderException } from '@app/contracts';
+import type { InflightState, PollOutcome } from '../provider-adapter.js';
+import type { RuntimeConfig } from './runtime.config.js';
+
+const MAX_PENALTY_MS = 5 * 60_000;
+
+/** Per-account pacing: minimum gap, running limit, 429 cooldown that grows and decays (ehmo/mj's scheme). */
+export class AccountPacer {
+  penaltyMs = 0;
+  cooldownUntil = 0;
+  lastSubmitAt = 0;
+
+  constructor(private readonly config: RuntimeConfig) {}
+
+  gapMs(): number {
+    return this.config.minSubmitGapMs + this.penaltyMs;
+  }
+
+  /** Milliseconds until a submission is allowed (0 = now). */
+  waitMs(now = Date.now()): number {
+    return Math.max(0, this.lastSubmitAt + this.gapMs() - now, this.cooldownUntil - now);
+  }
+
+  onSubmitted(now = Date.now()): void {
+    this.lastSubmitAt = now;
+  }
+
+  onSuccess(): void {
+    this.penaltyMs = Math.floor(this.penaltyMs / 2);
+  }
+
+  onRateLimited(error: ProviderException, now = Date.now()): void {
+    this.penaltyMs = Math.min(MAX_PENALTY_MS, this.penaltyMs + this.config.rateLimitPenaltyMs);
+    const retryAfter = Number(error.details?.retryAfterMs ?? 0);
+    this.cooldownUntil = now + Math.max(retryAfter, this.penaltyMs);
+  }
+
+  coolingDown(now = Date.now()): boolean {
+    return now < this.cooldownUntil;
+  }
+}
+
+/**
+ * When to poll next: before the expected finish, when progress says the job should be done (first at a fraction
+ * of the expected time); after it, fast at first then backing off. Never longer than the heartbeat.
+ */
+export function nextPollDelay(state: InflightState, outcome: PollOutcome | undefined, config: RuntimeConfig, now = Date.now()): number {
+  const clamp = (ms: number, max: number) => Math.round(Math.min(max, Math.max(config.pollMinMs, ms)));
+  if (outcome?.retryAfterMs) return clamp(outcome.retryAfterMs, config.heartbeatMs);
+  const submission = state.submission;
+  if (!submission) return config.pollMinMs;
+  const elapsed = now - Date.parse(state.submittedAt ?? state.updatedAt);
+  const p = outcome?.progress;
+  if (outcome && outcome.state === 'running' && p !== undefined && p > 0 && p < 100) {
+    const remaining = (elapsed * (100 - p)) / p;
+    // Aim a little early: converge on the finish instead of overshooting it.
+    return clamp(remaining * 0.7, config.heartbeatMs);
+  }
+  if (outcome === undefined) return clamp(submission.expectedDurationMs * config.firstPollFraction, config.heartbeatMs);
+  if (elapsed < submission.expectedDurationMs && outcome.state !== 'completed') {
+    return clamp(submission.expectedDurationMs - elapsed, config.heartbeatMs);
+  }
+  const overdue = state.overduePolls ?? 0;
+  return clamp(config.pollMinMs * 1.5 ** overdue, config.pollMaxMs);
+}
+
+/** Backoff after transient failures (poll errors, retriable submit failures). */
+export function backoffMs(attempt: number, baseMs = 1000, capMs = 60_000): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}

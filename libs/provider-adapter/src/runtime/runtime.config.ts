@@ -1,0 +1,27 @@
+import { hostname } from 'node:os';
+import type { ProviderName } from '@app/contracts';
+
+/** Pacing and polling of one worker (= one account). Defaults follow PROVIDERS.md §6 for real accounts. */
+export class RuntimeConfig {
+  provider!: ProviderName;
+  account: string = 'default';
+  workerId: string = `${hostname()}-${process.pid}`;
+  /** Minimum gap between two submissions of this account. */
+  minSubmitGapMs: number = 12_000;
+  /** Jobs running at the provider at once for this account; the rest wait in the JetStream queue. */
+  maxRunning: number = 3;
+  /** Added to the gap on every 429 (capped at 5 min), halved on each success. */
+  rateLimitPenaltyMs: number = 30_000;
+  pollMinMs: number = 250;
+  pollMaxMs: number = 5_000;
+  /** Fraction of the expected render time before the first poll (learns the provider's progress rate). */
+  firstPollFraction: number = 0.3;
+  accountCheckIntervalMs: number = 60_000;
+  ackWaitMs: number = 60_000;
+  /** An event at least this often while a job is processing (product_design heartbeat). */
+  heartbeatMs: number = 15_000;
+  maxDownloadConcurrency: number = 4;
+  /** Deliveries of one message before a retriable failure ends the job. */
+  maxDeliveries: number = 6;
+  submitTimeoutMs: number = 120_000;
+}

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { WorkerRuntime } from './worker-runtime.js';
+
+/** Readiness of a worker: NATS connected, browser up, account usable (cooling down still counts as up). */
+@Injectable()
+export class WorkerHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly runtime: WorkerRuntime,
+  ) {}
+
+  nats() {
+    const check = this.health.check('nats');
+    return this.runtime.natsConnected() ? check.up() : check.down({ message: 'not connected' });
+  }
+
+  browser() {
+    const check = this.health.check('browser');
+    const state = this.runtime.adapter.browserState?.();
+    if (!state) return check.up({ browser: 'none' });
+    return state.connected ? check.up({ relaunches: state.relaunches, pages: state.pages }) : check.down({ message: 'browser not connected' });
+  }
+
+  account() {
+    const check = this.health.check('account');
+    const state = this.runtime.accountState();
+    const status = this.runtime.status().account;
+    if (state === 'ready') return check.up({ state });
+    if (state === 'cooling_down') return check.up({ state, cooldownUntil: status.cooldownUntil });
+    return check.down({ state, lastError: status.lastError?.code ?? null });
+  }
+}

@@ -1,0 +1,556 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import {
+  Buckets,
+  JobMessage,
+  ProviderException,
+  Streams,
+  Subjects,
+  parsePayload,
+  type AccountState,
+  type ErrorBody,
+  type JobEvent,
+  type JobResult,
+  type JobStatus,
+  type StatusReply,
+  type StoredFile,
+} from '@app/contracts';
+import { NatsService, ensureStreams, ensureWorkerConsumer } from '@app/messaging';
+import { ObjectStorage } from '@app/storage';
+import { PROVIDER_ADAPTERS, ProviderAdapter, type InflightState, type PollOutcome, type ResultRef } from '../provider-adapter.js';
+import { AccountPacer, backoffMs, nextPollDelay } from './pacing.js';
+import { RuntimeConfig } from './runtime.config.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TERMINAL_SEQ = 1_000_000_000; // terminal events emitted without in-flight state always win
+const CANCELED_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Runs any ProviderAdapter: pulls jobs from the provider's durable JetStream consumer when the account has room,
+ * keeps in-flight state in KV (so a restart resumes instead of resubmitting), polls adaptively, stores results
+ * and publishes cumulative job events.
+ */
+@Injectable()
+export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger: Logger;
+  readonly adapter: ProviderAdapter;
+  readonly pacer: AccountPacer;
+  private inflight?: KV;
+  private canceled?: KV;
+  private consumer?: Consumer;
+  private stopping = false;
+  private loop?: Promise<void>;
+  private checkTimer?: NodeJS.Timeout;
+  private readonly running = new Set<string>();
+  private readonly polling = new Set<string>();
+  private readonly lastEmitAt = new Map<string, number>();
+  private submitting = 0;
+  private state: AccountState = 'starting';
+  private signedIn = false;
+  private lastError: { code: string; message: string; at: string } | null = null;
+  private readonly startedAt = Date.now();
+  private readyPromise?: Promise<void>;
+
+  constructor(
+    private readonly config: RuntimeConfig,
+    private readonly nats: NatsService,
+    private readonly storage: ObjectStorage,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(PROVIDER_ADAPTERS) adapters: ProviderAdapter[],
+  ) {
+    const adapter = adapters.find((a) => a.provider === config.provider);
+    if (!adapter) throw new Error(`No adapter registered for provider ${config.provider}`);
+    this.adapter = adapter;
+    this.pacer = new AccountPacer(config);
+    this.logger = new Logger(`Worker:${config.provider}:${config.account}`);
+  }
+
+  onApplicationBootstrap(): void {
+    // Boot in the background: the HTTP health port answers (not ready) while the browser starts.
+    this.readyPromise = this.boot().catch((error: unknown) => {
+      this.logger.error(`boot failed: ${String(error)}`);
+      this.setState('error', this.adapter.classifyError(error));
+    });
+  }
+
+  /** Resolves when the runtime has booted (tests). */
+  whenBooted(): Promise<void> {
+    return this.readyPromise ?? Promise.resolve();
+  }
+
+  private async boot(): Promise<void> {
+    const jsm = await this.nats.jetstreamManager();
+    await ensureStreams(jsm);
+    const durable = await ensureWorkerConsumer(jsm, this.config.provider, this.config.ackWaitMs);
+    this.inflight = await this.nats.bucket(Buckets.inflight(this.config.provider));
+    this.canceled = await this.nats.bucket(Buckets.canceled, CANCELED_TTL_MS);
+    this.consumer = await (await this.nats.jetstream()).consumers.get(Streams.jobs, durable);
+    this.checkTimer = setInterval(() => void this.recheckAccount(), this.config.accountCheckIntervalMs);
+    this.checkTimer.unref();
+    try {
+      await this.adapter.start();
+      await this.checkAccount();
+    } catch (error) {
+      this.setState('error', this.adapter.classifyError(error));
+    }
+    await this.resume();
+    this.loop = this.consumeLoop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.checkTimer);
+    for (const name of this.scheduler.getTimeouts()) {
+      if (name.startsWith('poll:')) this.scheduler.deleteTimeout(name);
+    }
+    await Promise.race([this.loop, sleep(3000)]);
+    await this.adapter.stop().catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- account
+
+  private setState(state: AccountState, error?: ProviderException): void {
+    if (state !== this.state) this.logger.log(`account ${this.state} → ${state}${error ? ` (${error.code}: ${error.message})` : ''}`);
+    this.state = state;
+    if (error) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
+  }
+
+  private async checkAccount(): Promise<void> {
+    const result = await this.adapter.checkAccount(AbortSignal.timeout(90_000));
+    this.signedIn = result.signedIn;
+    this.setState(result.state, result.state === 'ready' ? undefined : new ProviderException(result.state === 'challenge' ? 'CHALLENGE' : 'SIGNED_OUT', result.detail ?? result.state));
+  }
+
+  private async recheckAccount(): Promise<void> {
+    if (this.stopping || this.state === 'ready' || this.state === 'cooling_down') return;
+    try {
+      await this.adapter.start();
+      await this.checkAccount();
+    } catch (error) {
+      this.setState('error', this.adapter.classifyError(error));
+    }
+  }
+
+  /** Applies what a provider failure says about the account (PROVIDERS.md §6.3). */
+  private onAccountError(error: ProviderException): void {
+    if (error.code === 'SIGNED_OUT') {
+      this.signedIn = false;
+      this.setState('signed_out', error);
+    } else if (error.code === 'CHALLENGE') this.setState('challenge', error);
+    else if (error.code === 'RATE_LIMITED') {
+      this.pacer.onRateLimited(error);
+      this.setState('cooling_down', error);
+    } else this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
+  }
+
+  private accountUsable(): boolean {
+    if (this.state === 'cooling_down' && !this.pacer.coolingDown()) this.setState('ready');
+    return this.state === 'ready';
+  }
+
+  status(): StatusReply {
+    return {
+      provider: this.config.provider,
+      worker: this.config.workerId,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      account: {
+        account: this.config.account,
+        state: this.state,
+        signedIn: this.signedIn,
+        browser: this.adapter.browserState?.() ?? { connected: false, launchedAt: null, relaunches: 0, pages: 0 },
+        running: this.running.size,
+        queued: this.submitting,
+        cooldownUntil: this.pacer.coolingDown() ? new Date(this.pacer.cooldownUntil).toISOString() : null,
+        lastError: this.lastError,
+      },
+    };
+  }
+
+  /** Re-checks the account now (operator fixed cookies, `POST /midjourney/init`). */
+  async init(): Promise<StatusReply> {
+    await this.adapter.start();
+    await this.checkAccount();
+    return this.status();
+  }
+
+  accountState(): AccountState {
+    return this.state;
+  }
+
+  natsConnected(): boolean {
+    return this.nats.isConnected();
+  }
+
+  // ---------------------------------------------------------------- consuming
+
+  private async consumeLoop(): Promise<void> {
+    while (!this.stopping) {
+      const wait = this.capacityWaitMs();
+      if (wait > 0) {
+        await sleep(Math.min(wait, 1000));
+        continue;
+      }
+      let msg: JsMsg | null = null;
+      try {
+        msg = await this.consumer!.next({ expires: 2000 });
+      } catch (error) {
+        if (!this.stopping) this.logger.warn(`pull failed: ${String(error)}`);
+        await sleep(1000);
+        continue;
+      }
+      if (!msg) continue;
+      try {
+        await this.handle(msg);
+      } catch (error) {
+        this.logger.error(`handling a job message failed: ${error instanceof Error ? error.stack : String(error)}`);
+        msg.nak(5000);
+      }
+    }
+  }
+
+  /** 0 when this account may take a job now. */
+  private capacityWaitMs(): number {
+    if (!this.accountUsable()) return 1000;
+    if (this.running.size + this.submitting >= this.config.maxRunning) return 250;
+    return this.pacer.waitMs();
+  }
+
+  private async handle(msg: JsMsg): Promise<void> {
+    let job: JobMessage;
+    try {
+      job = parsePayload(JobMessage, msg.json());
+    } catch (error) {
+      const jobId = safeJobId(msg);
+      msg.term();
+      if (jobId) await this.publishTerminal(jobId, 'failed', this.adapter.classifyError(error).toJSON());
+      return;
+    }
+    if (await this.isCanceled(job.jobId)) {
+      msg.ack();
+      return this.publishTerminal(job.jobId, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
+    }
+    if (Date.parse(job.deadlineAt) <= Date.now()) {
+      msg.ack();
+      return this.publishTerminal(job.jobId, 'timeout', { code: 'PROVIDER_TIMEOUT', message: 'The deadline passed before the job could start' });
+    }
+    const existing = await this.load(job.jobId);
+    if (existing) {
+      // Redelivery after a crash: the KV already knows the job. Never submit it again.
+      msg.ack();
+      if (existing.account === this.config.account) await this.resumeOne(existing);
+      return;
+    }
+    const now = new Date().toISOString();
+    const state: InflightState = { job, account: this.config.account, phase: 'submitting', stored: [], seq: 0, polls: 0, pollErrors: 0, submittingAt: now, updatedAt: now };
+    await this.save(state);
+    await this.submit(state, msg);
+  }
+
+  /** Submits a job whose KV state says 'submitting' (fresh, or reconciled as surely not submitted). */
+  private async submit(state: InflightState, msg?: JsMsg): Promise<void> {
+    const jobId = state.job.jobId;
+    this.submitting++;
+    const keepAlive = msg ? setInterval(() => msg.working(), Math.max(1000, this.config.ackWaitMs / 3)) : undefined;
+    try {
+      const submission = await this.adapter.submit(state.job, AbortSignal.timeout(this.config.submitTimeoutMs));
+      this.pacer.onSuccess();
+      state.phase = 'submitted';
+      state.submission = submission;
+      state.submittedAt = new Date().toISOString();
+      await this.save(state);
+      msg?.ack();
+      this.running.add(jobId);
+      await this.emit(state, 'processing', 0, submission.queued ? 'queued at the provider' : 'submitted');
+      this.schedule(jobId, nextPollDelay(state, undefined, this.config));
+    } catch (thrown) {
+      const error = this.adapter.classifyError(thrown);
+      this.onAccountError(error);
+      if (error.details?.outcomeUnknown) {
+        // The provider may have accepted it: reconcile, never resubmit blindly.
+        msg?.ack();
+        this.running.add(jobId);
+        this.logger.warn(`submission of ${jobId} has an unknown outcome (${error.message}); reconciling`);
+        this.schedule(jobId, 1000);
+        return;
+      }
+      const deliveries = msg?.info.deliveryCount ?? this.config.maxDeliveries;
+      const deadlineLeft = Date.parse(state.job.deadlineAt) - Date.now();
+      const delay = Math.max(backoffMs(deliveries, 2000), this.pacer.waitMs());
+      if (error.retriable && deliveries < this.config.maxDeliveries && deadlineLeft > delay + 5000 && msg) {
+        await this.inflight!.delete(jobId); // surely not accepted: a later delivery starts afresh
+        msg.nak(delay);
+        this.logger.warn(`retrying ${jobId} in ${delay} ms after ${error.code}`);
+        return;
+      }
+      await this.finish(state, 'failed', error.toJSON());
+      msg?.ack();
+    } finally {
+      clearInterval(keepAlive);
+      this.submitting--;
+      this.pacer.onSubmitted();
+    }
+  }
+
+  // ---------------------------------------------------------------- resuming
+
+  private async resume(): Promise<void> {
+    let count = 0;
+    for await (const key of await this.inflight!.keys()) {
+      const state = await this.load(key);
+      if (!state || state.account !== this.config.account) continue;
+      await this.resumeOne(state);
+      count++;
+    }
+    if (count) this.logger.log(`resumed ${count} in-flight job(s)`);
+  }
+
+  private async resumeOne(state: InflightState): Promise<void> {
+    this.running.add(state.job.jobId);
+    this.schedule(state.job.jobId, state.phase === 'submitted' ? 0 : 500);
+  }
+
+  /** After a crash during 'submitting': ask the provider's job list, or fail rather than submit twice. */
+  private async reconcile(state: InflightState): Promise<void> {
+    if (!this.adapter.findSubmission) {
+      return this.finish(state, 'failed', {
+        code: 'SUBMISSION_UNKNOWN',
+        message: 'The worker stopped while submitting and the provider offers no job list to check; not resubmitted',
+      });
+    }
+    const found = await this.adapter.findSubmission(state, AbortSignal.timeout(60_000));
+    if (found === null) {
+      this.logger.log(`${state.job.jobId} was not submitted before the crash; submitting now`);
+      this.running.delete(state.job.jobId);
+      return this.submit(state);
+    }
+    state.phase = 'submitted';
+    state.submission = found;
+    state.submittedAt ??= state.submittingAt ?? new Date().toISOString();
+    await this.save(state);
+    await this.emit(state, 'processing', 0, 'found at the provider after a restart');
+    this.schedule(state.job.jobId, nextPollDelay(state, undefined, this.config));
+  }
+
+  // ---------------------------------------------------------------- polling
+
+  private schedule(jobId: string, delayMs: number): void {
+    if (this.stopping) return;
+    const name = `poll:${jobId}`;
+    if (this.scheduler.doesExist('timeout', name)) this.scheduler.deleteTimeout(name);
+    this.scheduler.addTimeout(
+      name,
+      setTimeout(() => {
+        if (this.scheduler.doesExist('timeout', name)) this.scheduler.deleteTimeout(name);
+        void this.pollOnce(jobId);
+      }, delayMs),
+    );
+  }
+
+  /** One poll of one job; exported for tests through `pollNow`. */
+  private async pollOnce(jobId: string): Promise<void> {
+    if (this.polling.has(jobId) || this.stopping) return;
+    this.polling.add(jobId);
+    let state: InflightState | null = null;
+    try {
+      state = await this.load(jobId);
+      if (!state) {
+        this.running.delete(jobId);
+        return;
+      }
+      if (await this.isCanceled(jobId)) return await this.finish(state, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
+      if (Date.parse(state.job.deadlineAt) <= Date.now()) return await this.finishAtDeadline(state);
+      if (state.phase === 'submitting') return await this.reconcile(state);
+
+      let outcome: PollOutcome;
+      try {
+        outcome = await this.adapter.poll(state, AbortSignal.timeout(60_000));
+        state.pollErrors = 0;
+      } catch (thrown) {
+        const error = this.adapter.classifyError(thrown);
+        this.onAccountError(error);
+        state.pollErrors++;
+        state.polls++;
+        await this.save(state);
+        await this.heartbeat(state);
+        this.schedule(jobId, backoffMs(state.pollErrors, 1000, 30_000));
+        return;
+      }
+      state.polls++;
+      if (outcome.state === 'failed') {
+        return await this.finish(state, 'failed', (outcome.error ?? new ProviderException('PROVIDER_ERROR', 'The provider failed the job')).toJSON());
+      }
+      const before = state.stored.length;
+      await this.downloadReady(state, outcome.ready);
+      const expected = state.submission?.expectedCount ?? 1;
+      if (state.stored.length >= expected) return await this.finish(state, 'completed');
+
+      const elapsed = Date.now() - Date.parse(state.submittedAt ?? state.updatedAt);
+      if (elapsed >= (state.submission?.expectedDurationMs ?? 0) || outcome.state === 'completed') {
+        state.overduePolls = (state.overduePolls ?? 0) + 1;
+      }
+      const progress = Math.min(99, Math.max(outcome.progress ?? 0, Math.floor((100 * state.stored.length) / expected)));
+      if (state.stored.length !== before || progress !== this.lastProgress(state)) {
+        await this.emit(state, 'processing', progress);
+      } else {
+        await this.save(state);
+        await this.heartbeat(state);
+      }
+      this.schedule(jobId, nextPollDelay(state, outcome, this.config));
+    } catch (error) {
+      this.logger.error(`poll of ${jobId} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      if (state) this.schedule(jobId, backoffMs((state.pollErrors ?? 0) + 1, 1000, 30_000));
+    } finally {
+      this.polling.delete(jobId);
+    }
+  }
+
+  private progressOf = new Map<string, number>();
+  private lastProgress(state: InflightState): number | undefined {
+    return this.progressOf.get(state.job.jobId);
+  }
+
+  /** Downloads what is ready and not stored yet, in parallel (bounded); a failed file is retried next poll. */
+  private async downloadReady(state: InflightState, refs: ResultRef[]): Promise<void> {
+    const key = (kind: string, index: number) => `${kind}:${index}`;
+    const have = new Set(state.stored.map((f) => key(f.contentType.startsWith('video/') ? 'video' : 'image', f.index)));
+    const todo = refs.filter((ref) => !have.has(key(ref.kind, ref.index)));
+    const queue = [...todo];
+    const worker = async () => {
+      for (let ref = queue.shift(); ref; ref = queue.shift()) {
+        try {
+          const file = await this.adapter.download(state, ref, AbortSignal.timeout(120_000));
+          if (!file) continue; // not there yet
+          const target = this.adapter.storageTarget(state, ref, file);
+          const stored = await this.storage.put(target.bucket, target.path, file.bytes, { contentType: file.contentType });
+          const entry: StoredFile = {
+            index: ref.index,
+            url: stored.url,
+            bucket: stored.bucket,
+            path: stored.path,
+            contentType: file.contentType,
+            size: stored.size,
+            ...(file.width ? { width: file.width } : {}),
+            ...(file.height ? { height: file.height } : {}),
+            sourceUrl: ref.url,
+          };
+          state.stored.push(entry);
+        } catch (thrown) {
+          const error = this.adapter.classifyError(thrown);
+          this.logger.warn(`download of ${state.job.jobId} #${ref.index} failed (${error.code}): ${error.message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.maxDownloadConcurrency, todo.length) }, worker));
+    state.stored.sort((a, b) => a.index - b.index);
+  }
+
+  private async finishAtDeadline(state: InflightState): Promise<void> {
+    const count = state.stored.length;
+    const expected = state.submission?.expectedCount ?? 0;
+    return this.finish(state, 'timeout', {
+      code: 'PROVIDER_TIMEOUT',
+      message: count ? `Deadline passed with ${count} of ${expected} files stored` : 'Deadline passed before any result was ready',
+    });
+  }
+
+  // ---------------------------------------------------------------- events and state
+
+  private result(state: InflightState, status: JobStatus): JobResult {
+    const submission = state.submission;
+    const expected = submission?.expectedCount;
+    return {
+      images: state.stored.filter((f) => !f.contentType.startsWith('video/')),
+      ...(submission?.kind === 'video' ? { videos: state.stored.filter((f) => f.contentType.startsWith('video/')) } : {}),
+      ...(submission ? { providerJobId: submission.providerJobId, submittedPrompt: submission.submittedPrompt, providerPrompt: submission.providerPrompt, expectedCount: expected } : {}),
+      ...(status === 'timeout' && state.stored.length > 0 ? { partial: true } : {}),
+    };
+  }
+
+  private async emit(state: InflightState, status: JobStatus, progress: number, note?: string, error?: ErrorBody): Promise<void> {
+    state.seq++;
+    await this.save(state);
+    this.progressOf.set(state.job.jobId, progress);
+    this.lastEmitAt.set(state.job.jobId, Date.now());
+    await this.publish({
+      jobId: state.job.jobId,
+      provider: this.config.provider,
+      seq: state.seq,
+      status,
+      at: new Date().toISOString(),
+      progress,
+      result: this.result(state, status),
+      ...(error ? { error } : {}),
+      ...(note ? { note } : {}),
+    });
+  }
+
+  private async heartbeat(state: InflightState): Promise<void> {
+    const last = this.lastEmitAt.get(state.job.jobId) ?? 0;
+    if (Date.now() - last >= this.config.heartbeatMs) await this.emit(state, 'processing', this.lastProgress(state) ?? 0);
+  }
+
+  /** Terminal event first (retried until JetStream has it), then the KV entry goes. */
+  private async finish(state: InflightState, status: 'completed' | 'failed' | 'timeout' | 'canceled', error?: ErrorBody): Promise<void> {
+    const jobId = state.job.jobId;
+    await this.emit(state, status, status === 'completed' ? 100 : (this.lastProgress(state) ?? 0), undefined, error);
+    await this.inflight!.delete(jobId);
+    this.running.delete(jobId);
+    this.lastEmitAt.delete(jobId);
+    this.progressOf.delete(jobId);
+    const name = `poll:${jobId}`;
+    if (this.scheduler.doesExist('timeout', name)) this.scheduler.deleteTimeout(name);
+    if (status === 'failed') this.logger.warn(`job ${jobId} failed: ${error?.code} ${error?.message}`);
+  }
+
+  private async publishTerminal(jobId: string, status: JobStatus, error: ErrorBody): Promise<void> {
+    await this.publish({ jobId, provider: this.config.provider, seq: TERMINAL_SEQ, status, at: new Date().toISOString(), error });
+  }
+
+  private async publish(event: JobEvent): Promise<void> {
+    const js = await this.nats.jetstream();
+    const payload = JSON.stringify(event);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await js.publish(Subjects.event(this.config.provider, event.jobId), payload, { msgID: `${event.jobId}:${event.seq}:${event.status}` });
+        return;
+      } catch (error) {
+        // A NATS outage must not lose a terminal event: keep trying (the KV entry stays until this succeeds).
+        if (this.stopping && attempt > 3) throw error;
+        this.logger.warn(`publishing event for ${event.jobId} failed (attempt ${attempt}): ${String(error)}`);
+        await sleep(backoffMs(attempt, 500, 10_000));
+      }
+    }
+  }
+
+  private async load(jobId: string): Promise<InflightState | null> {
+    const entry = await this.inflight!.get(jobId);
+    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return null;
+    return entry.json<InflightState>();
+  }
+
+  private async save(state: InflightState): Promise<void> {
+    state.updatedAt = new Date().toISOString();
+    await this.inflight!.put(state.job.jobId, JSON.stringify(state));
+  }
+
+  private async isCanceled(jobId: string): Promise<boolean> {
+    const entry = await this.canceled!.get(jobId);
+    return !!entry && entry.operation === 'PUT' && entry.length > 0;
+  }
+
+  /** Test hook: in-flight job ids of this worker. */
+  inflightJobs(): string[] {
+    return [...this.running];
+  }
+}
+
+function safeJobId(msg: JsMsg): string | undefined {
+  try {
+    const id = (msg.json() as { jobId?: unknown }).jobId;
+    return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
