@@ -1,0 +1,15 @@
+import { IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
+
+export class SimulatorConfig {
+  @IsInt() @Min(0) @Max(65535) SIMULATOR_PORT: number = 4000;
+  @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_APP_PORT: number = 4001;
+  @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_CDN_PORT: number = 4002;
+  @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_LINKS_PORT: number = 4003;
+  /** Host name used in the URLs and cookies the simulator hands out. */
+  @IsString() SIM_HOST: string = 'localhost';
+  /** Interface to listen on. */
+  @IsString() SIM_BIND: string = '127.0.0.1';
+  /** Global time factor: 1 ≈ real render times (fast ≈ 30 s), 0.02 for tests. */
+  @IsNumber() @Min(0.0001) SIM_SPEED: number = 1;
+  @IsOptional() @IsNumber() @Min(0) SIM_JITTER: number = 0;
+}

@@ -1,0 +1,79 @@
+/** Deterministic fault switches shared by every imitated provider (PROVIDERS.md §5.0). */
+export const FAULTS = [
+  'unauthorized',
+  'revoked',
+  'challenge',
+  'challenge_200',
+  'challenge_once',
+  'rate_limit',
+  'moderation',
+  'softban',
+  'stuck',
+  'slow_cdn',
+  'server_error',
+  'queue_full',
+  'network_drop',
+] as const;
+export type FaultName = (typeof FAULTS)[number];
+
+export interface Fault {
+  provider: string;
+  fault: FaultName;
+  /** submit | status | cdn | upload | page | api | refresh | any (default any). */
+  endpoint?: string;
+  account?: string;
+  /** How many times it fires; unlimited when absent. */
+  times?: number;
+  latencyMs?: number;
+}
+
+export class FaultRegistry {
+  private faults: Fault[] = [];
+
+  add(fault: Fault): void {
+    if (!FAULTS.includes(fault.fault)) throw new Error(`unknown fault ${String(fault.fault)}; known: ${FAULTS.join(', ')}`);
+    this.faults.push({ ...fault });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  list(): Fault[] {
+    return [...this.faults];
+  }
+
+  /** The first matching fault among `names` for this endpoint; consumes one of its `times`. */
+  take(provider: string, endpoint: string, account: string | undefined, names: readonly FaultName[]): Fault | undefined {
+    const index = this.faults.findIndex(
+      (f) =>
+        f.provider === provider &&
+        names.includes(f.fault) &&
+        (!f.endpoint || f.endpoint === 'any' || f.endpoint === endpoint || (f.endpoint === 'api' && endpoint !== 'cdn' && endpoint !== 'page')) &&
+        (!f.account || !account || f.account === account),
+    );
+    if (index < 0) return undefined;
+    const fault = this.faults[index];
+    if (fault.times !== undefined) {
+      fault.times--;
+      if (fault.times <= 0) this.faults.splice(index, 1);
+    }
+    return fault;
+  }
+
+  /** Like take() but does not consume (for state-like faults such as unauthorized or stuck). */
+  has(provider: string, endpoint: string, account: string | undefined, name: FaultName): boolean {
+    return this.faults.some(
+      (f) =>
+        f.provider === provider &&
+        f.fault === name &&
+        (!f.endpoint || f.endpoint === 'any' || f.endpoint === endpoint || (f.endpoint === 'api' && endpoint !== 'cdn' && endpoint !== 'page')) &&
+        (!f.account || !account || f.account === account),
+    );
+  }
+}
+
+export const CHALLENGE_HTML =
+  '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>' +
+  '<div id="challenge-platform"><script>window._cf_chl_opt={cType:"managed"}</script>Checking your browser before accessing.</div>' +
+  '<form action="/cdn-cgi/challenge-platform/h/b/orchestrate" method="POST"></form></body></html>';

@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { loadConfig } from '@app/contracts';
+import { registerAdmin } from './admin/admin.js';
+import { SimulatorConfig } from './config/simulator.config.js';
+import { FaultRegistry } from './faults/faults.js';
+import { registerMidjourneyApp } from './midjourney/midjourney-app.js';
+import { registerMidjourneyCdn, registerMidjourneyLinks } from './midjourney/midjourney-cdn.js';
+import { MidjourneyState } from './midjourney/midjourney-state.js';
+
+// The simulator imitates provider sites for tests, benchmarks and sandbox mode. Each imitated origin listens on
+// its own port (cookies and CORS behave as with separate hosts); plain Fastify keeps per-request cost low.
+const config = loadConfig(SimulatorConfig);
+
+function server(): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024, keepAliveTimeout: 30_000 });
+  // Multipart bodies are parsed by the endpoint that needs them.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  return app;
+}
+
+async function listen(app: FastifyInstance, port: number): Promise<string> {
+  await app.listen({ port, host: config.SIM_BIND });
+  const address = app.server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  return `http://${config.SIM_HOST}:${actual}`;
+}
+
+const faults = new FaultRegistry();
+const mj = new MidjourneyState({ speed: config.SIM_SPEED, jitter: config.SIM_JITTER, runningLimit: 3, staggerMs: 0, tokenLifetimeS: 3600 });
+
+const admin = server();
+const mjApp = server();
+const mjCdn = server();
+const mjLinks = server();
+
+registerAdmin(admin, mj, faults, config.SIM_HOST);
+const urls = {
+  admin: await listen(admin, config.SIMULATOR_PORT),
+  midjourney: { app: '', cdn: '', links: '' },
+};
+// Origins learn each other's URLs once bound (links in upload answers, CORS on the CDN): `origins` is filled below.
+const origins = { app: '', cdn: '', links: '', host: config.SIM_HOST };
+registerMidjourneyApp(mjApp, mj, faults, origins);
+registerMidjourneyLinks(mjLinks, mj);
+urls.midjourney.links = await listen(mjLinks, config.SIM_MIDJOURNEY_LINKS_PORT);
+urls.midjourney.app = await listen(mjApp, config.SIM_MIDJOURNEY_APP_PORT);
+registerMidjourneyCdn(mjCdn, mj, faults, urls.midjourney.app);
+urls.midjourney.cdn = await listen(mjCdn, config.SIM_MIDJOURNEY_CDN_PORT);
+Object.assign(origins, urls.midjourney);
+
+process.stdout.write(`SIMULATOR_READY ${JSON.stringify(urls)}\n`);
+
+const shutdown = async () => {
+  await Promise.all([admin, mjApp, mjCdn, mjLinks].map((s) => s.close()));
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { colourOf, fakeMp4, noisePng, solidPng } from '../common/png.js';
+import type { FaultRegistry } from '../faults/faults.js';
+import { CHALLENGE_HTML } from '../faults/faults.js';
+import type { MidjourneyState } from './midjourney-state.js';
+
+const IMAGE_TYPES: Record<string, string> = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg', jpg: 'image/jpeg' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** cdn.midjourney.com stand-in: cells appear when the job completes; 404 before (the `cb` query is ignored). */
+export function registerMidjourneyCdn(cdn: FastifyInstance, state: MidjourneyState, faults: FaultRegistry, appOrigin: string) {
+  const P = 'midjourney';
+  cdn.addHook('onSend', async (_req, reply) => {
+    reply.header('access-control-allow-origin', appOrigin);
+  });
+  cdn.addHook('onRequest', async (req, reply) => {
+    const fault = faults.take(P, 'cdn', undefined, ['slow_cdn', 'challenge', 'server_error', 'network_drop']);
+    if (!fault) return;
+    if (fault.latencyMs) await sleep(fault.latencyMs);
+    if (fault.fault === 'challenge') return reply.code(403).type('text/html').send(CHALLENGE_HTML);
+    if (fault.fault === 'server_error') return reply.code(502).send('Bad gateway');
+    if (fault.fault === 'network_drop') req.raw.socket.destroy();
+  });
+
+  cdn.get('/__fixtures/large.png', async (req, reply) => {
+    const mb = Math.min(64, Math.max(0.01, Number((req.query as { mb?: string }).mb ?? 2)));
+    return reply.type('image/png').send(noisePng(mb));
+  });
+
+  cdn.get('/u/*', async (req, reply) => {
+    const path = (req.params as { '*': string })['*'];
+    const upload = [...state.uploads.values()].find((u) => u.bucketPathname === path);
+    if (!upload) return reply.code(404).send('Not found');
+    return reply.type(upload.contentType).send(upload.bytes);
+  });
+
+  cdn.get('/video/:jobId/:file', async (req, reply) => {
+    const { jobId, file } = req.params as { jobId: string; file: string };
+    const job = state.jobs.get(jobId);
+    if (job) job.cdnRequests++;
+    const match = /^(?:0_)?(\d+)(?:_\d+_N)?\.(mp4|gif)$/.exec(file);
+    if (!job || !match || job.kind !== 'video' || !state.cellReady(job, Number(match[1]))) return reply.code(404).send('Not found');
+    return reply.type(match[2] === 'gif' ? 'image/gif' : 'video/mp4').send(fakeMp4(`${jobId}-${match[1]}`));
+  });
+
+  cdn.get('/:jobId/:file', async (req, reply) => {
+    const { jobId, file } = req.params as { jobId: string; file: string };
+    const job = state.jobs.get(jobId);
+    if (job) job.cdnRequests++;
+    const cell = /^0_(\d)(?:_(\d+)_N)?\.(png|webp|jpeg|jpg)$/.exec(file);
+    const grid = /^grid_0(?:_(\d+)_N)?\.(png|webp)$/.exec(file);
+    if (!job || (!cell && !grid)) return reply.code(404).send('Not found');
+    const index = cell ? Number(cell[1]) : 0;
+    if (!state.cellReady(job, cell ? index : job.batchSize - 1)) return reply.code(404).send('Not found');
+    const ext = (cell ? cell[3] : grid![2]) as string;
+    const thumb = Number(cell ? cell[2] : grid![1]);
+    const scale = thumb ? thumb / Math.max(job.width, job.height) : 1;
+    const w = Math.round(job.width * scale * (grid && !thumb ? 2 : 1));
+    const h = Math.round(job.height * scale * (grid && !thumb ? 2 : 1));
+    // Every format is served as a PNG body with the matching type: enough for clients that only store bytes.
+    return reply.type(IMAGE_TYPES[ext]).send(solidPng(w, h, colourOf(`${jobId}:${grid ? 'grid' : index}`)));
+  });
+}
+
+/** s.mj.run stand-in: short links of uploads. */
+export function registerMidjourneyLinks(links: FastifyInstance, state: MidjourneyState) {
+  links.get('/:code', async (req, reply) => {
+    const upload = state.uploads.get((req.params as { code: string }).code);
+    if (!upload) return reply.code(404).send('Not found');
+    return reply.type(upload.contentType).send(upload.bytes);
+  });
+}

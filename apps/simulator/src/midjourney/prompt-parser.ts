@@ -1,0 +1,73 @@
+/** Parses an imagine prompt as Midjourney does: leading image URLs, text, then `--flag value` pairs. */
+export interface ParsedPrompt {
+  images: string[];
+  text: string;
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['ar', 'aspect', 'chaos', 'c', 'stylize', 's', 'weird', 'w', 'v', 'version', 'niji', 'q', 'quality', 'stop', 'seed', 'no', 'sref', 'sw', 'cref', 'cw', 'oref', 'ow', 'iw', 'p', 'exp', 'motion', 'video', 'bs', 'end', 'style']);
+const BOOL_FLAGS = new Set(['tile', 'raw', 'draft', 'fast', 'relax', 'turbo', 'loop', 'niji']);
+
+export function parsePrompt(prompt: string): ParsedPrompt {
+  const tokens = prompt.trim().split(/\s+/);
+  const images: string[] = [];
+  while (tokens.length && /^https?:\/\//.test(tokens[0])) images.push(tokens.shift()!);
+  const textParts: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token.startsWith('--') && token.length > 2) {
+      const name = token.slice(2).toLowerCase();
+      const next = tokens[i + 1];
+      if (next !== undefined && !next.startsWith('--') && (VALUE_FLAGS.has(name) || !BOOL_FLAGS.has(name))) {
+        flags.set(name, next);
+        i++;
+      } else flags.set(name, true);
+    } else if (flags.size === 0) textParts.push(token);
+  }
+  return { images, text: textParts.join(' '), flags };
+}
+
+const RANGES: Record<string, [number, number]> = {
+  chaos: [0, 100],
+  c: [0, 100],
+  stylize: [0, 1000],
+  s: [0, 1000],
+  weird: [0, 3000],
+  w: [0, 3000],
+  stop: [10, 100],
+};
+const VERSIONS = new Set(['5', '5.1', '5.2', '6', '6.1', '7']);
+const KNOWN = new Set([...VALUE_FLAGS, ...BOOL_FLAGS]);
+
+/** The reason Midjourney would reject the flags, or null. */
+export function invalidFlag(parsed: ParsedPrompt): string | null {
+  for (const [name, value] of parsed.flags) {
+    if (!KNOWN.has(name)) return `Unrecognized parameter(s): \`--${name}\``;
+    const range = RANGES[name];
+    if (range) {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < range[0] || n > range[1]) return `Invalid value for --${name}: ${String(value)}`;
+    }
+    if ((name === 'v' || name === 'version') && !VERSIONS.has(String(value))) return `Invalid version ${String(value)}`;
+    if ((name === 'ar' || name === 'aspect') && !/^\d+:\d+$/.test(String(value))) return `Invalid aspect ratio ${String(value)}`;
+  }
+  if (parsed.flags.has('niji') && (parsed.flags.has('v') || parsed.flags.has('version'))) {
+    return 'Conflicting parameters: --niji and --v cannot be used together';
+  }
+  return null;
+}
+
+/** Size at 1024 on the long... as MJ: the short side scales so the area stays near 1024². */
+export function sizeOf(ar: string | undefined): { width: number; height: number } {
+  const [w, h] = (ar ?? '1:1').split(':').map(Number);
+  if (!w || !h) return { width: 1024, height: 1024 };
+  const scale = Math.sqrt((1024 * 1024) / (w * h));
+  const round = (n: number) => Math.max(64, Math.round((n * scale) / 16) * 16);
+  return { width: round(w), height: round(h) };
+}
+
+/** The echo MJ sends back: versions gain a decimal (`--v 7` → `--v 7.0`). */
+export function normaliseEcho(prompt: string): string {
+  return prompt.replace(/--v (\d+)(?![.\d])/g, '--v $1.0').replace(/\s+/g, ' ').trim();
+}
