@@ -1,0 +1,72 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
+import { join, resolve } from 'node:path';
+import { BrowserConfig, BrowserModule } from '@app/browser';
+import { NatsModule } from '@app/messaging';
+import { RuntimeConfig, WorkerRuntimeModule, provideAdapters } from '@app/provider-adapter';
+import { StorageConfig, StorageModule } from '@app/storage';
+import { MidjourneyAdapterConfig } from './adapter/midjourney-adapter.config.js';
+import { MidjourneyAdapter } from './adapter/midjourney.adapter.js';
+import { MidjourneyConfig } from './config/midjourney.config.js';
+import { MidjourneyHandler } from './handlers/midjourney.handler.js';
+import { ProxyImageService } from './handlers/proxy-image.service.js';
+import { HealthController } from './health/health.controller.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: MidjourneyConfig): DynamicModule {
+    const account = config.MIDJOURNEY_ACCOUNT;
+    const browser = Object.assign(new BrowserConfig(), {
+      chromePath: config.CHROME_PATH,
+      wsEndpoint: config.BROWSER_WS_ENDPOINT || undefined,
+      profileDir: resolve(config.MIDJOURNEY_PROFILE_DIR || join('data', 'profiles', `midjourney-${account}`)),
+      cookiesFile: config.MIDJOURNEY_COOKIES_FILE || undefined,
+      headless: config.HEADLESS,
+      args: config.BROWSER_EXTRA_ARGS.split(',').map((a) => a.trim()).filter(Boolean),
+      account,
+    });
+    const storage = Object.assign(new StorageConfig(), {
+      driver: config.STORAGE_DRIVER,
+      localDir: config.STORAGE_DIR,
+      publicBaseUrl: `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}/files`,
+      signingSecret: config.FILES_SIGNING_SECRET || undefined,
+      supabaseUrl: config.SUPABASE_URL,
+      supabaseServiceRoleKey: config.SUPABASE_SERVICE_ROLE_KEY,
+    });
+    const runtime = Object.assign(new RuntimeConfig(), {
+      provider: 'midjourney',
+      account,
+      minSubmitGapMs: config.MIDJOURNEY_MIN_SUBMIT_GAP_MS,
+      maxRunning: config.MIDJOURNEY_MAX_RUNNING,
+      rateLimitPenaltyMs: config.MIDJOURNEY_RATE_LIMIT_PENALTY_MS,
+      pollMinMs: config.MIDJOURNEY_POLL_MIN_MS,
+      pollMaxMs: config.MIDJOURNEY_POLL_MAX_MS,
+      heartbeatMs: config.MIDJOURNEY_HEARTBEAT_MS,
+      accountCheckIntervalMs: config.MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS,
+    });
+    const adapter = Object.assign(new MidjourneyAdapterConfig(), {
+      appUrl: config.MIDJOURNEY_APP_URL,
+      cdnUrl: config.MIDJOURNEY_CDN_URL,
+      userId: config.MIDJOURNEY_USER_ID || undefined,
+      bucket: config.MIDJOURNEY_BUCKET,
+      expectedRenderMs: config.MIDJOURNEY_EXPECTED_RENDER_MS,
+      allowPrivateUrls: config.MIDJOURNEY_ALLOW_PRIVATE_URLS,
+      maxImageBytes: config.MIDJOURNEY_MAX_IMAGE_MB * 1024 * 1024,
+      cdnHosts: ['cdn.midjourney.com'],
+    });
+    return {
+      module: AppModule,
+      imports: [
+        NatsModule.forRoot({ url: config.NATS_URL, name: `midjourney-${account}` }),
+        ScheduleModule.forRoot(),
+        TerminusModule,
+        BrowserModule.forRoot(browser),
+        StorageModule.forRoot(storage),
+        WorkerRuntimeModule.forRoot(runtime, [{ provide: MidjourneyAdapterConfig, useValue: adapter }, ...provideAdapters(MidjourneyAdapter)]),
+      ],
+      controllers: [MidjourneyHandler, HealthController],
+      providers: [ProxyImageService],
+    };
+  }
+}
