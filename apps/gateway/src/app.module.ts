@@ -1,0 +1,85 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { resolve } from 'node:path';
+import { NatsModule } from '@app/messaging';
+import { StorageConfig, StorageModule } from '@app/storage';
+import { AdminKeysController } from './auth/admin-keys.controller.js';
+import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { ApiKeysRepository } from './auth/api-keys.repository.js';
+import { ApiKeysService, AuthConfig } from './auth/api-keys.service.js';
+import type { GatewayConfig } from './config/gateway.config.js';
+import { HttpExceptionFilter } from './errors/http-exception.filter.js';
+import { httpValidationPipe } from './errors/validation.pipe.js';
+import { EventsConsumer } from './events/events.consumer.js';
+import { FilesController } from './files/files.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { JobNotifier } from './jobs/job-notifier.js';
+import { JobStreamService } from './jobs/job-stream.service.js';
+import { JobsController } from './jobs/jobs.controller.js';
+import { JobsQueue } from './jobs/jobs.queue.js';
+import { JobsRepository } from './jobs/jobs.repository.js';
+import { JobsService } from './jobs/jobs.service.js';
+import { CompatController } from './midjourney/compat.controller.js';
+import { CompatService } from './midjourney/compat.service.js';
+import { LegacyStats, LegacyStatsInterceptor } from './midjourney/legacy-stats.js';
+import { MidjourneyController } from './midjourney/midjourney.controller.js';
+import { MidjourneyGatewayConfig, MidjourneyService } from './midjourney/midjourney.service.js';
+import { RpcConfig, WorkerRpc } from './midjourney/worker-rpc.js';
+import { PersistenceModule } from './persistence/persistence.module.js';
+import { SqlClient } from './persistence/sql-client.js';
+import { productDesignSyncFactory } from './product-design/product-design.factory.js';
+import { ProductDesignSync } from './product-design/product-design.sync.js';
+import { WebhookConfig, WebhooksService } from './webhooks/webhooks.service.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    const publicBase = (config.PUBLIC_BASE_URL ?? `http://localhost:${config.GATEWAY_PORT}`).replace(/\/$/, '');
+    const storage = Object.assign(new StorageConfig(), {
+      driver: config.STORAGE_DRIVER,
+      localDir: resolve(config.STORAGE_DIR),
+      publicBaseUrl: `${publicBase}/files`,
+      signingSecret: config.FILES_SIGNING_SECRET || undefined,
+      supabaseUrl: config.SUPABASE_URL,
+      supabaseServiceRoleKey: config.SUPABASE_SERVICE_ROLE_KEY,
+    });
+    return {
+      module: AppModule,
+      imports: [
+        NatsModule.forRoot({ url: config.NATS_URL, name: 'gateway' }),
+        PersistenceModule.forRoot(config),
+        StorageModule.forRoot(storage),
+        TerminusModule,
+      ],
+      controllers: [HealthController, JobsController, MidjourneyController, CompatController, AdminKeysController, FilesController],
+      providers: [
+        { provide: APP_PIPE, useFactory: httpValidationPipe },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        { provide: RpcConfig, useValue: Object.assign(new RpcConfig(), { timeoutMs: config.RPC_TIMEOUT_MS }) },
+        { provide: WebhookConfig, useValue: Object.assign(new WebhookConfig(), { secret: config.WEBHOOK_SECRET }) },
+        {
+          provide: MidjourneyGatewayConfig,
+          useValue: Object.assign(new MidjourneyGatewayConfig(), { deadlineSeconds: config.MIDJOURNEY_DEADLINE_SECONDS, cdnHosts: config.MIDJOURNEY_CDN_HOSTS }),
+        },
+        { provide: ProductDesignSync, inject: [SqlClient], useFactory: (sql: SqlClient) => productDesignSyncFactory(config, sql) },
+        { provide: AuthConfig, useValue: Object.assign(new AuthConfig(), { bootstrapKey: config.BOOTSTRAP_API_KEY || undefined }) },
+        ApiKeysRepository,
+        ApiKeysService,
+        JobsRepository,
+        JobsQueue,
+        JobNotifier,
+        JobsService,
+        JobStreamService,
+        EventsConsumer,
+        WebhooksService,
+        WorkerRpc,
+        MidjourneyService,
+        CompatService,
+        LegacyStats,
+        LegacyStatsInterceptor,
+      ],
+    };
+  }
+}

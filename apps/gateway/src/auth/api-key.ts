@@ -1,0 +1,24 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  expiresAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+/** Keys are 192-bit random strings, so one SHA-256 is the right hash (a slow KDF would only cost latency). */
+export function hashKey(plain: string): string {
+  return createHash('sha256').update(plain).digest('hex');
+}
+
+export function newPlainKey(): string {
+  return `gw_${randomBytes(24).toString('base64url')}`;
+}
+
+export function keyAllows(key: Pick<ApiKey, 'scopes'>, scope: string): boolean {
+  return key.scopes.includes('*') || key.scopes.includes(scope);
+}

@@ -1,0 +1,70 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { GatewayException } from '../errors/gateway.exception.js';
+import { hashKey, newPlainKey, type ApiKey } from './api-key.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+
+const CACHE_TTL_MS = 30_000;
+
+export class AuthConfig {
+  /** BOOTSTRAP_API_KEY: ensured at start with scope `*`. */
+  bootstrapKey?: string;
+}
+
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ApiKeysService.name);
+  // Verified keys by hash: the hot path never waits on the database (revocation clears the entry).
+  private readonly cache = new Map<string, { key: ApiKey | null; at: number }>();
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly config: AuthConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.bootstrapKey) await this.ensureBootstrap(this.config.bootstrapKey);
+  }
+
+  async create(input: { name: string; scopes: string[]; expiresAt?: string | null; plain?: string }): Promise<{ key: ApiKey; plain: string }> {
+    const plain = input.plain ?? newPlainKey();
+    const key = await this.keys.insert({ id: randomUUID(), name: input.name, prefix: plain.slice(0, 10), hash: hashKey(plain), scopes: input.scopes, expiresAt: input.expiresAt ?? null });
+    this.cache.delete(hashKey(plain));
+    return { key, plain };
+  }
+
+  /** Makes sure a key with this value and scope `*` exists (BOOTSTRAP_API_KEY). */
+  async ensureBootstrap(plain: string): Promise<void> {
+    if (await this.keys.findByHash(hashKey(plain))) return;
+    await this.create({ name: 'bootstrap', scopes: ['*'], plain });
+    this.logger.log('bootstrap API key created');
+  }
+
+  list(): Promise<ApiKey[]> {
+    return this.keys.list();
+  }
+
+  async revoke(id: string): Promise<ApiKey> {
+    const key = await this.keys.revoke(id);
+    if (!key) throw new GatewayException('NOT_FOUND', `No API key ${id}`);
+    this.cache.clear();
+    return key;
+  }
+
+  /** The key behind a plaintext value, or 401 (missing, unknown, revoked, expired all look alike to callers). */
+  async authenticate(plain: string | undefined): Promise<ApiKey> {
+    if (!plain) throw new GatewayException('UNAUTHENTICATED', 'An API key is required (x-api-key or Authorization: Bearer)');
+    const hash = hashKey(plain);
+    const now = Date.now();
+    let entry = this.cache.get(hash);
+    if (!entry || now - entry.at > CACHE_TTL_MS) {
+      entry = { key: await this.keys.findByHash(hash), at: now };
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(hash, entry);
+    }
+    const key = entry.key;
+    if (!key || key.revokedAt) throw new GatewayException('UNAUTHENTICATED', 'The API key is not valid');
+    if (key.expiresAt && Date.parse(key.expiresAt) <= now) throw new GatewayException('UNAUTHENTICATED', 'The API key has expired');
+    return key;
+  }
+}

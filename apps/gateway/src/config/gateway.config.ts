@@ -1,0 +1,27 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+
+const list = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter(Boolean) : value);
+
+/** Environment of the gateway; validated before Nest starts (errors name the variable, never its value). */
+export class GatewayConfig {
+  @IsInt() @Min(0) @Max(65535) GATEWAY_PORT: number = 3000;
+  @IsString() NATS_URL: string = 'nats://127.0.0.1:4222';
+  /** Postgres (Supabase's included); empty → embedded PGlite under DATA_DIR. */
+  @IsOptional() @IsString() DATABASE_URL?: string;
+  @IsString() DATA_DIR: string = './data';
+  @IsOptional() @IsString() PUBLIC_BASE_URL?: string;
+  @IsOptional() @IsString() BOOTSTRAP_API_KEY?: string;
+  @IsIn(['local', 'supabase']) STORAGE_DRIVER: 'local' | 'supabase' = 'local';
+  @IsString() STORAGE_DIR: string = './data/files';
+  @IsOptional() @IsString() FILES_SIGNING_SECRET?: string;
+  @IsOptional() @IsString() SUPABASE_URL?: string;
+  @IsOptional() @IsString() SUPABASE_SERVICE_ROLE_KEY?: string;
+  @IsIn(['auto', 'sql', 'supabase', 'off']) PRODUCT_DESIGN_SYNC: 'auto' | 'sql' | 'supabase' | 'off' = 'auto';
+  @Transform(list) @IsString({ each: true }) MIDJOURNEY_CDN_HOSTS: string[] = ['cdn.midjourney.com'];
+  @IsInt() @Min(10) MIDJOURNEY_DEADLINE_SECONDS: number = 900;
+  @IsOptional() @IsString() WEBHOOK_SECRET?: string;
+  @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
+  @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
+  @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
+}

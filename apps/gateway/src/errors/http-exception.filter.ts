@@ -1,0 +1,96 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { ErrorBody, ErrorCode } from '@app/contracts';
+import { GatewayException } from './gateway.exception.js';
+
+/** Every code has a status; a new code without one fails to compile. */
+export const STATUS_OF: Record<ErrorCode, number> = {
+  INVALID_REQUEST: 400,
+  INVALID_PAYLOAD: 400,
+  INVALID_PARAMETER: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN_SCOPE: 403,
+  FORBIDDEN_HOST: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  IDEMPOTENCY_CONFLICT: 409,
+  JOB_FINISHED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  CONTENT_REJECTED: 422,
+  UPLOAD_FAILED: 422,
+  RATE_LIMITED: 429,
+  QUEUE_FULL: 429,
+  INTERNAL: 500,
+  PROVIDER_ERROR: 502,
+  STORAGE_ERROR: 502,
+  SIGNED_OUT: 503,
+  CHALLENGE: 503,
+  WORKER_UNAVAILABLE: 503,
+  SUBMISSION_UNKNOWN: 503,
+  CANCELED: 409,
+  PROVIDER_TIMEOUT: 504,
+};
+
+const CODE_OF_STATUS: Record<number, ErrorCode> = {
+  400: 'INVALID_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN_SCOPE',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'INVALID_REQUEST',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'INVALID_REQUEST',
+};
+
+/** The original system's routes keep their error shape (`{success:false, error, timestamp}`) plus a code. */
+export function isCompatRoute(url: string): boolean {
+  return url.startsWith('/midjourney/') || url === '/midjourney' || url.startsWith('/health?') || url === '/health';
+}
+
+/**
+ * One body for every error: `{error: {code, message, details?, errorId?}}` — Nest's own 404s, Fastify's body
+ * errors included. Unknown errors are logged once with an id; the client gets only the id.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const { status, body } = this.describe(exception, request);
+    if (reply.sent) return;
+    const url = request?.url ?? '';
+    const payload = isCompatRoute(url)
+      ? { success: false, error: body.message, code: body.code, ...(body.details ? { details: body.details } : {}), ...(body.errorId ? { errorId: body.errorId } : {}), timestamp: new Date().toISOString() }
+      : { error: body };
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(payload);
+  }
+
+  describe(exception: unknown, request?: FastifyRequest): { status: number; body: ErrorBody } {
+    if (exception instanceof GatewayException) {
+      return { status: STATUS_OF[exception.code], body: { code: exception.code, message: exception.message, ...(exception.details ? { details: exception.details } : {}) } };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = CODE_OF_STATUS[status];
+      if (code) {
+        const message = status === 404 ? `No route ${request?.method ?? ''} ${request?.url?.split('?')[0] ?? ''}`.trim() : exception.message;
+        return { status, body: { code, message } };
+      }
+    }
+    // Fastify's own errors (bad JSON, body too large, unsupported media type) carry a 4xx statusCode.
+    const fastify = exception as { statusCode?: number; code?: string; message?: string };
+    if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+      const code = CODE_OF_STATUS[fastify.statusCode] ?? 'INVALID_REQUEST';
+      return { status: fastify.statusCode, body: { code, message: fastify.message ?? 'Invalid request' } };
+    }
+    const errorId = randomUUID();
+    this.logger.error(`[${errorId}] ${request?.method} ${request?.url}: ${exception instanceof Error ? exception.stack : String(exception)}`);
+    return { status: 500, body: { code: 'INTERNAL', message: 'Internal error', errorId } };
+  }
+}

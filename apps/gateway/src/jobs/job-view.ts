@@ -1,0 +1,25 @@
+import type { Job } from '@app/contracts';
+
+/** The one public job shape (snake_case, as the rest of the HTTP API). */
+export function jobView(job: Job) {
+  return {
+    id: job.id,
+    provider: job.provider,
+    operation: job.operation,
+    status: job.status,
+    progress: job.progress,
+    input: job.input,
+    result: job.result,
+    error: job.error,
+    idea_id: job.ideaId,
+    webhook_url: job.webhookUrl,
+    created_at: job.createdAt,
+    updated_at: job.updatedAt,
+    started_at: job.startedAt,
+    completed_at: job.completedAt,
+    deadline_at: job.deadlineAt,
+    links: { self: `/v1/jobs/${job.id}`, cancel: `/v1/jobs/${job.id}/cancel`, events: `/v1/jobs/${job.id}/events` },
+  };
+}
+
+export type JobView = ReturnType<typeof jobView>;

@@ -1,0 +1,45 @@
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Observable } from 'rxjs';
+import { GatewayException } from '../errors/gateway.exception.js';
+import type { ApiKey } from '../auth/api-key.js';
+import { CurrentKey } from '../auth/auth.decorators.js';
+import { ListJobsQuery } from './dto/list-jobs.dto.js';
+import { JobStreamService } from './job-stream.service.js';
+import { jobView } from './job-view.js';
+import { JobsService } from './jobs.service.js';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => new GatewayException('NOT_FOUND', 'No such job') });
+
+@ApiTags('jobs')
+@ApiSecurity('api-key')
+@Controller('v1/jobs')
+export class JobsController {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly stream: JobStreamService,
+  ) {}
+
+  @Get()
+  async list(@Query() query: ListJobsQuery, @CurrentKey() key: ApiKey) {
+    const page = await this.jobs.list(key, query);
+    return { data: page.data.map(jobView), next_cursor: page.next_cursor };
+  }
+
+  @Get(':id')
+  async get(@Param('id', uuid) id: string, @CurrentKey() key: ApiKey) {
+    return jobView(await this.jobs.get(key, id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id', uuid) id: string, @CurrentKey() key: ApiKey) {
+    return jobView(await this.jobs.cancel(key, id));
+  }
+
+  /** Server-sent events: the job's snapshot now and after every change, until it ends. */
+  @Sse(':id/events')
+  events(@Param('id', uuid) id: string, @CurrentKey() key: ApiKey): Promise<Observable<MessageEvent>> {
+    return this.stream.open(key, id);
+  }
+}

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import type { ErrorBody, Job, JobEvent, JobResult, JobStatus, ProviderName } from '@app/contracts';
+import { SqlClient } from '../persistence/sql-client.js';
+
+interface Row {
+  id: string;
+  provider: ProviderName;
+  operation: string;
+  status: JobStatus;
+  progress: number;
+  input: Record<string, unknown>;
+  result: JobResult | null;
+  error: ErrorBody | null;
+  idea_id: string | null;
+  api_key_id: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  webhook_url: string | null;
+  deadline_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  last_seq: string | number;
+}
+
+export type StoredJob = Job & { requestHash: string | null; lastSeq: number };
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+function toJob(r: Row): StoredJob {
+  return {
+    id: r.id,
+    provider: r.provider,
+    operation: r.operation,
+    status: r.status,
+    progress: r.progress,
+    input: r.input,
+    result: r.result,
+    error: r.error,
+    ideaId: r.idea_id,
+    apiKeyId: r.api_key_id,
+    idempotencyKey: r.idempotency_key,
+    webhookUrl: r.webhook_url,
+    deadlineAt: iso(r.deadline_at)!,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    startedAt: iso(r.started_at),
+    completedAt: iso(r.completed_at),
+    requestHash: r.request_hash,
+    lastSeq: Number(r.last_seq),
+  };
+}
+
+const OPEN = `('pending','processing')`;
+
+/** Specific queries for jobs; the status guard (never backwards, terminal final) lives in the SQL. */
+@Injectable()
+export class JobsRepository {
+  constructor(private readonly sql: SqlClient) {}
+
+  /** Inserts unless (api key, idempotency key) exists; returns the stored job and whether it is new. */
+  async insert(job: StoredJob): Promise<{ job: StoredJob; created: boolean }> {
+    const rows = await this.sql.query<Row>(
+      `INSERT INTO jobs (id, provider, operation, status, progress, input, idea_id, api_key_id, idempotency_key, request_hash, webhook_url, deadline_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 0, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $12)
+       ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [job.id, job.provider, job.operation, job.status, JSON.stringify(job.input), job.ideaId, job.apiKeyId, job.idempotencyKey, job.requestHash, job.webhookUrl, job.deadlineAt, job.createdAt],
+    );
+    if (rows[0]) return { job: toJob(rows[0]), created: true };
+    const existing = await this.sql.query<Row>('SELECT * FROM jobs WHERE api_key_id = $1 AND idempotency_key = $2', [job.apiKeyId, job.idempotencyKey]);
+    return { job: toJob(existing[0]), created: false };
+  }
+
+  async findById(id: string): Promise<StoredJob | null> {
+    const rows = await this.sql.query<Row>('SELECT * FROM jobs WHERE id = $1', [id]);
+    return rows[0] ? toJob(rows[0]) : null;
+  }
+
+  /** Keyset paging, newest first. */
+  async list(filter: { providers: string[] | null; provider?: string; status?: string; limit: number; before?: { createdAt: string; id: string } }): Promise<StoredJob[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (filter.providers) add('provider = ANY(?)', filter.providers);
+    if (filter.provider) add('provider = ?', filter.provider);
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.before) {
+      params.push(filter.before.createdAt, filter.before.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(filter.limit);
+    const rows = await this.sql.query<Row>(
+      `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toJob);
+  }
+
+  /** Applies a worker event if it moves the job forward; null when stale (older seq, or job already final). */
+  async applyEvent(event: JobEvent): Promise<StoredJob | null> {
+    const terminal = ['completed', 'failed', 'timeout', 'canceled'].includes(event.status);
+    const rows = await this.sql.query<Row>(
+      `UPDATE jobs SET
+         status = $2,
+         progress = GREATEST(progress, $3),
+         result = COALESCE($4::jsonb, result),
+         error = $5::jsonb,
+         last_seq = $6,
+         updated_at = now(),
+         started_at = COALESCE(started_at, now()),
+         completed_at = CASE WHEN $7 THEN now() ELSE completed_at END
+       WHERE id = $1 AND status IN ${OPEN} AND last_seq < $6
+       RETURNING *`,
+      [event.jobId, event.status, event.progress ?? 0, event.result ? JSON.stringify(event.result) : null, event.error ? JSON.stringify(event.error) : null, event.seq, terminal],
+    );
+    return rows[0] ? toJob(rows[0]) : null;
+  }
+
+  /** Ends an open job from the gateway side (cancel, deadline). */
+  async finishOpen(id: string, status: 'canceled' | 'timeout', error: ErrorBody): Promise<StoredJob | null> {
+    const rows = await this.sql.query<Row>(
+      `UPDATE jobs SET status = $2, error = $3::jsonb, updated_at = now(), completed_at = now() WHERE id = $1 AND status IN ${OPEN} RETURNING *`,
+      [id, status, JSON.stringify(error)],
+    );
+    return rows[0] ? toJob(rows[0]) : null;
+  }
+
+  async findOverdue(graceSeconds: number, limit = 100): Promise<string[]> {
+    const rows = await this.sql.query<{ id: string }>(
+      `SELECT id FROM jobs WHERE status IN ${OPEN} AND deadline_at < now() - make_interval(secs => $1) LIMIT $2`,
+      [graceSeconds, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async markPublished(id: string, published: boolean): Promise<void> {
+    await this.sql.query('UPDATE jobs SET published = $2 WHERE id = $1', [id, published]);
+  }
+
+  async findUnpublished(limit = 100): Promise<StoredJob[]> {
+    const rows = await this.sql.query<Row>(`SELECT * FROM jobs WHERE published = false AND status = 'pending' ORDER BY created_at LIMIT $1`, [limit]);
+    return rows.map(toJob);
+  }
+}

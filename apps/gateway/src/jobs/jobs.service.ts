@@ -1,0 +1,193 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { isTerminal, type ErrorBody, type Job, type JobEvent, type ProviderName } from '@app/contracts';
+import { keyAllows, type ApiKey } from '../auth/api-key.js';
+import { GatewayException } from '../errors/gateway.exception.js';
+import { ProductDesignSync } from '../product-design/product-design.sync.js';
+import { WebhooksService } from '../webhooks/webhooks.service.js';
+import { JobNotifier } from './job-notifier.js';
+import { JobsQueue } from './jobs.queue.js';
+import { JobsRepository, type StoredJob } from './jobs.repository.js';
+
+export interface CreateJob {
+  provider: ProviderName;
+  operation: string;
+  input: Record<string, unknown>;
+  ideaId?: string;
+  webhookUrl?: string;
+  idempotencyKey?: string;
+  deadlineSeconds: number;
+}
+
+const CACHE_LIMIT = 20_000;
+const SWEEP_MS = 5_000;
+const DEADLINE_GRACE_S = 30;
+
+/**
+ * Jobs: create (idempotent), read (write-through cache: the gateway is the jobs table's single writer), cancel,
+ * apply worker events, and the sweepers that make every job end before its deadline.
+ */
+@Injectable()
+export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobsService.name);
+  private readonly cache = new Map<string, StoredJob>();
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly jobs: JobsRepository,
+    private readonly queue: JobsQueue,
+    private readonly notifier: JobNotifier,
+    private readonly productDesign: ProductDesignSync,
+    private readonly webhooks: WebhooksService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private remember(job: StoredJob): StoredJob {
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(job.id, job);
+    return job;
+  }
+
+  async create(key: ApiKey, request: CreateJob): Promise<{ job: Job; created: boolean }> {
+    if (!keyAllows(key, request.provider)) throw new GatewayException('FORBIDDEN_SCOPE', `This API key lacks the '${request.provider}' scope`);
+    const now = new Date();
+    const requestHash = request.idempotencyKey
+      ? createHash('sha256').update(JSON.stringify([request.provider, request.operation, request.input, request.ideaId ?? null, request.webhookUrl ?? null])).digest('hex')
+      : null;
+    const candidate: StoredJob = {
+      id: randomUUID(),
+      provider: request.provider,
+      operation: request.operation,
+      status: 'pending',
+      progress: 0,
+      input: request.input,
+      result: null,
+      error: null,
+      ideaId: request.ideaId ?? null,
+      apiKeyId: key.id,
+      idempotencyKey: request.idempotencyKey ?? null,
+      webhookUrl: request.webhookUrl ?? null,
+      deadlineAt: new Date(now.getTime() + request.deadlineSeconds * 1000).toISOString(),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      startedAt: null,
+      completedAt: null,
+      requestHash,
+      lastSeq: 0,
+    };
+    const { job, created } = await this.jobs.insert(candidate);
+    if (!created) {
+      if (job.requestHash !== requestHash) {
+        throw new GatewayException('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was used with a different request');
+      }
+      return { job, created: false };
+    }
+    this.remember(job);
+    // The row shows the job at once (as the original did); a sync hiccup must not refuse the job.
+    if (job.ideaId) await this.syncProductDesign(job).catch(() => undefined);
+    await this.publish(job);
+    return { job, created: true };
+  }
+
+  /** A failed publish never loses the job: it is marked and the sweeper publishes it again. */
+  private async publish(job: StoredJob): Promise<void> {
+    try {
+      await this.queue.publish({ jobId: job.id, provider: job.provider, operation: job.operation, input: job.input, deadlineAt: job.deadlineAt, createdAt: job.createdAt, ...(job.ideaId ? { ideaId: job.ideaId } : {}) });
+    } catch (error) {
+      this.logger.warn(`publishing job ${job.id} failed, will retry: ${String(error)}`);
+      await this.jobs.markPublished(job.id, false);
+    }
+  }
+
+  async get(key: ApiKey, id: string): Promise<Job> {
+    const job = this.cache.get(id) ?? (await this.jobs.findById(id));
+    if (!job || !keyAllows(key, job.provider)) throw new GatewayException('NOT_FOUND', `No job ${id}`);
+    return job;
+  }
+
+  /** Reads a job without a key check (SSE after the key was checked, product_design, compat). */
+  async find(id: string): Promise<Job | null> {
+    return this.cache.get(id) ?? (await this.jobs.findById(id));
+  }
+
+  async list(key: ApiKey, query: { provider?: string; status?: string; limit: number; cursor?: string }): Promise<{ data: Job[]; next_cursor: string | null }> {
+    const providers = key.scopes.includes('*') ? null : key.scopes;
+    let before: { createdAt: string; id: string } | undefined;
+    if (query.cursor) {
+      try {
+        const [createdAt, id] = JSON.parse(Buffer.from(query.cursor, 'base64url').toString()) as [string, string];
+        if (Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+        before = { createdAt, id };
+      } catch {
+        throw new GatewayException('INVALID_REQUEST', 'cursor is not valid');
+      }
+    }
+    const rows = await this.jobs.list({ providers, provider: query.provider, status: query.status, limit: query.limit + 1, before });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      data: page,
+      next_cursor: rows.length > query.limit && last ? Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url') : null,
+    };
+  }
+
+  async cancel(key: ApiKey, id: string): Promise<Job> {
+    const existing = await this.get(key, id);
+    const job = await this.jobs.finishOpen(id, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
+    if (!job) throw new GatewayException('JOB_FINISHED', `Job ${id} is already ${existing.status}`);
+    await this.queue.markCanceled(job.provider, job.id).catch((error: unknown) => this.logger.warn(`cancel marker for ${id}: ${String(error)}`));
+    await this.afterChange(job);
+    return job;
+  }
+
+  /** Applies a worker event; side effects run again on redelivery of the event that last changed the job. */
+  async applyEvent(event: JobEvent): Promise<void> {
+    const job = await this.jobs.applyEvent(event);
+    if (job) return this.afterChange(job);
+    const current = await this.jobs.findById(event.jobId);
+    if (current && current.lastSeq === event.seq) await this.afterChange(current);
+  }
+
+  private async afterChange(job: StoredJob): Promise<void> {
+    this.remember(job);
+    this.notifier.publish(job);
+    if (job.ideaId) await this.syncProductDesign(job);
+    if (job.webhookUrl && isTerminal(job.status)) await this.webhooks.enqueue(job);
+  }
+
+  private async syncProductDesign(job: Job): Promise<void> {
+    try {
+      await this.productDesign.sync(job);
+    } catch (error) {
+      this.logger.warn(`product_design sync for ${job.ideaId} failed: ${String(error)}`);
+      throw error;
+    }
+  }
+
+  /** Deadline backstop (workers end their own jobs first) and republishing of jobs whose publish failed. */
+  async sweep(): Promise<void> {
+    try {
+      for (const id of await this.jobs.findOverdue(DEADLINE_GRACE_S)) {
+        const error: ErrorBody = { code: 'PROVIDER_TIMEOUT', message: 'No result before the deadline' };
+        const job = await this.jobs.finishOpen(id, 'timeout', error);
+        if (!job) continue;
+        await this.queue.markCanceled(job.provider, id).catch(() => undefined);
+        await this.afterChange(job).catch(() => undefined);
+      }
+      for (const job of await this.jobs.findUnpublished()) {
+        await this.queue.publish({ jobId: job.id, provider: job.provider, operation: job.operation, input: job.input, deadlineAt: job.deadlineAt, createdAt: job.createdAt, ...(job.ideaId ? { ideaId: job.ideaId } : {}) });
+        await this.jobs.markPublished(job.id, true);
+      }
+    } catch (error) {
+      this.logger.warn(`sweep: ${String(error)}`);
+    }
+  }
+}

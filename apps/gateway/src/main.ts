@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig, logLevels } from '@app/contracts';
+import { AppModule } from './app.module.js';
+import { GatewayConfig } from './config/gateway.config.js';
+import { setupOpenApi } from './openapi.js';
+import { holdDataDirLock } from './persistence/data-dir-lock.js';
+
+const config = loadConfig(GatewayConfig);
+if (!config.DATABASE_URL) holdDataDirLock(config.DATA_DIR);
+const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES }), {
+  logger: logLevels(config.LOG_LEVEL),
+});
+app.enableShutdownHooks();
+setupOpenApi(app);
+await app.listen(config.GATEWAY_PORT, '0.0.0.0');
+new Logger('Gateway').log(`listening on ${config.PUBLIC_BASE_URL ?? `http://localhost:${config.GATEWAY_PORT}`} (docs at /docs)`);
