@@ -1,0 +1,263 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+import { startNatsServer, type TestNatsServer } from './nats-server.js';
+
+/**
+ * Boots the real system for end-to-end tests: its own nats-server, the simulator, the gateway and the Midjourney
+ * worker as separate processes from the compiled dist (as in production), with throw-away data directories.
+ * `npm test` builds dist first; running these specs alone needs `npx nest build gateway midjourney simulator`.
+ */
+const root = resolve(import.meta.dirname, '..', '..');
+export const appEntry = (app: string) => join(root, 'dist', 'apps', app, 'apps', app, 'src', 'main.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => res(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface SimulatorUrls {
+  admin: string;
+  midjourney: { app: string; cdn: string; links: string };
+}
+
+export interface RunningApp {
+  name: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+function spawnApp(name: string, env: NodeJS.ProcessEnv): RunningApp {
+  const entry = appEntry(name);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npx nest build ${name}\` (npm test does it).`);
+  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+    if (process.env.SYSTEM_TEST_LOGS) process.stderr.write(`[${name}] ${chunk.toString()}`);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { name, child, output: () => out };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, app?: RunningApp) {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    if (app && app.child.exitCode !== null) {
+      throw new Error(`${app.name} exited with ${app.child.exitCode} while waiting for ${what}:\n${app.output().slice(-4000)}`);
+    }
+    try {
+      const value = await fn();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Timed out waiting for ${what} (${String(last)})${app ? `:\n${app.output().slice(-4000)}` : ''}`);
+}
+
+async function httpOk(url: string): Promise<true | undefined> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return res.ok ? true : undefined;
+}
+
+export async function stopApp(app: RunningApp | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!app || app.child.exitCode !== null || app.child.signalCode !== null) return;
+  await new Promise<void>((res) => {
+    const timer = setTimeout(() => app.child.kill('SIGKILL'), 15_000);
+    app.child.once('exit', () => {
+      clearTimeout(timer);
+      res();
+    });
+    app.child.kill(signal);
+  });
+}
+
+export interface SystemOptions {
+  database?: 'pglite' | 'postgres';
+  simSpeed?: number;
+  gatewayEnv?: Record<string, string>;
+  workerEnv?: Record<string, string>;
+  /** SQL run on the Postgres database before the gateway starts (e.g. a product_design table). */
+  postgresSetup?: string;
+  /** Start the Midjourney worker too (default true). */
+  worker?: boolean;
+}
+
+export class TestSystem {
+  nats!: TestNatsServer;
+  db?: TestDatabase;
+  dataDir!: string;
+  sim!: SimulatorUrls;
+  simulator!: RunningApp;
+  gateway?: RunningApp;
+  worker?: RunningApp;
+  gatewayUrl!: string;
+  workerUrl!: string;
+  apiKey = `gw_test_${randomBytes(16).toString('hex')}`;
+  private env: NodeJS.ProcessEnv = {};
+
+  constructor(private readonly options: SystemOptions = {}) {}
+
+  async start(): Promise<this> {
+    this.dataDir = await mkdtemp(join(tmpdir(), 'gw-system-'));
+    this.nats = await startNatsServer();
+    if (this.options.database === 'postgres') {
+      this.db = await createTestDatabase('gw_system');
+      if (this.options.postgresSetup) {
+        const pg = await import('pg');
+        const client = new pg.default.Client({ connectionString: this.db.url });
+        await client.connect();
+        await client.query(this.options.postgresSetup);
+        await client.end();
+      }
+    }
+    const [simPort, appPort, cdnPort, linksPort, gatewayPort, workerPort] = await Promise.all(
+      Array.from({ length: 6 }, () => freePort()),
+    );
+    this.simulator = spawnApp('simulator', {
+      ...process.env,
+      SIMULATOR_PORT: String(simPort),
+      SIM_MIDJOURNEY_APP_PORT: String(appPort),
+      SIM_MIDJOURNEY_CDN_PORT: String(cdnPort),
+      SIM_MIDJOURNEY_LINKS_PORT: String(linksPort),
+      SIM_SPEED: String(this.options.simSpeed ?? 0.05),
+    });
+    this.sim = await waitFor(
+      'simulator',
+      async () => {
+        const match = /SIMULATOR_READY (.*)/.exec(this.simulator.output());
+        return match ? (JSON.parse(match[1]) as SimulatorUrls) : undefined;
+      },
+      30_000,
+      this.simulator,
+    );
+    await this.admin('POST', '/__admin/midjourney/accounts', { name: 'default' });
+    const cookies = await (await fetch(`${this.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text();
+    const cookiesFile = join(this.dataDir, 'midjourney.cookies.json');
+    await writeFile(cookiesFile, cookies, { mode: 0o600 });
+    await mkdir(join(this.dataDir, 'files'), { recursive: true });
+
+    this.gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    this.workerUrl = `http://127.0.0.1:${workerPort}`;
+    this.env = {
+      ...process.env,
+      NATS_URL: this.nats.url,
+      DATA_DIR: join(this.dataDir, 'gateway'),
+      ...(this.db ? { DATABASE_URL: this.db.url } : { DATABASE_URL: '' }),
+      GATEWAY_PORT: String(gatewayPort),
+      PUBLIC_BASE_URL: this.gatewayUrl,
+      BOOTSTRAP_API_KEY: this.apiKey,
+      STORAGE_DRIVER: 'local',
+      STORAGE_DIR: join(this.dataDir, 'files'),
+      FILES_SIGNING_SECRET: randomBytes(16).toString('hex'),
+      MIDJOURNEY_CDN_HOSTS: `cdn.midjourney.com,${new URL(this.sim.midjourney.cdn).host}`,
+      MIDJOURNEY_PORT: String(workerPort),
+      MIDJOURNEY_APP_URL: this.sim.midjourney.app,
+      MIDJOURNEY_CDN_URL: this.sim.midjourney.cdn,
+      MIDJOURNEY_COOKIES_FILE: cookiesFile,
+      MIDJOURNEY_PROFILE_DIR: join(this.dataDir, 'profile'),
+      MIDJOURNEY_ALLOW_PRIVATE_URLS: 'true',
+      MIDJOURNEY_MIN_SUBMIT_GAP_MS: '0',
+      MIDJOURNEY_RATE_LIMIT_PENALTY_MS: '2000',
+      MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS: '2000',
+      MIDJOURNEY_EXPECTED_RENDER_MS: String(Math.round(30_000 * (this.options.simSpeed ?? 0.05))),
+      LOG_LEVEL: 'warn',
+    };
+    await Promise.all([this.startGateway(), this.options.worker === false ? undefined : this.startWorker()]);
+    return this;
+  }
+
+  async startGateway(): Promise<void> {
+    this.gateway = spawnApp('gateway', { ...this.env, ...this.options.gatewayEnv });
+    await waitFor('gateway ready', () => httpOk(`${this.gatewayUrl}/health/ready`), 60_000, this.gateway);
+  }
+
+  async startWorker(): Promise<void> {
+    this.worker = spawnApp('midjourney', { ...this.env, ...this.options.workerEnv });
+    await waitFor('midjourney worker ready', () => httpOk(`${this.workerUrl}/health/ready`), 90_000, this.worker);
+  }
+
+  stopGateway(signal: NodeJS.Signals = 'SIGTERM') {
+    return stopApp(this.gateway, signal);
+  }
+
+  stopWorker(signal: NodeJS.Signals = 'SIGTERM') {
+    return stopApp(this.worker, signal);
+  }
+
+  /** Calls the gateway with the bootstrap key (unless `headers` overrides it). */
+  async api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${this.gatewayUrl}${path}`, {
+      method,
+      headers: {
+        'x-api-key': this.apiKey,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: T | undefined;
+    try {
+      json = JSON.parse(text) as T;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: json as T, text };
+  }
+
+  async admin<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.sim.admin}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`simulator admin ${method} ${path}: ${res.status} ${await res.text()}`);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Polls GET /v1/jobs/:id until `predicate` holds. */
+  async waitForJob(id: string, predicate: (job: any) => boolean, timeoutMs = 60_000): Promise<any> {
+    let last: any;
+    try {
+      return await waitFor(
+        `job ${id}`,
+        async () => {
+          const { body } = await this.api('GET', `/v1/jobs/${id}`);
+          last = body;
+          return predicate(body) ? body : undefined;
+        },
+        timeoutMs,
+      );
+    } catch (error) {
+      throw new Error(
+        `${String(error)}\nlast job state: ${JSON.stringify(last)}\n--- worker ---\n${this.worker?.output().slice(-3000)}\n--- gateway ---\n${this.gateway?.output().slice(-3000)}`,
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([stopApp(this.worker), stopApp(this.gateway)]);
+    await stopApp(this.simulator);
+    await this.nats?.dispose();
+    await this.db?.drop();
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
