@@ -203,13 +203,11 @@ export class TestSystem {
 
   /** Calls the gateway with the bootstrap key (unless `headers` overrides it). */
   async api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    // An empty header value means "send no such header".
+    const merged = Object.entries({ 'x-api-key': this.apiKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }).filter(([, v]) => v !== '');
     const res = await fetch(`${this.gatewayUrl}${path}`, {
       method,
-      headers: {
-        'x-api-key': this.apiKey,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
+      headers: Object.fromEntries(merged),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -1,0 +1,263 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestSystem } from '../system.js';
+
+// The gateway's HTTP contract as a client sees it, with the real process, real NATS and PGlite, but no worker: every
+// protected route refuses missing/bad/expired/revoked keys and out-of-scope keys, bad input gets a stable 4xx code,
+// and accepted work waits durably in JetStream.
+const WEBHOOK_SECRET = 'whsec_test_only';
+const JOB_ID = '5f0c6d2e-8a8b-4c1e-9d55-3c2b1a0f9e77';
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+describe('gateway HTTP contract', () => {
+  const system = new TestSystem({ worker: false, gatewayEnv: { WEBHOOK_SECRET, RPC_TIMEOUT_MS: '500', BODY_LIMIT_BYTES: '65536' } });
+  let hookServer: Server;
+  let hookUrl: string;
+  const received: Received[] = [];
+
+  beforeAll(async () => {
+    hookServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+    const address = hookServer.address();
+    hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
+    await system.start();
+  });
+
+  afterAll(async () => {
+    hookServer?.close();
+    await system.stop();
+  });
+
+  const imagine = { prompt: 'a lighthouse at dusk' };
+  const protectedRoutes: [string, string, unknown?][] = [
+    ['POST', '/v1/midjourney/imagine', imagine],
+    ['POST', '/v1/midjourney/video', { image_url: 'https://example.com/a.png' }],
+    ['GET', '/v1/jobs'],
+    ['GET', `/v1/jobs/${JOB_ID}`],
+    ['POST', `/v1/jobs/${JOB_ID}/cancel`],
+    ['GET', `/v1/jobs/${JOB_ID}/events`],
+    ['GET', '/v1/admin/keys'],
+    ['POST', '/v1/admin/keys', { name: 'x', scopes: ['midjourney'] }],
+    ['DELETE', `/v1/admin/keys/${JOB_ID}`],
+    ['POST', '/midjourney/init'],
+    ['POST', '/midjourney/genimage', imagine],
+    ['GET', '/midjourney/genimage?prompt=x'],
+    ['POST', '/midjourney/genvideo', { image_url: 'https://example.com/a.png' }],
+    ['GET', '/midjourney/genvideo?image_url=https://example.com/a.png'],
+    ['GET', '/midjourney/status'],
+    ['GET', '/midjourney/proxy-image?url=https://cdn.midjourney.com/a.png'],
+    ['GET', '/files/midjourney/some/file.png'],
+  ];
+
+  const createKey = async (scopes: string[], expiresAt?: string) => {
+    const res = await system.api('POST', '/v1/admin/keys', { name: `k-${scopes.join('-')}`, scopes, ...(expiresAt ? { expires_at: expiresAt } : {}) });
+    expect(res.status).toBe(201);
+    return res.body as { id: string; key: string; prefix: string };
+  };
+
+  const expectError = (res: { status: number; body: any; text: string }, status: number, code: string, path: string) => {
+    expect(res.status, `${path}: ${res.text}`).toBe(status);
+    if (path.startsWith('/midjourney')) {
+      expect(res.body).toMatchObject({ success: false, code });
+      expect(typeof res.body.error).toBe('string');
+    } else {
+      expect(res.body.error.code, res.text).toBe(code);
+      expect(typeof res.body.error.message).toBe('string');
+    }
+  };
+
+  it('serves probes, /health and the OpenAPI document without a key', async () => {
+    for (const path of ['/health/live', '/health/ready', '/health', '/openapi.json']) {
+      const res = await fetch(`${system.gatewayUrl}${path}`);
+      expect(res.status, path).toBe(200);
+    }
+    const doc = (await (await fetch(`${system.gatewayUrl}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/midjourney/imagine', '/v1/jobs/{id}', '/midjourney/genimage']));
+  });
+
+  it('refuses every protected route without a key, with an unknown key and with a malformed header', async () => {
+    for (const [method, path, body] of protectedRoutes) {
+      for (const headers of [{ 'x-api-key': '' }, { 'x-api-key': 'gw_nope_0000000000000000' }, { 'x-api-key': '', authorization: 'Basic abc' }, { 'x-api-key': '', authorization: 'Bearer ' }]) {
+        const res = await system.api(method, path, body, headers);
+        expectError(res, 401, 'UNAUTHENTICATED', path);
+      }
+    }
+  });
+
+  it('accepts the key as a Bearer token too', async () => {
+    const res = await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': '', authorization: `Bearer ${system.apiKey}` });
+    expect(res.status).toBe(200);
+    expect(Array.isArray(res.body.data)).toBe(true);
+  });
+
+  it('refuses an expired key and a revoked key at once', async () => {
+    const expired = await createKey(['midjourney'], new Date(Date.now() - 1000).toISOString());
+    expectError(await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': expired.key }), 401, 'UNAUTHENTICATED', '/v1/jobs');
+
+    const live = await createKey(['midjourney']);
+    expect((await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': live.key })).status).toBe(200);
+    const revoked = await system.api('DELETE', `/v1/admin/keys/${live.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revoked_at).toEqual(expect.any(String));
+    for (const [method, path, body] of protectedRoutes) {
+      expectError(await system.api(method, path, body, { 'x-api-key': live.key }), 401, 'UNAUTHENTICATED', path);
+    }
+    const listed = await system.api('GET', '/v1/admin/keys');
+    const entry = listed.body.data.find((k: { id: string }) => k.id === live.id);
+    expect(entry.revoked_at).toEqual(expect.any(String));
+    expect(JSON.stringify(listed.body)).not.toContain(live.key); // plaintext is shown once only
+  });
+
+  it('refuses out-of-scope keys with 403 on provider and admin routes', async () => {
+    const ideogramOnly = await createKey(['ideogram']);
+    const headers = { 'x-api-key': ideogramOnly.key };
+    for (const [method, path, body] of protectedRoutes.filter(([, p]) => p.includes('midjourney') && !p.startsWith('/files'))) {
+      expectError(await system.api(method, path, body, headers), 403, 'FORBIDDEN_SCOPE', path);
+    }
+    for (const [method, path, body] of protectedRoutes.filter(([, p]) => p.startsWith('/v1/admin'))) {
+      expectError(await system.api(method, path, body, headers), 403, 'FORBIDDEN_SCOPE', path);
+    }
+  });
+
+  it('answers bad input with 4xx codes, never a 500', async () => {
+    const cases: [string, string, unknown, number, string][] = [
+      ['POST', '/v1/midjourney/imagine', {}, 400, 'INVALID_REQUEST'],
+      ['POST', '/v1/midjourney/imagine', { prompt: '' }, 400, 'INVALID_REQUEST'],
+      ['POST', '/v1/midjourney/imagine', { prompt: 'x', options: { ar: 'wide' } }, 400, 'INVALID_REQUEST'],
+      ['POST', '/v1/midjourney/imagine', { prompt: 'x', image_url: 'ftp://host/a.png' }, 400, 'INVALID_REQUEST'],
+      ['POST', '/v1/midjourney/imagine', { prompt: 'x', idea_id: 'not-a-uuid' }, 400, 'INVALID_REQUEST'],
+      ['POST', '/v1/midjourney/imagine', { prompt: 'x', timeout_seconds: 5 }, 400, 'INVALID_REQUEST'],
+      ['POST', '/v1/midjourney/video', { motion: 'high' }, 400, 'INVALID_REQUEST'],
+      ['POST', '/midjourney/genimage', { prompt: 42 }, 400, 'INVALID_REQUEST'],
+      ['GET', '/midjourney/genvideo', undefined, 400, 'INVALID_REQUEST'],
+      ['GET', '/v1/jobs?limit=1000', undefined, 400, 'INVALID_REQUEST'],
+      ['GET', '/v1/jobs?status=exploded', undefined, 400, 'INVALID_REQUEST'],
+      ['GET', '/v1/jobs/not-a-uuid', undefined, 404, 'NOT_FOUND'],
+      ['GET', `/v1/jobs/${JOB_ID}`, undefined, 404, 'NOT_FOUND'],
+      ['POST', '/v1/admin/keys', { name: 'x', scopes: ['everything'] }, 400, 'INVALID_REQUEST'],
+      ['DELETE', '/v1/admin/keys/not-a-uuid', undefined, 404, 'NOT_FOUND'],
+      ['DELETE', `/v1/admin/keys/${JOB_ID}`, undefined, 404, 'NOT_FOUND'],
+      ['GET', '/v1/nothing-here', undefined, 404, 'NOT_FOUND'],
+      ['GET', '/midjourney/proxy-image?url=https://evil.example.com/a.png', undefined, 403, 'FORBIDDEN_HOST'],
+      ['GET', '/midjourney/proxy-image', undefined, 400, 'INVALID_REQUEST'],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      expectError(await system.api(method, path, body), status, code, path);
+    }
+    const invalid = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'x', options: { ar: 'wide' } });
+    expect(JSON.stringify(invalid.body.error.details)).toContain('ar'); // says which field
+
+    const malformed = await fetch(`${system.gatewayUrl}/v1/midjourney/imagine`, {
+      method: 'POST',
+      headers: { 'x-api-key': system.apiKey, 'content-type': 'application/json' },
+      body: '{"prompt": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as any).error.code).toBe('INVALID_REQUEST');
+
+    const xml = await fetch(`${system.gatewayUrl}/v1/midjourney/imagine`, {
+      method: 'POST',
+      headers: { 'x-api-key': system.apiKey, 'content-type': 'application/xml' },
+      body: '<prompt/>',
+    });
+    expect(xml.status).toBe(415);
+    expect(((await xml.json()) as any).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+
+    const huge = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'x'.repeat(70_000) });
+    expectError(huge, 413, 'PAYLOAD_TOO_LARGE', '/v1/midjourney/imagine');
+  });
+
+  it('answers compat routes that need the worker as the original did when no worker is up', async () => {
+    expectError(await system.api('POST', '/midjourney/init'), 503, 'WORKER_UNAVAILABLE', '/midjourney/init');
+    // The original's status route reports a stopped service with 200 rather than failing.
+    const status = await system.api('GET', '/midjourney/status');
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ success: false, isLoggedIn: false, status: 'stopped' });
+  });
+
+  it('queues work durably, replays Idempotency-Key and refuses its reuse with another body', async () => {
+    const headers = { 'idempotency-key': 'order-42' };
+    const first = await system.api('POST', '/v1/midjourney/imagine', imagine, headers);
+    expect(first.status).toBe(202);
+    expect(first.headers.get('location')).toBe(`/v1/jobs/${first.body.id}`);
+    expect(first.body).toMatchObject({ provider: 'midjourney', operation: 'imagine', status: 'pending' });
+
+    const replay = await system.api('POST', '/v1/midjourney/imagine', imagine, headers);
+    expect(replay.status).toBe(200);
+    expect(replay.body.id).toBe(first.body.id);
+
+    const conflict = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'something else' }, headers);
+    expectError(conflict, 409, 'IDEMPOTENCY_CONFLICT', '/v1/midjourney/imagine');
+
+    // With no worker the job waits in JetStream, not in gateway memory: it is still pending after a restart.
+    await system.stopGateway();
+    await system.startGateway();
+    const after = await system.api('GET', `/v1/jobs/${first.body.id}`);
+    expect(after.status).toBe(200);
+    expect(after.body.status).toBe('pending');
+  });
+
+  it('shows jobs only to keys scoped for their provider, and pages through the list', async () => {
+    const mine = await createKey(['midjourney']);
+    const headers = { 'x-api-key': mine.key };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await system.api('POST', '/v1/midjourney/imagine', { prompt: `job ${i}` }, headers);
+      expect(res.status).toBe(202);
+      ids.push(res.body.id);
+    }
+    // Jobs belong to the team's provider, not to one key: another Midjourney key sees them, an Ideogram key does not.
+    const colleague = await createKey(['midjourney']);
+    expect((await system.api('GET', `/v1/jobs/${ids[0]}`, undefined, { 'x-api-key': colleague.key })).status).toBe(200);
+    const other = await createKey(['ideogram']);
+    expectError(await system.api('GET', `/v1/jobs/${ids[0]}`, undefined, { 'x-api-key': other.key }), 404, 'NOT_FOUND', '/v1/jobs');
+    expect((await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': other.key })).body.data).toHaveLength(0);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: any } = await system.api('GET', `/v1/jobs?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, headers);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.data.map((j: { id: string }) => j.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length); // no job twice across pages
+    // Newest first: the three just created lead, in reverse order.
+    expect(seen.slice(0, 3)).toEqual([...ids].reverse());
+    const all = await system.api('GET', '/v1/jobs?limit=100', undefined, headers);
+    expect(seen).toEqual(all.body.data.map((j: { id: string }) => j.id));
+  });
+
+  it('cancels a queued job once, and signs the webhook it fires', async () => {
+    const created = await system.api('POST', '/v1/midjourney/imagine', { ...imagine, webhook_url: hookUrl });
+    expect(created.status).toBe(202);
+    const canceled = await system.api('POST', `/v1/jobs/${created.body.id}/cancel`);
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.status).toBe('canceled');
+    expectError(await system.api('POST', `/v1/jobs/${created.body.id}/cancel`), 409, 'JOB_FINISHED', '/v1/jobs');
+
+    const until = Date.now() + 15_000;
+    while (!received.some((r) => r.body.includes(created.body.id)) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    const hook = received.find((r) => r.body.includes(created.body.id));
+    expect(hook, 'webhook delivered').toBeDefined();
+    const payload = JSON.parse(hook!.body);
+    expect(payload).toMatchObject({ event: 'job.canceled', job: { id: created.body.id, status: 'canceled' } });
+    const [t, v1] = String(hook!.headers['x-gateway-signature']).split(',');
+    const timestamp = t.replace('t=', '');
+    const expected = createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${hook!.body}`).digest('hex');
+    expect(v1).toBe(`v1=${expected}`);
+    expect(Math.abs(Date.now() / 1000 - Number(timestamp))).toBeLessThan(60);
+  });
+});
