@@ -26,8 +26,11 @@ function fmt(n: number, digits = 2) {
   return Number.isFinite(n) ? n.toFixed(digits) : String(n);
 }
 
-/** Resident memory (MiB) of a process and all its descendants (the worker and its Chromium). */
-function treeRssMb(pid: number): number {
+/**
+ * Memory (MiB) of a process and all its descendants (the worker and its Chromium), as the sum of their proportional
+ * set sizes: pages shared between Chromium's processes count once, not once per process as RSS would.
+ */
+function treePssMb(pid: number): number {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -44,8 +47,8 @@ function treeRssMb(pid: number): number {
   while (stack.length) {
     const current = stack.pop()!;
     try {
-      const status = readFileSync(`/proc/${current}/status`, 'utf8');
-      kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const rollup = readFileSync(`/proc/${current}/smaps_rollup`, 'utf8');
+      kb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
     } catch {
       /* gone */
     }
@@ -150,7 +153,7 @@ async function main() {
 
     // Memory: idle service first (same run), then 50 jobs held in flight by a stuck provider.
     const pid = system.worker!.child.pid!;
-    const idle = treeRssMb(pid);
+    const idle = treePssMb(pid);
     await system.admin('POST', '/__admin/faults', { provider: 'midjourney', endpoint: 'status', fault: 'stuck' });
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
@@ -166,7 +169,7 @@ async function main() {
       await sleep(1000);
     }
     await sleep(5000);
-    const busy = treeRssMb(pid);
+    const busy = treePssMb(pid);
     line('worker memory, 50 in-flight jobs (MiB)', `${fmt(busy, 0)} MiB (idle ${fmt(idle, 0)} MiB, ×${fmt(busy / idle)}; ${inflight} in flight)`);
     results.memory = { idleMb: idle, busyMb: busy, inflight };
     for (const id of ids) await system.api('POST', `/v1/jobs/${id}/cancel`);

@@ -41,7 +41,9 @@ export interface RunningApp {
 function spawnApp(name: string, env: NodeJS.ProcessEnv): RunningApp {
   const entry = appEntry(name);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npx nest build ${name}\` (npm test does it).`);
-  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // e.g. SYSTEM_TEST_NODE_ARGS_GATEWAY='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile one app under a test.
+  const nodeArgs = (process.env[`SYSTEM_TEST_NODE_ARGS_${name.toUpperCase()}`] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (chunk: Buffer) => {
     out += chunk.toString();
@@ -114,7 +116,17 @@ export class TestSystem {
 
   constructor(private readonly options: SystemOptions = {}) {}
 
+  /** Starts everything; on failure stops what did start, so a failed start leaves no processes behind. */
   async start(): Promise<this> {
+    try {
+      return await this.startAll();
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async startAll(): Promise<this> {
     this.dataDir = await mkdtemp(join(tmpdir(), 'gw-system-'));
     this.nats = await startNatsServer();
     if (this.options.database === 'postgres') {

@@ -23,7 +23,8 @@ export class AppModule {
       profileDir: resolve(config.MIDJOURNEY_PROFILE_DIR || join('data', 'profiles', `midjourney-${account}`)),
       cookiesFile: config.MIDJOURNEY_COOKIES_FILE || undefined,
       headless: config.HEADLESS,
-      args: config.BROWSER_EXTRA_ARGS.split(',').map((a) => a.trim()).filter(Boolean),
+      // Space-separated: Chromium flags often carry comma-separated values themselves.
+      args: config.BROWSER_EXTRA_ARGS.split(/\s+/).filter(Boolean),
       account,
     });
     const storage = Object.assign(new StorageConfig(), {

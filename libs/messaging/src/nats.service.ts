@@ -32,9 +32,26 @@ export class NatsService implements OnApplicationShutdown {
     } as NonNullable<NatsOptions['options']>);
   }
 
+  private watched?: NatsConnection;
+  private disconnected = false;
+
   /** Connects on first use; ClientNats caches the connection and its reconnects. */
-  connection(): Promise<NatsConnection> {
-    return this.client.connect() as Promise<NatsConnection>;
+  async connection(): Promise<NatsConnection> {
+    const nc = (await this.client.connect()) as NatsConnection;
+    if (this.watched !== nc) this.watch(nc);
+    return nc;
+  }
+
+  /** Follows disconnects and reconnects, so callers can skip work that would only wait for a timeout. */
+  private watch(nc: NatsConnection): void {
+    this.watched = nc;
+    this.disconnected = false;
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'disconnect') this.disconnected = true;
+        else if (status.type === 'reconnect') this.disconnected = false;
+      }
+    })().catch(() => undefined);
   }
 
   async jetstream(): Promise<JetStreamClient> {
@@ -61,7 +78,7 @@ export class NatsService implements OnApplicationShutdown {
   /** True while the connection is open and not reconnecting (no I/O: safe for probes). */
   isConnected(): boolean {
     const nc = this.current();
-    return !!nc && !nc.isClosed() && !nc.isDraining();
+    return !!nc && !this.disconnected && !nc.isClosed() && !nc.isDraining();
   }
 
   private current(): NatsConnection | undefined {

@@ -43,4 +43,26 @@ describe('durability across restarts', () => {
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 60_000);
     expect(job.result.images).toHaveLength(4);
   });
+
+  it('accepts work while NATS is down and hands it over once NATS is back', async () => {
+    const before = await system.admin('GET', '/__admin/stats');
+    await system.nats.stop();
+    let down = true;
+    try {
+      const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a harbour at night', options: { mode: 'fast' } });
+      // Stored before the answer; the failed publish is retried by the gateway's sweeper, not lost.
+      expect(created.status).toBe(202);
+      expect((await system.api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('pending');
+      const ready = await fetch(`${system.gatewayUrl}/health/ready`);
+      expect(ready.status).toBe(503); // readiness tells the orchestrator NATS is out
+      await system.nats.restart();
+      down = false;
+      const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 120_000);
+      expect(job.result.images).toHaveLength(4);
+      const after = await system.admin('GET', '/__admin/stats');
+      expect(after.midjourney.submits - before.midjourney.submits).toBe(1);
+    } finally {
+      if (down) await system.nats.restart().catch(() => undefined);
+    }
+  });
 });

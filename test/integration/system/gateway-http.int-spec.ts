@@ -89,7 +89,8 @@ describe('gateway HTTP contract', () => {
 
   it('refuses every protected route without a key, with an unknown key and with a malformed header', async () => {
     for (const [method, path, body] of protectedRoutes) {
-      for (const headers of [{ 'x-api-key': '' }, { 'x-api-key': 'gw_nope_0000000000000000' }, { 'x-api-key': '', authorization: 'Basic abc' }, { 'x-api-key': '', authorization: 'Bearer ' }]) {
+      const attempts: Record<string, string>[] = [{ 'x-api-key': '' }, { 'x-api-key': 'gw_nope_0000000000000000' }, { 'x-api-key': '', authorization: 'Basic abc' }, { 'x-api-key': '', authorization: 'Bearer ' }];
+      for (const headers of attempts) {
         const res = await system.api(method, path, body, headers);
         expectError(res, 401, 'UNAUTHENTICATED', path);
       }

@@ -62,9 +62,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
-    const { status, body } = this.describe(exception, request);
     if (reply.sent) return;
     const url = request?.url ?? '';
+    // Probes keep Terminus's own body (which dependency is down) with its 503.
+    if (exception instanceof HttpException && exception.getStatus() === 503 && url.startsWith('/health/')) {
+      void reply.status(exception.getStatus()).send(exception.getResponse());
+      return;
+    }
+    const { status, body } = this.describe(exception, request);
     const payload = isCompatRoute(url)
       ? { success: false, error: body.message, code: body.code, ...(body.details ? { details: body.details } : {}), ...(body.errorId ? { errorId: body.errorId } : {}), timestamp: new Date().toISOString() }
       : { error: body };
@@ -82,6 +87,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
         const message = status === 404 ? `No route ${request?.method ?? ''} ${request?.url?.split('?')[0] ?? ''}`.trim() : exception.message;
         return { status, body: { code, message } };
       }
+      if (status >= 400 && status < 500) return { status, body: { code: 'INVALID_REQUEST', message: exception.message } };
     }
     // Fastify's own errors (bad JSON, body too large, unsupported media type) carry a 4xx statusCode.
     const fastify = exception as { statusCode?: number; code?: string; message?: string };

@@ -9,6 +9,11 @@ const CANCELED_TTL_MS = 7 * 24 * 3600 * 1000;
 export class JobsQueue {
   constructor(private readonly nats: NatsService) {}
 
+  /** False while the connection to NATS is down (publishes would only wait for their timeout). */
+  connected(): boolean {
+    return this.nats.isConnected();
+  }
+
   async publish(message: JobMessage): Promise<void> {
     const js = await this.nats.jetstream();
     // msgID = job id: a retried publish inside the duplicate window is dropped by JetStream.

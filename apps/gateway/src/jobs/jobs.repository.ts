@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ErrorBody, Job, JobEvent, JobResult, JobStatus, ProviderName } from '@app/contracts';
+import { Batcher } from '../persistence/batcher.js';
 import { SqlClient } from '../persistence/sql-client.js';
 
 interface Row {
@@ -58,18 +59,51 @@ const OPEN = `('pending','processing')`;
 export class JobsRepository {
   constructor(private readonly sql: SqlClient) {}
 
-  /** Inserts unless (api key, idempotency key) exists; returns the stored job and whether it is new. */
-  async insert(job: StoredJob): Promise<{ job: StoredJob; created: boolean }> {
-    const rows = await this.sql.query<Row>(
-      `INSERT INTO jobs (id, provider, operation, status, progress, input, idea_id, api_key_id, idempotency_key, request_hash, webhook_url, deadline_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, 0, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $12)
+  // Concurrent creates and publish confirmations go to the database as one statement per flush.
+  private readonly inserts = new Batcher<StoredJob, { job: StoredJob; created: boolean }>((jobs) => this.insertMany(jobs));
+  private readonly confirmations = new Batcher<string, void>(async (ids) => {
+    await this.sql.query('UPDATE jobs SET published = true WHERE id = ANY($1::uuid[])', [ids]);
+    return ids.map(() => undefined);
+  }, 1000, 100);
+
+  /**
+   * Inserts unless (api key, idempotency key) exists; returns the stored job and whether it is new. New rows start
+   * unpublished: until `confirmPublished`, the sweeper treats them as not yet handed to the workers.
+   */
+  insert(job: StoredJob): Promise<{ job: StoredJob; created: boolean }> {
+    return this.inserts.add(job);
+  }
+
+  private async insertMany(jobs: StoredJob[]): Promise<Array<{ job: StoredJob; created: boolean }>> {
+    const params: unknown[] = [];
+    const values = jobs.map((job) => {
+      const at = params.length;
+      params.push(job.id, job.provider, job.operation, job.status, JSON.stringify(job.input), job.ideaId, job.apiKeyId, job.idempotencyKey, job.requestHash, job.webhookUrl, job.deadlineAt, job.createdAt);
+      const $ = (n: number) => `$${at + n}`;
+      return `(${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, 0, ${$(5)}::jsonb, ${$(6)}::uuid, ${$(7)}::uuid, ${$(8)}, ${$(9)}, ${$(10)}, ${$(11)}::timestamptz, ${$(12)}::timestamptz, ${$(12)}::timestamptz, false)`;
+    });
+    // A conflicting row (idempotency key reused, also twice within this batch) is skipped and looked up below.
+    const rows = await this.sql.query<{ id: string }>(
+      `INSERT INTO jobs (id, provider, operation, status, progress, input, idea_id, api_key_id, idempotency_key, request_hash, webhook_url, deadline_at, created_at, updated_at, published)
+       VALUES ${values.join(', ')}
        ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING *`,
-      [job.id, job.provider, job.operation, job.status, JSON.stringify(job.input), job.ideaId, job.apiKeyId, job.idempotencyKey, job.requestHash, job.webhookUrl, job.deadlineAt, job.createdAt],
+       RETURNING id`,
+      params,
     );
-    if (rows[0]) return { job: toJob(rows[0]), created: true };
-    const existing = await this.sql.query<Row>('SELECT * FROM jobs WHERE api_key_id = $1 AND idempotency_key = $2', [job.apiKeyId, job.idempotencyKey]);
-    return { job: toJob(existing[0]), created: false };
+    // Only ids come back: the rows are what we sent (fewer bytes to decode on the hot path).
+    const inserted = new Set(rows.map((r) => r.id));
+    return Promise.all(
+      jobs.map(async (job) => {
+        if (inserted.has(job.id)) return { job: { ...job, progress: 0, result: null, error: null, startedAt: null, completedAt: null, lastSeq: 0 }, created: true };
+        const existing = await this.sql.query<Row>('SELECT * FROM jobs WHERE api_key_id = $1 AND idempotency_key = $2', [job.apiKeyId, job.idempotencyKey]);
+        return { job: toJob(existing[0]), created: false };
+      }),
+    );
+  }
+
+  /** JetStream acknowledged the job's message. */
+  confirmPublished(id: string): Promise<void> {
+    return this.confirmations.add(id);
   }
 
   async findById(id: string): Promise<StoredJob | null> {
@@ -137,12 +171,12 @@ export class JobsRepository {
     return rows.map((r) => r.id);
   }
 
-  async markPublished(id: string, published: boolean): Promise<void> {
-    await this.sql.query('UPDATE jobs SET published = $2 WHERE id = $1', [id, published]);
-  }
-
-  async findUnpublished(limit = 100): Promise<StoredJob[]> {
-    const rows = await this.sql.query<Row>(`SELECT * FROM jobs WHERE published = false AND status = 'pending' ORDER BY created_at LIMIT $1`, [limit]);
+  /** Pending jobs whose publish was never confirmed (failed, or the gateway stopped in between), oldest first. */
+  async findUnpublished(olderThanSeconds: number, limit = 100): Promise<StoredJob[]> {
+    const rows = await this.sql.query<Row>(
+      `SELECT * FROM jobs WHERE published = false AND status = 'pending' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
     return rows.map(toJob);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { isTerminal, type ErrorBody, type Job, type JobEvent, type ProviderName } from '@app/contracts';
+import { isTerminal, type ErrorBody, type Job, type JobEvent, type JobMessage, type ProviderName } from '@app/contracts';
 import { keyAllows, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { ProductDesignSync } from '../product-design/product-design.sync.js';
@@ -22,6 +22,18 @@ export interface CreateJob {
 const CACHE_LIMIT = 20_000;
 const SWEEP_MS = 5_000;
 const DEADLINE_GRACE_S = 30;
+/** A create still unconfirmed after this long had its publish fail or the gateway stop in between. */
+const UNPUBLISHED_AFTER_S = 10;
+
+const jobMessage = (job: StoredJob): JobMessage => ({
+  jobId: job.id,
+  provider: job.provider,
+  operation: job.operation,
+  input: job.input,
+  deadlineAt: job.deadlineAt,
+  createdAt: job.createdAt,
+  ...(job.ideaId ? { ideaId: job.ideaId } : {}),
+});
 
 /**
  * Jobs: create (idempotent), read (write-through cache: the gateway is the jobs table's single writer), cancel,
@@ -97,13 +109,17 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     return { job, created: true };
   }
 
-  /** A failed publish never loses the job: it is marked and the sweeper publishes it again. */
+  /**
+   * A failed publish never loses the job: its row stays unpublished and the sweeper publishes it again (JetStream
+   * drops a repeat inside its duplicate window, as the message id is the job id).
+   */
   private async publish(job: StoredJob): Promise<void> {
+    if (!this.queue.connected()) return; // answer at once; the sweeper publishes when NATS is back
     try {
-      await this.queue.publish({ jobId: job.id, provider: job.provider, operation: job.operation, input: job.input, deadlineAt: job.deadlineAt, createdAt: job.createdAt, ...(job.ideaId ? { ideaId: job.ideaId } : {}) });
+      await this.queue.publish(jobMessage(job));
+      this.jobs.confirmPublished(job.id).catch((error: unknown) => this.logger.warn(`confirming the publish of ${job.id} failed: ${String(error)}`));
     } catch (error) {
       this.logger.warn(`publishing job ${job.id} failed, will retry: ${String(error)}`);
-      await this.jobs.markPublished(job.id, false);
     }
   }
 
@@ -182,9 +198,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
         await this.queue.markCanceled(job.provider, id).catch(() => undefined);
         await this.afterChange(job).catch(() => undefined);
       }
-      for (const job of await this.jobs.findUnpublished()) {
-        await this.queue.publish({ jobId: job.id, provider: job.provider, operation: job.operation, input: job.input, deadlineAt: job.deadlineAt, createdAt: job.createdAt, ...(job.ideaId ? { ideaId: job.ideaId } : {}) });
-        await this.jobs.markPublished(job.id, true);
+      for (const job of await this.jobs.findUnpublished(UNPUBLISHED_AFTER_S)) {
+        await this.queue.publish(jobMessage(job));
+        await this.jobs.confirmPublished(job.id);
       }
     } catch (error) {
       this.logger.warn(`sweep: ${String(error)}`);

@@ -3,6 +3,9 @@ import type { InflightState, PollOutcome } from '../provider-adapter.js';
 import type { RuntimeConfig } from './runtime.config.js';
 
 const MAX_PENALTY_MS = 5 * 60_000;
+/** Within this of the estimated finish, the next poll lands just after it rather than before. */
+const FINAL_APPROACH_MS = 3_000;
+const FINISH_MARGIN_MS = 60;
 
 /** Per-account pacing: minimum gap, running limit, 429 cooldown that grows and decays (ehmo/mj's scheme). */
 export class AccountPacer {
@@ -52,9 +55,11 @@ export function nextPollDelay(state: InflightState, outcome: PollOutcome | undef
   const elapsed = now - Date.parse(state.submittedAt ?? state.updatedAt);
   const p = outcome?.progress;
   if (outcome && outcome.state === 'running' && p !== undefined && p > 0 && p < 100) {
+    // Progress is a floored percentage, so elapsed·100/p is the latest the job can finish. Far from it, aim early
+    // and refine; close to it, poll once just after it.
     const remaining = (elapsed * (100 - p)) / p;
-    // Aim a little early: converge on the finish instead of overshooting it.
-    return clamp(remaining * 0.7, config.heartbeatMs);
+    if (remaining > FINAL_APPROACH_MS) return clamp(remaining * 0.7, config.heartbeatMs);
+    return clamp(remaining + FINISH_MARGIN_MS, config.heartbeatMs);
   }
   if (outcome === undefined) return clamp(submission.expectedDurationMs * config.firstPollFraction, config.heartbeatMs);
   if (elapsed < submission.expectedDurationMs && outcome.state !== 'completed') {

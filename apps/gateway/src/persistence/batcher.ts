@@ -1,0 +1,51 @@
+/**
+ * Group commit: calls made in the same turn of the event loop, or while a flush is running, go to the database
+ * together. An idle system flushes each call at once (one setImmediate later); a busy one turns N statements into
+ * one, which is what lets the single-connection embedded database keep up with many concurrent requests.
+ */
+export class Batcher<I, O> {
+  private queue: Array<{ item: I; resolve: (value: O) => void; reject: (error: unknown) => void }> = [];
+  private flushing = false;
+
+  private scheduled = false;
+
+  /** `lingerMs` > 0 waits that long before a flush, for work nobody awaits (collects more per statement). */
+  constructor(
+    private readonly run: (items: I[]) => Promise<O[]>,
+    private readonly maxBatch = 200,
+    private readonly lingerMs = 0,
+  ) {}
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      // setImmediate runs after the requests whose data arrived in this turn of the event loop have reached here.
+      const go = () => {
+        this.scheduled = false;
+        void this.flush();
+      };
+      if (this.lingerMs) setTimeout(go, this.lingerMs);
+      else setImmediate(go);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const results = await this.run(batch.map((b) => b.item));
+          batch.forEach((b, i) => b.resolve(results[i]));
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
