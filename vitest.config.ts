@@ -18,6 +18,7 @@ export const sharedConfig = {
 export default defineConfig({
   ...sharedConfig,
   test: {
+    setupFiles: ['reflect-metadata'],
     include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.spec.ts'],
     expect: { requireAssertions: true },
     reporters: ['default'],
