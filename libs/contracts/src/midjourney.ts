@@ -42,7 +42,7 @@ export class MidjourneyImagineOptions {
 export class MidjourneyImaginePayload {
   @IsString() @IsNotEmpty() @MaxLength(4000) prompt!: string;
   @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }) imageUrl?: string;
-  @ValidateNested() @Type(() => MidjourneyImagineOptions) options: MidjourneyImagineOptions = {};
+  @ValidateNested() @Type(() => MidjourneyImagineOptions) options: MidjourneyImagineOptions = new MidjourneyImagineOptions();
 }
 
 export class MidjourneyVideoPayload {

@@ -27,6 +27,12 @@ export interface Fault {
   latencyMs?: number;
 }
 
+/** `api` covers every endpoint but the CDN and the HTML page; no endpoint or `any` covers all; no account, all. */
+function matches(f: Fault, provider: string, endpoint: string, account: string | undefined): boolean {
+  const endpointMatches = !f.endpoint || f.endpoint === 'any' || f.endpoint === endpoint || (f.endpoint === 'api' && endpoint !== 'cdn' && endpoint !== 'page');
+  return f.provider === provider && endpointMatches && (!f.account || !account || f.account === account);
+}
+
 export class FaultRegistry {
   private faults: Fault[] = [];
 
@@ -45,13 +51,7 @@ export class FaultRegistry {
 
   /** The first matching fault among `names` for this endpoint; consumes one of its `times`. */
   take(provider: string, endpoint: string, account: string | undefined, names: readonly FaultName[]): Fault | undefined {
-    const index = this.faults.findIndex(
-      (f) =>
-        f.provider === provider &&
-        names.includes(f.fault) &&
-        (!f.endpoint || f.endpoint === 'any' || f.endpoint === endpoint || (f.endpoint === 'api' && endpoint !== 'cdn' && endpoint !== 'page')) &&
-        (!f.account || !account || f.account === account),
-    );
+    const index = this.faults.findIndex((f) => names.includes(f.fault) && matches(f, provider, endpoint, account));
     if (index < 0) return undefined;
     const fault = this.faults[index];
     if (fault.times !== undefined) {
@@ -63,13 +63,7 @@ export class FaultRegistry {
 
   /** Like take() but does not consume (for state-like faults such as unauthorized or stuck). */
   has(provider: string, endpoint: string, account: string | undefined, name: FaultName): boolean {
-    return this.faults.some(
-      (f) =>
-        f.provider === provider &&
-        f.fault === name &&
-        (!f.endpoint || f.endpoint === 'any' || f.endpoint === endpoint || (f.endpoint === 'api' && endpoint !== 'cdn' && endpoint !== 'page')) &&
-        (!f.account || !account || f.account === account),
-    );
+    return this.faults.some((f) => f.fault === name && matches(f, provider, endpoint, account));
   }
 }
 
