@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobEvent } from '@app/contracts';
+import { createTestDatabase, type TestDatabase } from '../../../../test/integration/postgres.js';
+import { ApiKeysRepository } from '../auth/api-keys.repository.js';
+import { migrate } from '../persistence/migrations.js';
+import { openDatabase } from '../persistence/open-database.js';
+import type { SqlClient } from '../persistence/sql-client.js';
+import { JobsRepository, type StoredJob } from './jobs.repository.js';
+
+// One repository, two engines: every case runs on real PostgreSQL and on embedded PGlite.
+describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) => {
+  let sql: SqlClient;
+  let db: TestDatabase | undefined;
+  let dir: string | undefined;
+  let jobs: JobsRepository;
+  const keyId = randomUUID();
+
+  beforeAll(async () => {
+    if (engine === 'postgres') {
+      db = await createTestDatabase('gw_repo');
+      sql = await openDatabase({ DATABASE_URL: db.url, DATA_DIR: '' });
+    } else {
+      dir = await mkdtemp(join(tmpdir(), 'gw-repo-'));
+      sql = await openDatabase({ DATABASE_URL: undefined, DATA_DIR: dir });
+    }
+    jobs = new JobsRepository(sql);
+  });
+
+  afterAll(async () => {
+    await sql?.close();
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  let clock = Date.parse('2026-11-23T00:00:00Z');
+  const candidate = (over: Partial<StoredJob> = {}): StoredJob => {
+    const at = new Date((clock += 1000)).toISOString();
+    return {
+      id: randomUUID(),
+      provider: 'midjourney',
+      operation: 'imagine',
+      status: 'pending',
+      progress: 0,
+      input: { prompt: 'a fox', options: { ar: '1:1' } },
+      result: null,
+      error: null,
+      ideaId: null,
+      apiKeyId: keyId,
+      idempotencyKey: null,
+      webhookUrl: null,
+      deadlineAt: new Date(clock + 900_000).toISOString(),
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      completedAt: null,
+      requestHash: null,
+      lastSeq: 0,
+      ...over,
+    };
+  };
+  const event = (jobId: string, seq: number, over: Partial<JobEvent> = {}): JobEvent => ({ jobId, provider: 'midjourney', seq, status: 'processing', progress: 0, at: new Date().toISOString(), ...over }) as JobEvent;
+
+  it('is migrated once, idempotently', async () => {
+    expect(await migrate(sql)).toBe(0);
+  });
+
+  it('inserts and reads a job back unchanged', async () => {
+    const job = candidate({ ideaId: randomUUID(), webhookUrl: 'https://hooks.example/x' });
+    const { job: stored, created } = await jobs.insert(job);
+    expect(created).toBe(true);
+    expect(await jobs.findById(job.id)).toEqual(stored);
+    expect(stored).toMatchObject({ id: job.id, input: job.input, ideaId: job.ideaId, webhookUrl: job.webhookUrl, createdAt: job.createdAt, status: 'pending' });
+    expect(await jobs.findById(randomUUID())).toBeNull();
+  });
+
+  it('inserts concurrent creates in one statement, and answers each', async () => {
+    const many = Array.from({ length: 25 }, () => candidate());
+    const results = await Promise.all(many.map((j) => jobs.insert(j)));
+    expect(results.every((r) => r.created)).toBe(true);
+    expect(results.map((r) => r.job.id)).toEqual(many.map((j) => j.id));
+    for (const j of many.slice(0, 3)) expect((await jobs.findById(j.id))?.input).toEqual(j.input);
+  });
+
+  it('returns the first job for a reused idempotency key, also within one batch', async () => {
+    const first = candidate({ idempotencyKey: 'order-1', requestHash: 'h1' });
+    const [a, b] = await Promise.all([jobs.insert(first), jobs.insert(candidate({ idempotencyKey: 'order-1', requestHash: 'h2' }))]);
+    expect(a).toMatchObject({ created: true, job: { id: first.id } });
+    expect(b.created).toBe(false);
+    expect(b.job).toMatchObject({ id: first.id, requestHash: 'h1' });
+    const other = await jobs.insert(candidate({ idempotencyKey: 'order-1', apiKeyId: randomUUID() }));
+    expect(other.created).toBe(true); // keys are per API key
+  });
+
+  it('applies events in order, ignores stale and duplicate ones, and keeps final states final', async () => {
+    const job = candidate();
+    await jobs.insert(job);
+    const p1 = await jobs.applyEvent(event(job.id, 1, { progress: 10 }));
+    expect(p1).toMatchObject({ status: 'processing', progress: 10, lastSeq: 1 });
+    expect(p1?.startedAt).not.toBeNull();
+    expect(await jobs.applyEvent(event(job.id, 1, { progress: 50 }))).toBeNull(); // duplicate
+    expect(await jobs.applyEvent(event(job.id, 3, { progress: 60 }))).toMatchObject({ progress: 60, lastSeq: 3 });
+    expect(await jobs.applyEvent(event(job.id, 2, { progress: 30 }))).toBeNull(); // late
+    const images = [{ index: 0, url: 'u', bucket: 'b', path: 'p', contentType: 'image/png', size: 1 }];
+    const done = await jobs.applyEvent(event(job.id, 4, { status: 'completed', progress: 100, result: { images } }));
+    expect(done).toMatchObject({ status: 'completed', progress: 100, result: { images } });
+    expect(done?.completedAt).not.toBeNull();
+    expect(await jobs.applyEvent(event(job.id, 5, { status: 'failed', error: { code: 'PROVIDER_ERROR', message: 'late' } }))).toBeNull();
+    expect((await jobs.findById(job.id))?.status).toBe('completed');
+  });
+
+  it('finishes open jobs only', async () => {
+    const job = candidate();
+    await jobs.insert(job);
+    const canceled = await jobs.finishOpen(job.id, 'canceled', { code: 'CANCELED', message: 'by client' });
+    expect(canceled).toMatchObject({ status: 'canceled', error: { code: 'CANCELED' } });
+    expect(await jobs.finishOpen(job.id, 'timeout', { code: 'PROVIDER_TIMEOUT', message: 'x' })).toBeNull();
+  });
+
+  it('lists newest first with filters and keyset pages', async () => {
+    const provider = 'ideogram' as const;
+    const mine = [candidate({ provider }), candidate({ provider }), candidate({ provider })];
+    for (const j of mine) await jobs.insert(j);
+    await jobs.finishOpen(mine[0].id, 'canceled', { code: 'CANCELED', message: 'x' });
+
+    const all = await jobs.list({ providers: null, provider, limit: 10 });
+    expect(all.map((j) => j.id)).toEqual([mine[2].id, mine[1].id, mine[0].id]);
+    const page1 = await jobs.list({ providers: null, provider, limit: 2 });
+    const last = page1.at(-1)!;
+    const page2 = await jobs.list({ providers: null, provider, limit: 2, before: { createdAt: last.createdAt, id: last.id } });
+    expect([...page1, ...page2].map((j) => j.id)).toEqual(all.map((j) => j.id));
+    expect((await jobs.list({ providers: null, provider, status: 'canceled', limit: 10 })).map((j) => j.id)).toEqual([mine[0].id]);
+    expect(await jobs.list({ providers: ['chatgpt'], provider, limit: 10 })).toEqual([]);
+  });
+
+  it('finds jobs past their deadline and creates whose publish was never confirmed', async () => {
+    const late = candidate({ deadlineAt: new Date(Date.now() - 120_000).toISOString() });
+    const fresh = candidate({ createdAt: new Date(Date.now() - 60_000).toISOString(), deadlineAt: new Date(Date.now() + 600_000).toISOString() });
+    await jobs.insert(late);
+    await jobs.insert(fresh);
+    expect(await jobs.findOverdue(30, 1000)).toContain(late.id);
+    expect(await jobs.findOverdue(30, 1000)).not.toContain(fresh.id);
+    expect((await jobs.findUnpublished(10, 1000)).map((j) => j.id)).toContain(fresh.id);
+    await jobs.confirmPublished(fresh.id);
+    expect((await jobs.findUnpublished(10, 1000)).map((j) => j.id)).not.toContain(fresh.id);
+  });
+
+  it('stores API keys by hash, lists and revokes them', async () => {
+    const keys = new ApiKeysRepository(sql);
+    const id = randomUUID();
+    const key = await keys.insert({ id, name: 'n8n', prefix: 'gw_abc', hash: `hash-${id}`, scopes: ['midjourney', 'ideogram'], expiresAt: '2027-01-01T00:00:00.000Z' });
+    expect(key).toMatchObject({ id, scopes: ['midjourney', 'ideogram'], expiresAt: '2027-01-01T00:00:00.000Z', revokedAt: null });
+    expect(await keys.findByHash(`hash-${id}`)).toEqual(key);
+    const revoked = await keys.revoke(id);
+    expect(revoked?.revokedAt).not.toBeNull();
+    expect((await keys.revoke(id))?.revokedAt).toBe(revoked?.revokedAt); // revoking twice keeps the first time
+    expect(await keys.revoke(randomUUID())).toBeNull();
+    expect((await keys.list()).map((k) => k.id)).toContain(id);
+  });
+});
