@@ -1,0 +1,86 @@
+import { BadRequestException, HttpException, Logger, NotFoundException, ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_ERROR_CODES, PROVIDER_ERROR_CODES } from '@app/contracts';
+import { GatewayException } from './gateway.exception.js';
+import { HttpExceptionFilter, isCompatRoute, STATUS_OF } from './http-exception.filter.js';
+
+/** Runs the filter against a recording reply, as Fastify would hand it over. */
+function run(exception: unknown, url: string, method = 'GET') {
+  const sent: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} };
+  const reply = {
+    sent: false,
+    status(code: number) {
+      sent.status = code;
+      return this;
+    },
+    header(name: string, value: string) {
+      sent.headers[name] = value;
+      return this;
+    },
+    send(body: unknown) {
+      sent.body = body;
+      return this;
+    },
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ url, method }) }) } as unknown as ArgumentsHost;
+  new HttpExceptionFilter().catch(exception, host);
+  return sent;
+}
+
+describe('HttpExceptionFilter', () => {
+  beforeAll(() => Logger.overrideLogger(false)); // the 500 case logs on purpose
+
+  it('gives every error code a 4xx or 5xx status', () => {
+    for (const code of [...GATEWAY_ERROR_CODES, ...PROVIDER_ERROR_CODES]) expect(STATUS_OF[code], code).toBeGreaterThanOrEqual(400);
+  });
+
+  it('answers gateway errors with their status, code, message and details', () => {
+    const sent = run(new GatewayException('IDEMPOTENCY_CONFLICT', 'used before', { key: 'k' }), '/v1/midjourney/imagine', 'POST');
+    expect(sent.status).toBe(409);
+    expect(sent.body).toEqual({ error: { code: 'IDEMPOTENCY_CONFLICT', message: 'used before', details: { key: 'k' } } });
+    expect(sent.headers['content-type']).toMatch(/application\/json/);
+  });
+
+  it('keeps the original error shape on the original routes', () => {
+    const sent = run(new GatewayException('INVALID_REQUEST', 'prompt is required'), '/midjourney/genimage', 'POST');
+    expect(sent.status).toBe(400);
+    expect(sent.body).toMatchObject({ success: false, error: 'prompt is required', code: 'INVALID_REQUEST' });
+    expect(Date.parse((sent.body as { timestamp: string }).timestamp)).not.toBeNaN();
+  });
+
+  it('names the missing route in 404s', () => {
+    const sent = run(new NotFoundException(), '/v1/nope?x=1', 'DELETE');
+    expect(sent.status).toBe(404);
+    expect(sent.body).toEqual({ error: { code: 'NOT_FOUND', message: 'No route DELETE /v1/nope' } });
+  });
+
+  it('maps Fastify body errors to 4xx codes', () => {
+    expect(run(Object.assign(new Error('Request body is too large'), { statusCode: 413 }), '/v1/x').body).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' } });
+    expect(run(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }), '/v1/x').status).toBe(415);
+    expect(run(new BadRequestException('bad'), '/v1/x').body).toEqual({ error: { code: 'INVALID_REQUEST', message: 'bad' } });
+    expect(run(new HttpException('teapot', 418), '/v1/x')).toMatchObject({ status: 418, body: { error: { code: 'INVALID_REQUEST' } } });
+  });
+
+  it('hides unknown errors behind an id', () => {
+    const sent = run(new Error('password=hunter2 leaked in a stack'), '/v1/jobs');
+    expect(sent.status).toBe(500);
+    const body = sent.body as { error: { code: string; message: string; errorId: string } };
+    expect(body.error.code).toBe('INTERNAL');
+    expect(body.error.errorId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.stringify(body)).not.toContain('hunter2');
+  });
+
+  it('passes the readiness probe’s 503 body through', () => {
+    const details = { status: 'error', error: { nats: { status: 'down' } } };
+    const sent = run(new ServiceUnavailableException(details), '/health/ready');
+    expect(sent.status).toBe(503);
+    expect(sent.body).toEqual(details);
+  });
+
+  it('recognises the original routes', () => {
+    expect(isCompatRoute('/midjourney/status')).toBe(true);
+    expect(isCompatRoute('/health')).toBe(true);
+    expect(isCompatRoute('/health/ready')).toBe(false);
+    expect(isCompatRoute('/v1/midjourney/imagine')).toBe(false);
+  });
+});
