@@ -8,8 +8,12 @@ ensureNodeModules();
 ensureChromium();
 ensureNatsServer();
 ensureBuild();
-const result = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'bench.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  cwd: root,
-});
+const result = spawnSync(
+  join(root, 'node_modules', '.bin', 'tsx'),
+  [join(root, 'scripts', 'bench.ts'), ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    cwd: root,
+  },
+);
 process.exit(result.status ?? 1);

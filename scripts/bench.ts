@@ -71,7 +71,14 @@ async function seedStylePoller(system: TestSystem, cookieHeader: string, channel
       f: { mode: 'fast', private: false },
       channelId,
       roomId: null,
-      metadata: { isMobile: null, imagePrompts: 0, imageReferences: 0, characterReferences: 0, depthReferences: 0, lightboxOpen: null },
+      metadata: {
+        isMobile: null,
+        imagePrompts: 0,
+        imageReferences: 0,
+        characterReferences: 0,
+        depthReferences: 0,
+        lightboxOpen: null,
+      },
       t: 'imagine',
       prompt,
     }),
@@ -94,7 +101,9 @@ async function seedStylePoller(system: TestSystem, cookieHeader: string, channel
 }
 
 async function detection(system: TestSystem, jobs: number) {
-  const cookies = JSON.parse(await (await fetch(`${system.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text());
+  const cookies = JSON.parse(
+    await (await fetch(`${system.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text(),
+  );
   const cookieHeader = cookies.map((c: { name: string; value: string }) => `${c.name}=${c.value}`).join('; ');
   const account = await system.admin('GET', '/__admin/midjourney/accounts/default');
   const channelId = `singleplayer_${account.userId ?? account.user_id ?? account.id}`;
@@ -102,9 +111,19 @@ async function detection(system: TestSystem, jobs: number) {
   const ours = Promise.all(
     Array.from({ length: jobs }, async (_, i) => {
       await sleep(i * 700); // spread submissions so render ends fall at different points of the 15 s grid
-      const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: `bench ours ${i}`, options: { mode: 'fast' } });
-      const job = await system.waitForJob(created.body.id, (j) => ['completed', 'failed', 'timeout'].includes(j.status), 180_000);
-      return { providerJobId: job.result?.providerJobId as string, detectedAt: Date.parse(job.completed_at ?? job.updated_at) };
+      const created = await system.api('POST', '/v1/midjourney/imagine', {
+        prompt: `bench ours ${i}`,
+        options: { mode: 'fast' },
+      });
+      const job = await system.waitForJob(
+        created.body.id,
+        (j) => ['completed', 'failed', 'timeout'].includes(j.status),
+        180_000,
+      );
+      return {
+        providerJobId: job.result?.providerJobId as string,
+        detectedAt: Date.parse(job.completed_at ?? job.updated_at),
+      };
     }),
   );
   const baseline = Promise.all(
@@ -125,7 +144,12 @@ async function detection(system: TestSystem, jobs: number) {
       delays.push((run.detectedAt - (simJob.completesAt ?? simJob.completedAt)) / 1000);
       requests.push((simJob.statusRequests ?? 0) + (simJob.cdnRequests ?? 0));
     }
-    return { median: percentile(delays, 50), p95: percentile(delays, 95), requests: percentile(requests, 50), n: delays.length };
+    return {
+      median: percentile(delays, 50),
+      p95: percentile(delays, 95),
+      requests: percentile(requests, 50),
+      n: delays.length,
+    };
   };
   return { ours: measure(oursDone), baseline: measure(baseDone) };
 }
@@ -146,7 +170,10 @@ async function main() {
   try {
     await system.admin('POST', '/__admin/config', { runningLimit: 100 });
     const d = await detection(system, quick ? 4 : 10);
-    line('detection delay median (ours / seed 15 s)', `${fmt(d.ours.median)} s / ${fmt(d.baseline.median)} s  → ${fmt(d.baseline.median / d.ours.median, 1)}× faster`);
+    line(
+      'detection delay median (ours / seed 15 s)',
+      `${fmt(d.ours.median)} s / ${fmt(d.baseline.median)} s  → ${fmt(d.baseline.median / d.ours.median, 1)}× faster`,
+    );
     line('detection delay p95 (ours / seed 15 s)', `${fmt(d.ours.p95)} s / ${fmt(d.baseline.p95)} s`);
     line('provider requests per job (ours / seed)', `${d.ours.requests} / ${d.baseline.requests}`);
     results.detection = d;
@@ -170,7 +197,10 @@ async function main() {
     }
     await sleep(5000);
     const busy = treePssMb(pid);
-    line('worker memory, 50 in-flight jobs (MiB)', `${fmt(busy, 0)} MiB (idle ${fmt(idle, 0)} MiB, ×${fmt(busy / idle)}; ${inflight} in flight)`);
+    line(
+      'worker memory, 50 in-flight jobs (MiB)',
+      `${fmt(busy, 0)} MiB (idle ${fmt(idle, 0)} MiB, ×${fmt(busy / idle)}; ${inflight} in flight)`,
+    );
     results.memory = { idleMb: idle, busyMb: busy, inflight };
     for (const id of ids) await system.api('POST', `/v1/jobs/${id}/cancel`);
   } finally {
@@ -197,7 +227,10 @@ async function main() {
     const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
     const bareReads = await load(`${bareUrl}/v1/jobs/${created.body.id}`, {});
     await bare.close();
-    line('job reads per second (gateway / bare Fastify)', `${fmt(reads.rps, 0)}/s / ${fmt(bareReads.rps, 0)}/s → ${fmt((100 * reads.rps) / bareReads.rps, 0)}%`);
+    line(
+      'job reads per second (gateway / bare Fastify)',
+      `${fmt(reads.rps, 0)}/s / ${fmt(bareReads.rps, 0)}/s → ${fmt((100 * reads.rps) / bareReads.rps, 0)}%`,
+    );
     results.reads = { gateway: reads, bare: bareReads };
   } finally {
     await gw.stop();

@@ -5,7 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { appEntry, ensureBuild, ensureChromium, ensureNatsServer, ensureNodeModules, log, natsServerPath, root } from './lib/prereqs.mjs';
+import {
+  appEntry,
+  ensureBuild,
+  ensureChromium,
+  ensureNatsServer,
+  ensureNodeModules,
+  log,
+  natsServerPath,
+  root,
+} from './lib/prereqs.mjs';
 import { preferPort, startChild, stopChild, waitForHttp } from './lib/processes.mjs';
 
 loadDotEnv(join(root, '.env'));
@@ -59,9 +68,14 @@ try {
   if (!env.NATS_URL) {
     const port = await preferPort(4222);
     mkdirSync(join(dataDir, 'nats'), { recursive: true });
-    const nats = startChild('nats', natsServerPath(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(dataDir, 'nats')], {
-      readyPattern: /Server is ready/,
-    });
+    const nats = startChild(
+      'nats',
+      natsServerPath(),
+      ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(dataDir, 'nats')],
+      {
+        readyPattern: /Server is ready/,
+      },
+    );
     children.push(nats.child);
     await nats.ready;
     env.NATS_URL = `nats://127.0.0.1:${port}`;
@@ -74,7 +88,10 @@ try {
     env.SIM_MIDJOURNEY_CDN_PORT ??= String(await preferPort(4002));
     env.SIM_MIDJOURNEY_LINKS_PORT ??= String(await preferPort(4003));
     env.SIM_SPEED ??= '0.2';
-    const sim = startChild('simulator', process.execPath, [appEntry('simulator')], { env, readyPattern: /SIMULATOR_READY (.*)$/ });
+    const sim = startChild('simulator', process.execPath, [appEntry('simulator')], {
+      env,
+      readyPattern: /SIMULATOR_READY (.*)$/,
+    });
     children.push(sim.child);
     const urls = JSON.parse((await sim.ready)[1]);
     const account = env.MIDJOURNEY_ACCOUNT ?? 'default';
@@ -112,7 +129,9 @@ try {
       `Gateway:   ${base}   (API docs: ${base}/docs)`,
       `API key:   ${apiKey}   (from BOOTSTRAP_API_KEY or ${join(dataDir, 'bootstrap-api-key')})`,
       `More keys: npm run keys -- create --name n8n --scopes midjourney`,
-      sandbox ? 'Mode:      sandbox (Midjourney simulator; set MIDJOURNEY_COOKIES_FILE for a real account)' : 'Mode:      live',
+      sandbox
+        ? 'Mode:      sandbox (Midjourney simulator; set MIDJOURNEY_COOKIES_FILE for a real account)'
+        : 'Mode:      live',
       '',
       'Try:',
       `  curl -s -X POST ${base}/v1/midjourney/imagine -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' \\`,

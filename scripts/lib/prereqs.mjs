@@ -34,9 +34,13 @@ function aptInstall(packages) {
     aptUpdated = true;
   }
   log(`apt-get install ${packages.join(' ')}`);
-  run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', ...packages], {
-    env,
-  });
+  run(
+    sudo[0] ?? 'apt-get',
+    [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', ...packages],
+    {
+      env,
+    },
+  );
 }
 
 export function ensureNodeModules() {
@@ -64,7 +68,11 @@ export function ensureChromium() {
 }
 
 export function natsServerPath() {
-  return process.env.NATS_SERVER_BIN ?? which('nats-server') ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : null);
+  return (
+    process.env.NATS_SERVER_BIN ??
+    which('nats-server') ??
+    (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : null)
+  );
 }
 
 export function ensureNatsServer() {

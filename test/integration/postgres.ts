@@ -16,9 +16,7 @@ export async function createTestDatabase(prefix = 'gw_test'): Promise<TestDataba
   try {
     await admin.connect();
   } catch (error) {
-    throw new Error(
-      `Postgres is not reachable at ${ADMIN_URL} (${String(error)}). Start it or set TEST_POSTGRES_URL.`,
-    );
+    throw new Error(`Postgres is not reachable at ${ADMIN_URL} (${String(error)}). Start it or set TEST_POSTGRES_URL.`);
   }
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();

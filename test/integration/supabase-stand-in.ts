@@ -29,9 +29,13 @@ export async function startSupabaseStandIn(serviceRoleKey = 'service-role-test-k
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://stand-in');
       requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers });
-      const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+      const json = (status: number, value: unknown) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
       const publicRead = url.pathname.startsWith('/storage/v1/object/public/');
-      if (!publicRead && (req.headers.apikey !== serviceRoleKey || req.headers.authorization !== `Bearer ${serviceRoleKey}`)) {
+      if (
+        !publicRead &&
+        (req.headers.apikey !== serviceRoleKey || req.headers.authorization !== `Bearer ${serviceRoleKey}`)
+      ) {
         return json(401, { message: 'Invalid API key', statusCode: '401', error: 'Unauthorized' });
       }
       if (url.pathname === '/rest/v1/product_design' && req.method === 'PATCH') {
@@ -41,13 +45,19 @@ export async function startSupabaseStandIn(serviceRoleKey = 'service-role-test-k
         if (row) Object.assign(row, patch);
         return res.writeHead(204).end(); // return=minimal, whether or not a row matched (as PostgREST)
       }
-      if (url.pathname === '/storage/v1/bucket' && req.method === 'GET') return json(200, [{ id: 'product-designs', name: 'product-designs', public: true }]);
+      if (url.pathname === '/storage/v1/bucket' && req.method === 'GET')
+        return json(200, [{ id: 'product-designs', name: 'product-designs', public: true }]);
       const object = /^\/storage\/v1\/object\/(?:public\/)?(.+)$/.exec(url.pathname)?.[1];
       if (object && req.method === 'POST') {
         const key = decodeURIComponent(object);
         const existing = objects.get(key);
-        if (existing && req.headers['x-upsert'] !== 'true') return json(400, { statusCode: '409', error: 'Duplicate', message: 'The resource already exists' });
-        objects.set(key, { bytes: await body(req), contentType: String(req.headers['content-type']), upserts: (existing?.upserts ?? -1) + 1 });
+        if (existing && req.headers['x-upsert'] !== 'true')
+          return json(400, { statusCode: '409', error: 'Duplicate', message: 'The resource already exists' });
+        objects.set(key, {
+          bytes: await body(req),
+          contentType: String(req.headers['content-type']),
+          upserts: (existing?.upserts ?? -1) + 1,
+        });
         return json(200, { Key: key, Id: key });
       }
       if (object && req.method === 'GET') {

@@ -60,7 +60,9 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
   let last: unknown;
   while (Date.now() < until) {
     if (app && app.child.exitCode !== null) {
-      throw new Error(`${app.name} exited with ${app.child.exitCode} while waiting for ${what}:\n${app.output().slice(-4000)}`);
+      throw new Error(
+        `${app.name} exited with ${app.child.exitCode} while waiting for ${what}:\n${app.output().slice(-4000)}`,
+      );
     }
     try {
       const value = await fn();
@@ -216,7 +218,11 @@ export class TestSystem {
   /** Calls the gateway with the bootstrap key (unless `headers` overrides it). */
   async api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     // An empty header value means "send no such header".
-    const merged = Object.entries({ 'x-api-key': this.apiKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }).filter(([, v]) => v !== '');
+    const merged = Object.entries({
+      'x-api-key': this.apiKey,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    }).filter(([, v]) => v !== '');
     const res = await fetch(`${this.gatewayUrl}${path}`, {
       method,
       headers: Object.fromEntries(merged),

@@ -52,7 +52,14 @@ export class AppModule {
         StorageModule.forRoot(storage),
         TerminusModule,
       ],
-      controllers: [HealthController, JobsController, MidjourneyController, CompatController, AdminKeysController, FilesController],
+      controllers: [
+        HealthController,
+        JobsController,
+        MidjourneyController,
+        CompatController,
+        AdminKeysController,
+        FilesController,
+      ],
       providers: [
         { provide: APP_PIPE, useFactory: httpValidationPipe },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
@@ -61,10 +68,20 @@ export class AppModule {
         { provide: WebhookConfig, useValue: Object.assign(new WebhookConfig(), { secret: config.WEBHOOK_SECRET }) },
         {
           provide: MidjourneyGatewayConfig,
-          useValue: Object.assign(new MidjourneyGatewayConfig(), { deadlineSeconds: config.MIDJOURNEY_DEADLINE_SECONDS, cdnHosts: config.MIDJOURNEY_CDN_HOSTS }),
+          useValue: Object.assign(new MidjourneyGatewayConfig(), {
+            deadlineSeconds: config.MIDJOURNEY_DEADLINE_SECONDS,
+            cdnHosts: config.MIDJOURNEY_CDN_HOSTS,
+          }),
         },
-        { provide: ProductDesignSync, inject: [SqlClient], useFactory: (sql: SqlClient) => productDesignSyncFactory(config, sql) },
-        { provide: AuthConfig, useValue: Object.assign(new AuthConfig(), { bootstrapKey: config.BOOTSTRAP_API_KEY || undefined }) },
+        {
+          provide: ProductDesignSync,
+          inject: [SqlClient],
+          useFactory: (sql: SqlClient) => productDesignSyncFactory(config, sql),
+        },
+        {
+          provide: AuthConfig,
+          useValue: Object.assign(new AuthConfig(), { bootstrapKey: config.BOOTSTRAP_API_KEY || undefined }),
+        },
         ApiKeysRepository,
         ApiKeysService,
         JobsRepository,

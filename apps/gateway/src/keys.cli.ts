@@ -36,18 +36,33 @@ async function main(argv: string[]): Promise<number> {
     const keys = new ApiKeysService(new ApiKeysRepository(sql), new AuthConfig());
     if (command === 'create') {
       const name = flag(args, 'name');
-      const scopes = flag(args, 'scopes')?.split(',').map((s) => s.trim()).filter(Boolean);
+      const scopes = flag(args, 'scopes')
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const expires = flag(args, 'expires');
       if (!name || !scopes?.length || (expires && Number.isNaN(Date.parse(expires)))) {
         process.stderr.write(`${USAGE}\n`);
         return 2;
       }
-      const { key, plain } = await keys.create({ name, scopes, expiresAt: expires ? new Date(expires).toISOString() : null });
-      process.stdout.write(`created key ${key.id} (${key.name}, scopes ${key.scopes.join(',')}${key.expiresAt ? `, expires ${key.expiresAt}` : ''})\n${plain}\n(shown once: store it now)\n`);
+      const { key, plain } = await keys.create({
+        name,
+        scopes,
+        expiresAt: expires ? new Date(expires).toISOString() : null,
+      });
+      process.stdout.write(
+        `created key ${key.id} (${key.name}, scopes ${key.scopes.join(',')}${key.expiresAt ? `, expires ${key.expiresAt}` : ''})\n${plain}\n(shown once: store it now)\n`,
+      );
     } else if (command === 'list') {
       for (const k of await keys.list()) {
-        const state = k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) < Date.now() ? 'expired' : 'active';
-        process.stdout.write(`${k.id}  ${k.prefix}…  ${k.name}  [${k.scopes.join(',')}]  ${state}${k.expiresAt ? `  expires ${k.expiresAt}` : ''}\n`);
+        const state = k.revokedAt
+          ? 'revoked'
+          : k.expiresAt && Date.parse(k.expiresAt) < Date.now()
+            ? 'expired'
+            : 'active';
+        process.stdout.write(
+          `${k.id}  ${k.prefix}…  ${k.name}  [${k.scopes.join(',')}]  ${state}${k.expiresAt ? `  expires ${k.expiresAt}` : ''}\n`,
+        );
       }
     } else {
       const id = args[0];

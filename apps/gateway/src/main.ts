@@ -10,10 +10,16 @@ import { holdDataDirLock } from './persistence/data-dir-lock.js';
 
 const config = loadConfig(GatewayConfig);
 if (!config.DATABASE_URL) holdDataDirLock(config.DATA_DIR);
-const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES }), {
-  logger: logLevels(config.LOG_LEVEL),
-});
+const app = await NestFactory.create<NestFastifyApplication>(
+  AppModule.forRoot(config),
+  new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES }),
+  {
+    logger: logLevels(config.LOG_LEVEL),
+  },
+);
 app.enableShutdownHooks();
 setupOpenApi(app);
 await app.listen(config.GATEWAY_PORT, '0.0.0.0');
-new Logger('Gateway').log(`listening on ${config.PUBLIC_BASE_URL ?? `http://localhost:${config.GATEWAY_PORT}`} (docs at /docs)`);
+new Logger('Gateway').log(
+  `listening on ${config.PUBLIC_BASE_URL ?? `http://localhost:${config.GATEWAY_PORT}`} (docs at /docs)`,
+);

@@ -7,7 +7,9 @@ export function setupOpenApi(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('Generation gateway')
-      .setDescription('One API for browser-only generative services. Jobs are answered 202 with an id; poll /v1/jobs/:id, stream /v1/jobs/:id/events or pass webhook_url.')
+      .setDescription(
+        'One API for browser-only generative services. Jobs are answered 202 with an id; poll /v1/jobs/:id, stream /v1/jobs/:id/events or pass webhook_url.',
+      )
       .setVersion('0.1.0')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
       .build(),

@@ -64,7 +64,10 @@ export class AppModule {
         TerminusModule,
         BrowserModule.forRoot(browser),
         StorageModule.forRoot(storage),
-        WorkerRuntimeModule.forRoot(runtime, [{ provide: MidjourneyAdapterConfig, useValue: adapter }, ...provideAdapters(MidjourneyAdapter)]),
+        WorkerRuntimeModule.forRoot(runtime, [
+          { provide: MidjourneyAdapterConfig, useValue: adapter },
+          ...provideAdapters(MidjourneyAdapter),
+        ]),
       ],
       controllers: [MidjourneyHandler, HealthController],
       providers: [ProxyImageService],

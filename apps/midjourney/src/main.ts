@@ -16,4 +16,6 @@ app.enableShutdownHooks();
 app.connectMicroservice({ strategy: new SharedNatsServer(app.get(NatsService), { queue: 'midjourney' }) });
 await app.startAllMicroservices();
 await app.listen(config.MIDJOURNEY_PORT, '0.0.0.0');
-new Logger('Midjourney').log(`health on :${config.MIDJOURNEY_PORT}, account ${config.MIDJOURNEY_ACCOUNT}, target ${config.MIDJOURNEY_APP_URL}`);
+new Logger('Midjourney').log(
+  `health on :${config.MIDJOURNEY_PORT}, account ${config.MIDJOURNEY_ACCOUNT}, target ${config.MIDJOURNEY_APP_URL}`,
+);

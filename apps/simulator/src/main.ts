@@ -27,7 +27,13 @@ async function listen(app: FastifyInstance, port: number): Promise<string> {
 }
 
 const faults = new FaultRegistry();
-const mj = new MidjourneyState({ speed: config.SIM_SPEED, jitter: config.SIM_JITTER, runningLimit: 3, staggerMs: 0, tokenLifetimeS: 3600 });
+const mj = new MidjourneyState({
+  speed: config.SIM_SPEED,
+  jitter: config.SIM_JITTER,
+  runningLimit: 3,
+  staggerMs: 0,
+  tokenLifetimeS: 3600,
+});
 
 const admin = server();
 const mjApp = server();

@@ -28,7 +28,9 @@ export interface FetchInit {
   body?: string;
   bodyEncoding?: 'text' | 'base64';
   /** Multipart: the page builds FormData from these (files as base64). */
-  form?: Array<{ name: string; value: string } | { name: string; filename: string; contentType: string; base64: string }>;
+  form?: Array<
+    { name: string; value: string } | { name: string; filename: string; contentType: string; base64: string }
+  >;
   /** How the page should hand the body back. */
   responseType?: 'json' | 'text' | 'bytes';
   timeoutMs?: number;
@@ -64,7 +66,12 @@ export abstract class BrowserSession {
   /** Navigates the origin's page to `url` again (reload after a challenge, sign-in check). */
   abstract navigate(origin: string, url: string, signal?: AbortSignal): Promise<Page>;
   /** `fetch` inside the origin's page; bounded by `timeoutMs` and `signal`. */
-  abstract fetch<T = unknown>(origin: string, url: string, init?: FetchInit, signal?: AbortSignal): Promise<FetchResult<T>>;
+  abstract fetch<T = unknown>(
+    origin: string,
+    url: string,
+    init?: FetchInit,
+    signal?: AbortSignal,
+  ): Promise<FetchResult<T>>;
   /** Cookies the browser would send to `url` (name/value only are guaranteed). */
   abstract cookies(url: string): Promise<Array<{ name: string; value: string }>>;
   /** Writes current cookies back to the cookies file when they changed (rotation). */

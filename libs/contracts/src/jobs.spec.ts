@@ -17,7 +17,8 @@ describe('job status transitions', () => {
   });
 
   it('never leaves a final status, whatever arrives late', () => {
-    for (const from of terminal) for (const to of JOB_STATUSES) expect(canTransition(from, to), `${from} → ${to}`).toBe(false);
+    for (const from of terminal)
+      for (const to of JOB_STATUSES) expect(canTransition(from, to), `${from} → ${to}`).toBe(false);
   });
 });
 
@@ -31,6 +32,10 @@ describe('ProviderException', () => {
 
   it('serialises to the error body with details only when present', () => {
     expect(new ProviderException('CHALLENGE', 'solve it').toJSON()).toEqual({ code: 'CHALLENGE', message: 'solve it' });
-    expect(JSON.parse(JSON.stringify(new ProviderException('RATE_LIMITED', 'wait', { retryAfterMs: 5 })))).toEqual({ code: 'RATE_LIMITED', message: 'wait', details: { retryAfterMs: 5 } });
+    expect(JSON.parse(JSON.stringify(new ProviderException('RATE_LIMITED', 'wait', { retryAfterMs: 5 })))).toEqual({
+      code: 'RATE_LIMITED',
+      message: 'wait',
+      details: { retryAfterMs: 5 },
+    });
   });
 });

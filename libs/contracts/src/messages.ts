@@ -1,4 +1,3 @@
-
 import { IsIn, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID } from 'class-validator';
 import type { ErrorBody } from './errors.js';
 import type { JobResult, JobStatus } from './jobs.js';
@@ -39,4 +38,3 @@ export interface JobEvent {
 export class JobIdMessage {
   @IsUUID() jobId!: string;
 }
-

@@ -25,7 +25,9 @@ export type MidjourneyMode = (typeof MJ_MODES)[number];
 /** Options of `imagine` with the original defaults applied by the adapter when absent. */
 export class MidjourneyImagineOptions {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) chaos?: number;
-  @IsOptional() @IsString() @Matches(/^[1-9]\d*:[1-9]\d*$/, { message: 'ar must look like W:H with positive integers' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9]\d*:[1-9]\d*$/, { message: 'ar must look like W:H with positive integers' })
   ar?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1000) stylize?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(3000) weird?: number;
@@ -42,7 +44,8 @@ export class MidjourneyImagineOptions {
 export class MidjourneyImaginePayload {
   @IsString() @IsNotEmpty() @MaxLength(4000) prompt!: string;
   @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }) imageUrl?: string;
-  @ValidateNested() @Type(() => MidjourneyImagineOptions) options: MidjourneyImagineOptions = new MidjourneyImagineOptions();
+  @ValidateNested() @Type(() => MidjourneyImagineOptions) options: MidjourneyImagineOptions =
+    new MidjourneyImagineOptions();
 }
 
 export class MidjourneyVideoPayload {
@@ -58,7 +61,8 @@ export class MidjourneyVideoPayload {
 }
 
 export class ProxyImageRequest {
-  @IsString() @IsNotEmpty() @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
+  @IsString()
+  @IsNotEmpty()
+  @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
   url!: string;
 }
-

@@ -24,7 +24,11 @@ export const rpcValidationPipe = new ValidationPipe({
   forbidNonWhitelisted: true,
   transform: true,
   exceptionFactory: (errors: ValidationError[]) =>
-    new RpcException({ code: 'INVALID_PAYLOAD', message: 'Payload failed validation', details: toFieldProblems(errors) }),
+    new RpcException({
+      code: 'INVALID_PAYLOAD',
+      message: 'Payload failed validation',
+      details: toFieldProblems(errors),
+    }),
 });
 
 /** Validates a JetStream payload (Nest pipes do not run there); throws ProviderException('INVALID_PAYLOAD'). */

@@ -1,7 +1,15 @@
 import type { ProviderName } from './providers.js';
 
 /** Account states reported by workers (PROVIDERS.md §6.3). */
-export const ACCOUNT_STATES = ['starting', 'ready', 'cooling_down', 'challenge', 'signed_out', 'disabled', 'error'] as const;
+export const ACCOUNT_STATES = [
+  'starting',
+  'ready',
+  'cooling_down',
+  'challenge',
+  'signed_out',
+  'disabled',
+  'error',
+] as const;
 export type AccountState = (typeof ACCOUNT_STATES)[number];
 
 export interface AccountStatus {

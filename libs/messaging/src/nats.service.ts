@@ -122,6 +122,7 @@ export class SharedNatsServer extends ServerNats {
 
   /** The connection belongs to NatsService; only stop our subscriptions here. */
   override async close(): Promise<void> {
-    for (const sub of (this as unknown as { subscriptions: { unsubscribe(): void }[] }).subscriptions) sub.unsubscribe();
+    for (const sub of (this as unknown as { subscriptions: { unsubscribe(): void }[] }).subscriptions)
+      sub.unsubscribe();
   }
 }

@@ -13,7 +13,11 @@ export function verifyObjectSignature(secret: string, bucket: string, path: stri
 /** Rejects traversal and odd names before a path reaches a file system or a bucket. */
 export function assertSafeObjectPath(bucket: string, path: string): void {
   const bad = (value: string) =>
-    !value || value.includes('\0') || value.startsWith('/') || value.includes('\\') || value.split('/').some((s) => s === '..' || s === '.' || s === '');
+    !value ||
+    value.includes('\0') ||
+    value.startsWith('/') ||
+    value.includes('\\') ||
+    value.split('/').some((s) => s === '..' || s === '.' || s === '');
   if (bad(bucket) || bucket.includes('/')) throw new Error(`Unsafe bucket name: ${JSON.stringify(bucket)}`);
   if (bad(path)) throw new Error(`Unsafe object path: ${JSON.stringify(path)}`);
 }

@@ -10,7 +10,10 @@ export class StorageModule {
     return {
       module: StorageModule,
       global: true,
-      providers: [{ provide: StorageConfig, useValue: config }, { provide: ObjectStorage, useClass: adapter }],
+      providers: [
+        { provide: StorageConfig, useValue: config },
+        { provide: ObjectStorage, useClass: adapter },
+      ],
       exports: [ObjectStorage, StorageConfig],
     };
   }

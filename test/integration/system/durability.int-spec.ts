@@ -15,7 +15,10 @@ describe('durability across restarts', () => {
 
   it('resumes a job after the worker is killed with SIGKILL, without a second submission', async () => {
     const before = await system.admin('GET', '/__admin/stats');
-    const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a castle on a cliff', options: { mode: 'fast' } });
+    const created = await system.api('POST', '/v1/midjourney/imagine', {
+      prompt: 'a castle on a cliff',
+      options: { mode: 'fast' },
+    });
     await system.waitForJob(created.body.id, (j) => j.status === 'processing' && !!j.result?.providerJobId, 60_000);
     await system.stopWorker('SIGKILL');
     await system.startWorker();
@@ -26,7 +29,10 @@ describe('durability across restarts', () => {
   });
 
   it('loses no event when the gateway is killed mid-job', async () => {
-    const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a forest in fog', options: { mode: 'fast' } });
+    const created = await system.api('POST', '/v1/midjourney/imagine', {
+      prompt: 'a forest in fog',
+      options: { mode: 'fast' },
+    });
     const processing = await system.waitForJob(created.body.id, (j) => j.status === 'processing', 60_000);
     await system.stopGateway('SIGKILL');
     // The job finishes at the provider while the gateway is down; the worker's events wait in JetStream.
@@ -34,7 +40,9 @@ describe('durability across restarts', () => {
     const until = Date.now() + 60_000;
     while (Date.now() < until) {
       const stats = await system.admin('GET', '/__admin/stats');
-      const simJob = stats.midjourney.jobs.find((j: any) => j.job_id === providerJobId || j.prompt?.includes('a forest in fog'));
+      const simJob = stats.midjourney.jobs.find(
+        (j: any) => j.job_id === providerJobId || j.prompt?.includes('a forest in fog'),
+      );
       if (simJob?.state === 'completed') break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -49,7 +57,10 @@ describe('durability across restarts', () => {
     await system.nats.stop();
     let down = true;
     try {
-      const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a harbour at night', options: { mode: 'fast' } });
+      const created = await system.api('POST', '/v1/midjourney/imagine', {
+        prompt: 'a harbour at night',
+        options: { mode: 'fast' },
+      });
       // Stored before the answer; the failed publish is retried by the gateway's sweeper, not lost.
       expect(created.status).toBe(202);
       expect((await system.api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('pending');

@@ -15,7 +15,10 @@ interface Received {
 }
 
 describe('gateway HTTP contract', () => {
-  const system = new TestSystem({ worker: false, gatewayEnv: { WEBHOOK_SECRET, RPC_TIMEOUT_MS: '500', BODY_LIMIT_BYTES: '65536' } });
+  const system = new TestSystem({
+    worker: false,
+    gatewayEnv: { WEBHOOK_SECRET, RPC_TIMEOUT_MS: '500', BODY_LIMIT_BYTES: '65536' },
+  });
   let hookServer: Server;
   let hookUrl: string;
   const received: Received[] = [];
@@ -62,12 +65,21 @@ describe('gateway HTTP contract', () => {
   ];
 
   const createKey = async (scopes: string[], expiresAt?: string) => {
-    const res = await system.api('POST', '/v1/admin/keys', { name: `k-${scopes.join('-')}`, scopes, ...(expiresAt ? { expires_at: expiresAt } : {}) });
+    const res = await system.api('POST', '/v1/admin/keys', {
+      name: `k-${scopes.join('-')}`,
+      scopes,
+      ...(expiresAt ? { expires_at: expiresAt } : {}),
+    });
     expect(res.status).toBe(201);
     return res.body as { id: string; key: string; prefix: string };
   };
 
-  const expectError = (res: { status: number; body: any; text: string }, status: number, code: string, path: string) => {
+  const expectError = (
+    res: { status: number; body: any; text: string },
+    status: number,
+    code: string,
+    path: string,
+  ) => {
     expect(res.status, `${path}: ${res.text}`).toBe(status);
     if (path.startsWith('/midjourney')) {
       expect(res.body).toMatchObject({ success: false, code });
@@ -84,12 +96,19 @@ describe('gateway HTTP contract', () => {
       expect(res.status, path).toBe(200);
     }
     const doc = (await (await fetch(`${system.gatewayUrl}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/midjourney/imagine', '/v1/jobs/{id}', '/midjourney/genimage']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/midjourney/imagine', '/v1/jobs/{id}', '/midjourney/genimage']),
+    );
   });
 
   it('refuses every protected route without a key, with an unknown key and with a malformed header', async () => {
     for (const [method, path, body] of protectedRoutes) {
-      const attempts: Record<string, string>[] = [{ 'x-api-key': '' }, { 'x-api-key': 'gw_nope_0000000000000000' }, { 'x-api-key': '', authorization: 'Basic abc' }, { 'x-api-key': '', authorization: 'Bearer ' }];
+      const attempts: Record<string, string>[] = [
+        { 'x-api-key': '' },
+        { 'x-api-key': 'gw_nope_0000000000000000' },
+        { 'x-api-key': '', authorization: 'Basic abc' },
+        { 'x-api-key': '', authorization: 'Bearer ' },
+      ];
       for (const headers of attempts) {
         const res = await system.api(method, path, body, headers);
         expectError(res, 401, 'UNAUTHENTICATED', path);
@@ -98,14 +117,22 @@ describe('gateway HTTP contract', () => {
   });
 
   it('accepts the key as a Bearer token too', async () => {
-    const res = await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': '', authorization: `Bearer ${system.apiKey}` });
+    const res = await system.api('GET', '/v1/jobs', undefined, {
+      'x-api-key': '',
+      authorization: `Bearer ${system.apiKey}`,
+    });
     expect(res.status).toBe(200);
     expect(Array.isArray(res.body.data)).toBe(true);
   });
 
   it('refuses an expired key and a revoked key at once', async () => {
     const expired = await createKey(['midjourney'], new Date(Date.now() - 1000).toISOString());
-    expectError(await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': expired.key }), 401, 'UNAUTHENTICATED', '/v1/jobs');
+    expectError(
+      await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': expired.key }),
+      401,
+      'UNAUTHENTICATED',
+      '/v1/jobs',
+    );
 
     const live = await createKey(['midjourney']);
     expect((await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': live.key })).status).toBe(200);
@@ -124,7 +151,9 @@ describe('gateway HTTP contract', () => {
   it('refuses out-of-scope keys with 403 on provider and admin routes', async () => {
     const ideogramOnly = await createKey(['ideogram']);
     const headers = { 'x-api-key': ideogramOnly.key };
-    for (const [method, path, body] of protectedRoutes.filter(([, p]) => p.includes('midjourney') && !p.startsWith('/files'))) {
+    for (const [method, path, body] of protectedRoutes.filter(
+      ([, p]) => p.includes('midjourney') && !p.startsWith('/files'),
+    )) {
       expectError(await system.api(method, path, body, headers), 403, 'FORBIDDEN_SCOPE', path);
     }
     for (const [method, path, body] of protectedRoutes.filter(([, p]) => p.startsWith('/v1/admin'))) {
@@ -223,13 +252,23 @@ describe('gateway HTTP contract', () => {
     const colleague = await createKey(['midjourney']);
     expect((await system.api('GET', `/v1/jobs/${ids[0]}`, undefined, { 'x-api-key': colleague.key })).status).toBe(200);
     const other = await createKey(['ideogram']);
-    expectError(await system.api('GET', `/v1/jobs/${ids[0]}`, undefined, { 'x-api-key': other.key }), 404, 'NOT_FOUND', '/v1/jobs');
+    expectError(
+      await system.api('GET', `/v1/jobs/${ids[0]}`, undefined, { 'x-api-key': other.key }),
+      404,
+      'NOT_FOUND',
+      '/v1/jobs',
+    );
     expect((await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': other.key })).body.data).toHaveLength(0);
 
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: any } = await system.api('GET', `/v1/jobs?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, headers);
+      const page: { body: any } = await system.api(
+        'GET',
+        `/v1/jobs?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        undefined,
+        headers,
+      );
       expect(page.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.data.map((j: { id: string }) => j.id));
       cursor = page.body.next_cursor;
@@ -250,7 +289,8 @@ describe('gateway HTTP contract', () => {
     expectError(await system.api('POST', `/v1/jobs/${created.body.id}/cancel`), 409, 'JOB_FINISHED', '/v1/jobs');
 
     const until = Date.now() + 15_000;
-    while (!received.some((r) => r.body.includes(created.body.id)) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    while (!received.some((r) => r.body.includes(created.body.id)) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
     const hook = received.find((r) => r.body.includes(created.body.id));
     expect(hook, 'webhook delivered').toBeDefined();
     const payload = JSON.parse(hook!.body);

@@ -78,7 +78,11 @@ describe('Midjourney end to end', () => {
     expect(job.result.videos.length).toBeGreaterThan(0);
     const res = await fetch(job.result.videos[0].url);
     expect(res.status).toBe(200);
-    expect(Buffer.from(await res.arrayBuffer()).subarray(4, 8).toString()).toBe('ftyp');
+    expect(
+      Buffer.from(await res.arrayBuffer())
+        .subarray(4, 8)
+        .toString(),
+    ).toBe('ftyp');
   });
 
   it('fails a moderated prompt with CONTENT_REJECTED and does not retry it', async () => {
@@ -93,7 +97,12 @@ describe('Midjourney end to end', () => {
 
   it('backs off on a provider 429 and completes the job once the limit clears', async () => {
     const before = await system.admin('GET', '/__admin/stats');
-    await system.admin('POST', '/__admin/faults', { provider: 'midjourney', endpoint: 'submit', fault: 'rate_limit', times: 1 });
+    await system.admin('POST', '/__admin/faults', {
+      provider: 'midjourney',
+      endpoint: 'submit',
+      fault: 'rate_limit',
+      times: 1,
+    });
     const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a lighthouse at dusk' });
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 90_000);
     expect(job.result.images).toHaveLength(4);

@@ -62,7 +62,10 @@ describe('original routes with product_design sync on Postgres', () => {
   });
 
   it('streams the image through proxy-image only for the CDN host', async () => {
-    const forbidden = await system.api('GET', `/midjourney/proxy-image?url=${encodeURIComponent('https://example.com/x.png')}`);
+    const forbidden = await system.api(
+      'GET',
+      `/midjourney/proxy-image?url=${encodeURIComponent('https://example.com/x.png')}`,
+    );
     expect(forbidden.status).toBe(403);
     const large = `${system.sim.midjourney.cdn}/__fixtures/large.png?mb=3`;
     const res = await fetch(`${system.gatewayUrl}/midjourney/proxy-image?url=${encodeURIComponent(large)}`, {

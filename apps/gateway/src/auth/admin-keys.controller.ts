@@ -6,7 +6,15 @@ import { ApiKeysService } from './api-keys.service.js';
 import { RequireScope } from './auth.decorators.js';
 import { CreateKeyDto } from './dto/create-key.dto.js';
 
-const view = (k: ApiKey) => ({ id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, expires_at: k.expiresAt, revoked_at: k.revokedAt, created_at: k.createdAt });
+const view = (k: ApiKey) => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  scopes: k.scopes,
+  expires_at: k.expiresAt,
+  revoked_at: k.revokedAt,
+  created_at: k.createdAt,
+});
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new GatewayException('NOT_FOUND', 'No such key') });
 
 /** Key management (scope `admin` or `*`); the plaintext key is shown once, at creation. */
@@ -19,7 +27,11 @@ export class AdminKeysController {
 
   @Post()
   async create(@Body() body: CreateKeyDto) {
-    const { key, plain } = await this.keys.create({ name: body.name, scopes: body.scopes, expiresAt: body.expires_at ?? null });
+    const { key, plain } = await this.keys.create({
+      name: body.name,
+      scopes: body.scopes,
+      expiresAt: body.expires_at ?? null,
+    });
     return { ...view(key), key: plain };
   }
 

@@ -13,13 +13,28 @@ interface Row {
 }
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
-const toKey = (r: Row): ApiKey => ({ id: r.id, name: r.name, prefix: r.prefix, scopes: r.scopes, expiresAt: iso(r.expires_at), revokedAt: iso(r.revoked_at), createdAt: iso(r.created_at)! });
+const toKey = (r: Row): ApiKey => ({
+  id: r.id,
+  name: r.name,
+  prefix: r.prefix,
+  scopes: r.scopes,
+  expiresAt: iso(r.expires_at),
+  revokedAt: iso(r.revoked_at),
+  createdAt: iso(r.created_at)!,
+});
 
 @Injectable()
 export class ApiKeysRepository {
   constructor(private readonly sql: SqlClient) {}
 
-  async insert(key: { id: string; name: string; prefix: string; hash: string; scopes: string[]; expiresAt: string | null }): Promise<ApiKey> {
+  async insert(key: {
+    id: string;
+    name: string;
+    prefix: string;
+    hash: string;
+    scopes: string[];
+    expiresAt: string | null;
+  }): Promise<ApiKey> {
     const rows = await this.sql.query<Row>(
       'INSERT INTO api_keys (id, name, prefix, hash, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
       [key.id, key.name, key.prefix, key.hash, key.scopes, key.expiresAt],
@@ -37,7 +52,10 @@ export class ApiKeysRepository {
   }
 
   async revoke(id: string): Promise<ApiKey | null> {
-    const rows = await this.sql.query<Row>('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING *', [id]);
+    const rows = await this.sql.query<Row>(
+      'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING *',
+      [id],
+    );
     return rows[0] ? toKey(rows[0]) : null;
   }
 }

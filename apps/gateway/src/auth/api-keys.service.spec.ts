@@ -4,18 +4,30 @@ import { hashKey, keyAllows, newPlainKey, type ApiKey } from './api-key.js';
 import type { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService, AuthConfig } from './api-keys.service.js';
 
-const stored = (over: Partial<ApiKey> = {}): ApiKey => ({ id: 'k1', name: 'n8n', prefix: 'gw_abc', scopes: ['midjourney'], expiresAt: null, revokedAt: null, createdAt: '2026-01-01T00:00:00.000Z', ...over });
+const stored = (over: Partial<ApiKey> = {}): ApiKey => ({
+  id: 'k1',
+  name: 'n8n',
+  prefix: 'gw_abc',
+  scopes: ['midjourney'],
+  expiresAt: null,
+  revokedAt: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  ...over,
+});
 
 function repo(found: ApiKey | null) {
   return {
     findByHash: vi.fn(async () => found),
-    insert: vi.fn(async (k: { id: string; name: string; prefix: string; scopes: string[]; expiresAt: string | null }) => stored({ ...k })),
+    insert: vi.fn(async (k: { id: string; name: string; prefix: string; scopes: string[]; expiresAt: string | null }) =>
+      stored({ ...k }),
+    ),
     revoke: vi.fn(async (id: string) => (id === 'k1' ? stored({ revokedAt: '2026-02-01T00:00:00.000Z' }) : null)),
     list: vi.fn(async () => [stored()]),
   };
 }
 
-const service = (r: ReturnType<typeof repo>, bootstrapKey?: string) => new ApiKeysService(r as unknown as ApiKeysRepository, Object.assign(new AuthConfig(), { bootstrapKey }));
+const service = (r: ReturnType<typeof repo>, bootstrapKey?: string) =>
+  new ApiKeysService(r as unknown as ApiKeysRepository, Object.assign(new AuthConfig(), { bootstrapKey }));
 
 async function refusal(promise: Promise<unknown>): Promise<GatewayException> {
   const error = await promise.then(
@@ -58,7 +70,10 @@ describe('ApiKeysService', () => {
     expect((await refusal(service(repo(stored())).authenticate(undefined))).message).toMatch(/required/);
     await refusal(service(repo(null)).authenticate('gw_unknown'));
     await refusal(service(repo(stored({ revokedAt: '2026-01-02T00:00:00.000Z' }))).authenticate('gw_x'));
-    expect((await refusal(service(repo(stored({ expiresAt: new Date(Date.now() - 1).toISOString() }))).authenticate('gw_x'))).message).toMatch(/expired/);
+    expect(
+      (await refusal(service(repo(stored({ expiresAt: new Date(Date.now() - 1).toISOString() }))).authenticate('gw_x')))
+        .message,
+    ).toMatch(/expired/);
   });
 
   it('forgets cached keys when one is revoked', async () => {
@@ -77,7 +92,11 @@ describe('ApiKeysService', () => {
 
   it('creates keys with a prefix and returns the plaintext once', async () => {
     const r = repo(null);
-    const { key, plain } = await service(r).create({ name: 'ci', scopes: ['ideogram'], expiresAt: '2027-01-01T00:00:00.000Z' });
+    const { key, plain } = await service(r).create({
+      name: 'ci',
+      scopes: ['ideogram'],
+      expiresAt: '2027-01-01T00:00:00.000Z',
+    });
     expect(plain).toMatch(/^gw_/);
     const inserted = r.insert.mock.calls[0][0] as unknown as { hash: string; prefix: string; expiresAt: string };
     expect(inserted.hash).toBe(hashKey(plain));
@@ -89,7 +108,9 @@ describe('ApiKeysService', () => {
   it('ensures the bootstrap key exists with scope * (once)', async () => {
     const missing = repo(null);
     await service(missing, 'gw_bootstrap_value').onApplicationBootstrap();
-    expect(missing.insert).toHaveBeenCalledWith(expect.objectContaining({ name: 'bootstrap', scopes: ['*'], hash: hashKey('gw_bootstrap_value') }));
+    expect(missing.insert).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'bootstrap', scopes: ['*'], hash: hashKey('gw_bootstrap_value') }),
+    );
     const present = repo(stored());
     await service(present, 'gw_bootstrap_value').onApplicationBootstrap();
     expect(present.insert).not.toHaveBeenCalled();

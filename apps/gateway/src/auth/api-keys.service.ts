@@ -26,9 +26,21 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (this.config.bootstrapKey) await this.ensureBootstrap(this.config.bootstrapKey);
   }
 
-  async create(input: { name: string; scopes: string[]; expiresAt?: string | null; plain?: string }): Promise<{ key: ApiKey; plain: string }> {
+  async create(input: {
+    name: string;
+    scopes: string[];
+    expiresAt?: string | null;
+    plain?: string;
+  }): Promise<{ key: ApiKey; plain: string }> {
     const plain = input.plain ?? newPlainKey();
-    const key = await this.keys.insert({ id: randomUUID(), name: input.name, prefix: plain.slice(0, 10), hash: hashKey(plain), scopes: input.scopes, expiresAt: input.expiresAt ?? null });
+    const key = await this.keys.insert({
+      id: randomUUID(),
+      name: input.name,
+      prefix: plain.slice(0, 10),
+      hash: hashKey(plain),
+      scopes: input.scopes,
+      expiresAt: input.expiresAt ?? null,
+    });
     this.cache.delete(hashKey(plain));
     return { key, plain };
   }
@@ -53,7 +65,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   /** The key behind a plaintext value, or 401 (missing, unknown, revoked, expired all look alike to callers). */
   async authenticate(plain: string | undefined): Promise<ApiKey> {
-    if (!plain) throw new GatewayException('UNAUTHENTICATED', 'An API key is required (x-api-key or Authorization: Bearer)');
+    if (!plain)
+      throw new GatewayException('UNAUTHENTICATED', 'An API key is required (x-api-key or Authorization: Bearer)');
     const hash = hashKey(plain);
     const now = Date.now();
     let entry = this.cache.get(hash);
@@ -64,7 +77,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
     }
     const key = entry.key;
     if (!key || key.revokedAt) throw new GatewayException('UNAUTHENTICATED', 'The API key is not valid');
-    if (key.expiresAt && Date.parse(key.expiresAt) <= now) throw new GatewayException('UNAUTHENTICATED', 'The API key has expired');
+    if (key.expiresAt && Date.parse(key.expiresAt) <= now)
+      throw new GatewayException('UNAUTHENTICATED', 'The API key has expired');
     return key;
   }
 }

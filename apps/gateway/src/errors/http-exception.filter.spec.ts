@@ -1,4 +1,11 @@
-import { BadRequestException, HttpException, Logger, NotFoundException, ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+  type ArgumentsHost,
+} from '@nestjs/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_ERROR_CODES, PROVIDER_ERROR_CODES } from '@app/contracts';
 import { GatewayException } from './gateway.exception.js';
@@ -22,7 +29,9 @@ function run(exception: unknown, url: string, method = 'GET') {
       return this;
     },
   };
-  const host = { switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ url, method }) }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ url, method }) }),
+  } as unknown as ArgumentsHost;
   new HttpExceptionFilter().catch(exception, host);
   return sent;
 }
@@ -31,13 +40,20 @@ describe('HttpExceptionFilter', () => {
   beforeAll(() => Logger.overrideLogger(false)); // the 500 case logs on purpose
 
   it('gives every error code a 4xx or 5xx status', () => {
-    for (const code of [...GATEWAY_ERROR_CODES, ...PROVIDER_ERROR_CODES]) expect(STATUS_OF[code], code).toBeGreaterThanOrEqual(400);
+    for (const code of [...GATEWAY_ERROR_CODES, ...PROVIDER_ERROR_CODES])
+      expect(STATUS_OF[code], code).toBeGreaterThanOrEqual(400);
   });
 
   it('answers gateway errors with their status, code, message and details', () => {
-    const sent = run(new GatewayException('IDEMPOTENCY_CONFLICT', 'used before', { key: 'k' }), '/v1/midjourney/imagine', 'POST');
+    const sent = run(
+      new GatewayException('IDEMPOTENCY_CONFLICT', 'used before', { key: 'k' }),
+      '/v1/midjourney/imagine',
+      'POST',
+    );
     expect(sent.status).toBe(409);
-    expect(sent.body).toEqual({ error: { code: 'IDEMPOTENCY_CONFLICT', message: 'used before', details: { key: 'k' } } });
+    expect(sent.body).toEqual({
+      error: { code: 'IDEMPOTENCY_CONFLICT', message: 'used before', details: { key: 'k' } },
+    });
     expect(sent.headers['content-type']).toMatch(/application\/json/);
   });
 
@@ -55,10 +71,17 @@ describe('HttpExceptionFilter', () => {
   });
 
   it('maps Fastify body errors to 4xx codes', () => {
-    expect(run(Object.assign(new Error('Request body is too large'), { statusCode: 413 }), '/v1/x').body).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' } });
+    expect(run(Object.assign(new Error('Request body is too large'), { statusCode: 413 }), '/v1/x').body).toEqual({
+      error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
+    });
     expect(run(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }), '/v1/x').status).toBe(415);
-    expect(run(new BadRequestException('bad'), '/v1/x').body).toEqual({ error: { code: 'INVALID_REQUEST', message: 'bad' } });
-    expect(run(new HttpException('teapot', 418), '/v1/x')).toMatchObject({ status: 418, body: { error: { code: 'INVALID_REQUEST' } } });
+    expect(run(new BadRequestException('bad'), '/v1/x').body).toEqual({
+      error: { code: 'INVALID_REQUEST', message: 'bad' },
+    });
+    expect(run(new HttpException('teapot', 418), '/v1/x')).toMatchObject({
+      status: 418,
+      body: { error: { code: 'INVALID_REQUEST' } },
+    });
   });
 
   it('hides unknown errors behind an id', () => {

@@ -71,23 +71,41 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     const { status, body } = this.describe(exception, request);
     const payload = isCompatRoute(url)
-      ? { success: false, error: body.message, code: body.code, ...(body.details ? { details: body.details } : {}), ...(body.errorId ? { errorId: body.errorId } : {}), timestamp: new Date().toISOString() }
+      ? {
+          success: false,
+          error: body.message,
+          code: body.code,
+          ...(body.details ? { details: body.details } : {}),
+          ...(body.errorId ? { errorId: body.errorId } : {}),
+          timestamp: new Date().toISOString(),
+        }
       : { error: body };
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(payload);
   }
 
   describe(exception: unknown, request?: FastifyRequest): { status: number; body: ErrorBody } {
     if (exception instanceof GatewayException) {
-      return { status: STATUS_OF[exception.code], body: { code: exception.code, message: exception.message, ...(exception.details ? { details: exception.details } : {}) } };
+      return {
+        status: STATUS_OF[exception.code],
+        body: {
+          code: exception.code,
+          message: exception.message,
+          ...(exception.details ? { details: exception.details } : {}),
+        },
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = CODE_OF_STATUS[status];
       if (code) {
-        const message = status === 404 ? `No route ${request?.method ?? ''} ${request?.url?.split('?')[0] ?? ''}`.trim() : exception.message;
+        const message =
+          status === 404
+            ? `No route ${request?.method ?? ''} ${request?.url?.split('?')[0] ?? ''}`.trim()
+            : exception.message;
         return { status, body: { code, message } };
       }
-      if (status >= 400 && status < 500) return { status, body: { code: 'INVALID_REQUEST', message: exception.message } };
+      if (status >= 400 && status < 500)
+        return { status, body: { code: 'INVALID_REQUEST', message: exception.message } };
     }
     // Fastify's own errors (bad JSON, body too large, unsupported media type) carry a 4xx statusCode.
     const fastify = exception as { statusCode?: number; code?: string; message?: string };
@@ -96,7 +114,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return { status: fastify.statusCode, body: { code, message: fastify.message ?? 'Invalid request' } };
     }
     const errorId = randomUUID();
-    this.logger.error(`[${errorId}] ${request?.method} ${request?.url}: ${exception instanceof Error ? exception.stack : String(exception)}`);
+    this.logger.error(
+      `[${errorId}] ${request?.method} ${request?.url}: ${exception instanceof Error ? exception.stack : String(exception)}`,
+    );
     return { status: 500, body: { code: 'INTERNAL', message: 'Internal error', errorId } };
   }
 }

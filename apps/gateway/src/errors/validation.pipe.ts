@@ -11,7 +11,11 @@ export function httpValidationPipe(): ValidationPipe {
     exceptionFactory: (errors: ValidationError[]) => {
       const details = toFieldProblems(errors);
       const first = details[0];
-      return new GatewayException('INVALID_REQUEST', first ? `${first.field}: ${first.problems[0]}` : 'Invalid request', details);
+      return new GatewayException(
+        'INVALID_REQUEST',
+        first ? `${first.field}: ${first.problems[0]}` : 'Invalid request',
+        details,
+      );
     },
   });
 }

@@ -23,7 +23,13 @@ export class FilesController {
 
   @Public()
   @Get(':bucket/*')
-  async file(@Param('bucket') bucket: string, @Param('*') path: string, @Query('sig') sig: string | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async file(
+    @Param('bucket') bucket: string,
+    @Param('*') path: string,
+    @Query('sig') sig: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const signed = !!this.config.signingSecret && verifyObjectSignature(this.config.signingSecret, bucket, path, sig);
     if (!signed) await this.keys.authenticate(presentedKey(req));
     const file = this.storage instanceof LocalObjectStorage ? this.storage.filePath(bucket, path) : null;

@@ -8,7 +8,10 @@ import { Public } from '../auth/auth.decorators.js';
 import { SqlClient } from '../persistence/sql-client.js';
 
 const withTimeout = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)),
+  ]);
 
 /** Probes: liveness is the process alone (a NATS outage must not restart pods); readiness checks dependencies. */
 @ApiTags('health')

@@ -17,7 +17,10 @@ export class JobsQueue {
   async publish(message: JobMessage): Promise<void> {
     const js = await this.nats.jetstream();
     // msgID = job id: a retried publish inside the duplicate window is dropped by JetStream.
-    await js.publish(Subjects.job(message.provider, message.operation), JSON.stringify(message), { msgID: message.jobId, timeout: 5000 });
+    await js.publish(Subjects.job(message.provider, message.operation), JSON.stringify(message), {
+      msgID: message.jobId,
+      timeout: 5000,
+    });
   }
 
   async markCanceled(provider: ProviderName, jobId: string): Promise<void> {

@@ -62,7 +62,16 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
       ...over,
     };
   };
-  const event = (jobId: string, seq: number, over: Partial<JobEvent> = {}): JobEvent => ({ jobId, provider: 'midjourney', seq, status: 'processing', progress: 0, at: new Date().toISOString(), ...over }) as JobEvent;
+  const event = (jobId: string, seq: number, over: Partial<JobEvent> = {}): JobEvent =>
+    ({
+      jobId,
+      provider: 'midjourney',
+      seq,
+      status: 'processing',
+      progress: 0,
+      at: new Date().toISOString(),
+      ...over,
+    }) as JobEvent;
 
   it('is migrated once, idempotently', async () => {
     expect(await migrate(sql)).toBe(0);
@@ -73,7 +82,14 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
     const { job: stored, created } = await jobs.insert(job);
     expect(created).toBe(true);
     expect(await jobs.findById(job.id)).toEqual(stored);
-    expect(stored).toMatchObject({ id: job.id, input: job.input, ideaId: job.ideaId, webhookUrl: job.webhookUrl, createdAt: job.createdAt, status: 'pending' });
+    expect(stored).toMatchObject({
+      id: job.id,
+      input: job.input,
+      ideaId: job.ideaId,
+      webhookUrl: job.webhookUrl,
+      createdAt: job.createdAt,
+      status: 'pending',
+    });
     expect(await jobs.findById(randomUUID())).toBeNull();
   });
 
@@ -87,7 +103,10 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
 
   it('returns the first job for a reused idempotency key, also within one batch', async () => {
     const first = candidate({ idempotencyKey: 'order-1', requestHash: 'h1' });
-    const [a, b] = await Promise.all([jobs.insert(first), jobs.insert(candidate({ idempotencyKey: 'order-1', requestHash: 'h2' }))]);
+    const [a, b] = await Promise.all([
+      jobs.insert(first),
+      jobs.insert(candidate({ idempotencyKey: 'order-1', requestHash: 'h2' })),
+    ]);
     expect(a).toMatchObject({ created: true, job: { id: first.id } });
     expect(b.created).toBe(false);
     expect(b.job).toMatchObject({ id: first.id, requestHash: 'h1' });
@@ -108,7 +127,9 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
     const done = await jobs.applyEvent(event(job.id, 4, { status: 'completed', progress: 100, result: { images } }));
     expect(done).toMatchObject({ status: 'completed', progress: 100, result: { images } });
     expect(done?.completedAt).not.toBeNull();
-    expect(await jobs.applyEvent(event(job.id, 5, { status: 'failed', error: { code: 'PROVIDER_ERROR', message: 'late' } }))).toBeNull();
+    expect(
+      await jobs.applyEvent(event(job.id, 5, { status: 'failed', error: { code: 'PROVIDER_ERROR', message: 'late' } })),
+    ).toBeNull();
     expect((await jobs.findById(job.id))?.status).toBe('completed');
   });
 
@@ -130,15 +151,25 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
     expect(all.map((j) => j.id)).toEqual([mine[2].id, mine[1].id, mine[0].id]);
     const page1 = await jobs.list({ providers: null, provider, limit: 2 });
     const last = page1.at(-1)!;
-    const page2 = await jobs.list({ providers: null, provider, limit: 2, before: { createdAt: last.createdAt, id: last.id } });
+    const page2 = await jobs.list({
+      providers: null,
+      provider,
+      limit: 2,
+      before: { createdAt: last.createdAt, id: last.id },
+    });
     expect([...page1, ...page2].map((j) => j.id)).toEqual(all.map((j) => j.id));
-    expect((await jobs.list({ providers: null, provider, status: 'canceled', limit: 10 })).map((j) => j.id)).toEqual([mine[0].id]);
+    expect((await jobs.list({ providers: null, provider, status: 'canceled', limit: 10 })).map((j) => j.id)).toEqual([
+      mine[0].id,
+    ]);
     expect(await jobs.list({ providers: ['chatgpt'], provider, limit: 10 })).toEqual([]);
   });
 
   it('finds jobs past their deadline and creates whose publish was never confirmed', async () => {
     const late = candidate({ deadlineAt: new Date(Date.now() - 120_000).toISOString() });
-    const fresh = candidate({ createdAt: new Date(Date.now() - 60_000).toISOString(), deadlineAt: new Date(Date.now() + 600_000).toISOString() });
+    const fresh = candidate({
+      createdAt: new Date(Date.now() - 60_000).toISOString(),
+      deadlineAt: new Date(Date.now() + 600_000).toISOString(),
+    });
     await jobs.insert(late);
     await jobs.insert(fresh);
     expect(await jobs.findOverdue(30, 1000)).toContain(late.id);
@@ -151,8 +182,20 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
   it('stores API keys by hash, lists and revokes them', async () => {
     const keys = new ApiKeysRepository(sql);
     const id = randomUUID();
-    const key = await keys.insert({ id, name: 'n8n', prefix: 'gw_abc', hash: `hash-${id}`, scopes: ['midjourney', 'ideogram'], expiresAt: '2027-01-01T00:00:00.000Z' });
-    expect(key).toMatchObject({ id, scopes: ['midjourney', 'ideogram'], expiresAt: '2027-01-01T00:00:00.000Z', revokedAt: null });
+    const key = await keys.insert({
+      id,
+      name: 'n8n',
+      prefix: 'gw_abc',
+      hash: `hash-${id}`,
+      scopes: ['midjourney', 'ideogram'],
+      expiresAt: '2027-01-01T00:00:00.000Z',
+    });
+    expect(key).toMatchObject({
+      id,
+      scopes: ['midjourney', 'ideogram'],
+      expiresAt: '2027-01-01T00:00:00.000Z',
+      revokedAt: null,
+    });
     expect(await keys.findByHash(`hash-${id}`)).toEqual(key);
     const revoked = await keys.revoke(id);
     expect(revoked?.revokedAt).not.toBeNull();

@@ -60,11 +60,17 @@ export class JobsRepository {
   constructor(private readonly sql: SqlClient) {}
 
   // Concurrent creates and publish confirmations go to the database as one statement per flush.
-  private readonly inserts = new Batcher<StoredJob, { job: StoredJob; created: boolean }>((jobs) => this.insertMany(jobs));
-  private readonly confirmations = new Batcher<string, void>(async (ids) => {
-    await this.sql.query('UPDATE jobs SET published = true WHERE id = ANY($1::uuid[])', [ids]);
-    return ids.map(() => undefined);
-  }, 1000, 100);
+  private readonly inserts = new Batcher<StoredJob, { job: StoredJob; created: boolean }>((jobs) =>
+    this.insertMany(jobs),
+  );
+  private readonly confirmations = new Batcher<string, void>(
+    async (ids) => {
+      await this.sql.query('UPDATE jobs SET published = true WHERE id = ANY($1::uuid[])', [ids]);
+      return ids.map(() => undefined);
+    },
+    1000,
+    100,
+  );
 
   /**
    * Inserts unless (api key, idempotency key) exists; returns the stored job and whether it is new. New rows start
@@ -78,7 +84,20 @@ export class JobsRepository {
     const params: unknown[] = [];
     const values = jobs.map((job) => {
       const at = params.length;
-      params.push(job.id, job.provider, job.operation, job.status, JSON.stringify(job.input), job.ideaId, job.apiKeyId, job.idempotencyKey, job.requestHash, job.webhookUrl, job.deadlineAt, job.createdAt);
+      params.push(
+        job.id,
+        job.provider,
+        job.operation,
+        job.status,
+        JSON.stringify(job.input),
+        job.ideaId,
+        job.apiKeyId,
+        job.idempotencyKey,
+        job.requestHash,
+        job.webhookUrl,
+        job.deadlineAt,
+        job.createdAt,
+      );
       const $ = (n: number) => `$${at + n}`;
       return `(${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, 0, ${$(5)}::jsonb, ${$(6)}::uuid, ${$(7)}::uuid, ${$(8)}, ${$(9)}, ${$(10)}, ${$(11)}::timestamptz, ${$(12)}::timestamptz, ${$(12)}::timestamptz, false)`;
     });
@@ -94,8 +113,15 @@ export class JobsRepository {
     const inserted = new Set(rows.map((r) => r.id));
     return Promise.all(
       jobs.map(async (job) => {
-        if (inserted.has(job.id)) return { job: { ...job, progress: 0, result: null, error: null, startedAt: null, completedAt: null, lastSeq: 0 }, created: true };
-        const existing = await this.sql.query<Row>('SELECT * FROM jobs WHERE api_key_id = $1 AND idempotency_key = $2', [job.apiKeyId, job.idempotencyKey]);
+        if (inserted.has(job.id))
+          return {
+            job: { ...job, progress: 0, result: null, error: null, startedAt: null, completedAt: null, lastSeq: 0 },
+            created: true,
+          };
+        const existing = await this.sql.query<Row>(
+          'SELECT * FROM jobs WHERE api_key_id = $1 AND idempotency_key = $2',
+          [job.apiKeyId, job.idempotencyKey],
+        );
         return { job: toJob(existing[0]), created: false };
       }),
     );
@@ -112,7 +138,13 @@ export class JobsRepository {
   }
 
   /** Keyset paging, newest first. */
-  async list(filter: { providers: string[] | null; provider?: string; status?: string; limit: number; before?: { createdAt: string; id: string } }): Promise<StoredJob[]> {
+  async list(filter: {
+    providers: string[] | null;
+    provider?: string;
+    status?: string;
+    limit: number;
+    before?: { createdAt: string; id: string };
+  }): Promise<StoredJob[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (clause: string, value: unknown) => {
@@ -149,7 +181,15 @@ export class JobsRepository {
          completed_at = CASE WHEN $7 THEN now() ELSE completed_at END
        WHERE id = $1 AND status IN ${OPEN} AND last_seq < $6
        RETURNING *`,
-      [event.jobId, event.status, event.progress ?? 0, event.result ? JSON.stringify(event.result) : null, event.error ? JSON.stringify(event.error) : null, event.seq, terminal],
+      [
+        event.jobId,
+        event.status,
+        event.progress ?? 0,
+        event.result ? JSON.stringify(event.result) : null,
+        event.error ? JSON.stringify(event.error) : null,
+        event.seq,
+        terminal,
+      ],
     );
     return rows[0] ? toJob(rows[0]) : null;
   }

@@ -1,6 +1,13 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { isTerminal, type ErrorBody, type Job, type JobEvent, type JobMessage, type ProviderName } from '@app/contracts';
+import {
+  isTerminal,
+  type ErrorBody,
+  type Job,
+  type JobEvent,
+  type JobMessage,
+  type ProviderName,
+} from '@app/contracts';
 import { keyAllows, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { ProductDesignSync } from '../product-design/product-design.sync.js';
@@ -69,10 +76,21 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async create(key: ApiKey, request: CreateJob): Promise<{ job: Job; created: boolean }> {
-    if (!keyAllows(key, request.provider)) throw new GatewayException('FORBIDDEN_SCOPE', `This API key lacks the '${request.provider}' scope`);
+    if (!keyAllows(key, request.provider))
+      throw new GatewayException('FORBIDDEN_SCOPE', `This API key lacks the '${request.provider}' scope`);
     const now = new Date();
     const requestHash = request.idempotencyKey
-      ? createHash('sha256').update(JSON.stringify([request.provider, request.operation, request.input, request.ideaId ?? null, request.webhookUrl ?? null])).digest('hex')
+      ? createHash('sha256')
+          .update(
+            JSON.stringify([
+              request.provider,
+              request.operation,
+              request.input,
+              request.ideaId ?? null,
+              request.webhookUrl ?? null,
+            ]),
+          )
+          .digest('hex')
       : null;
     const candidate: StoredJob = {
       id: randomUUID(),
@@ -117,7 +135,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     if (!this.queue.connected()) return; // answer at once; the sweeper publishes when NATS is back
     try {
       await this.queue.publish(jobMessage(job));
-      this.jobs.confirmPublished(job.id).catch((error: unknown) => this.logger.warn(`confirming the publish of ${job.id} failed: ${String(error)}`));
+      this.jobs
+        .confirmPublished(job.id)
+        .catch((error: unknown) => this.logger.warn(`confirming the publish of ${job.id} failed: ${String(error)}`));
     } catch (error) {
       this.logger.warn(`publishing job ${job.id} failed, will retry: ${String(error)}`);
     }
@@ -134,7 +154,10 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     return this.cache.get(id) ?? (await this.jobs.findById(id));
   }
 
-  async list(key: ApiKey, query: { provider?: string; status?: string; limit: number; cursor?: string }): Promise<{ data: Job[]; next_cursor: string | null }> {
+  async list(
+    key: ApiKey,
+    query: { provider?: string; status?: string; limit: number; cursor?: string },
+  ): Promise<{ data: Job[]; next_cursor: string | null }> {
     const providers = key.scopes.includes('*') ? null : key.scopes;
     let before: { createdAt: string; id: string } | undefined;
     if (query.cursor) {
@@ -146,12 +169,21 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
         throw new GatewayException('INVALID_REQUEST', 'cursor is not valid');
       }
     }
-    const rows = await this.jobs.list({ providers, provider: query.provider, status: query.status, limit: query.limit + 1, before });
+    const rows = await this.jobs.list({
+      providers,
+      provider: query.provider,
+      status: query.status,
+      limit: query.limit + 1,
+      before,
+    });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return {
       data: page,
-      next_cursor: rows.length > query.limit && last ? Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url') : null,
+      next_cursor:
+        rows.length > query.limit && last
+          ? Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url')
+          : null,
     };
   }
 
@@ -159,7 +191,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     const existing = await this.get(key, id);
     const job = await this.jobs.finishOpen(id, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
     if (!job) throw new GatewayException('JOB_FINISHED', `Job ${id} is already ${existing.status}`);
-    await this.queue.markCanceled(job.provider, job.id).catch((error: unknown) => this.logger.warn(`cancel marker for ${id}: ${String(error)}`));
+    await this.queue
+      .markCanceled(job.provider, job.id)
+      .catch((error: unknown) => this.logger.warn(`cancel marker for ${id}: ${String(error)}`));
     await this.afterChange(job);
     return job;
   }

@@ -38,15 +38,37 @@ export class CompatController {
   @Post('midjourney/genimage')
   @HttpCode(200)
   genImage(@Body() body: GenImageBody, @CurrentKey() key: ApiKey) {
-    return this.compat.genImage(key, { prompt: body.prompt, imageUrl: body.url_image, options: body.options ?? {}, ideaId: body.design_id ?? body.idea_id });
+    return this.compat.genImage(key, {
+      prompt: body.prompt,
+      imageUrl: body.url_image,
+      options: body.options ?? {},
+      ideaId: body.design_id ?? body.idea_id,
+    });
   }
 
   @RequireScope('midjourney')
   @UseInterceptors(LegacyStatsInterceptor)
   @Get('midjourney/genimage')
   genImageQuery(@Query() q: GenImageQuery, @CurrentKey() key: ApiKey) {
-    const options: MidjourneyImagineOptions = { chaos: q.chaos, ar: q.ar, stylize: q.stylize, weird: q.weird, version: q.version, quality: q.quality, stop: q.stop, tile: q.tile, niji: q.niji, mode: q.mode, private: q.private };
-    return this.compat.genImage(key, { prompt: q.prompt, imageUrl: q.url_image, options: JSON.parse(JSON.stringify(options)) as MidjourneyImagineOptions, ideaId: q.design_id ?? q.idea_id });
+    const options: MidjourneyImagineOptions = {
+      chaos: q.chaos,
+      ar: q.ar,
+      stylize: q.stylize,
+      weird: q.weird,
+      version: q.version,
+      quality: q.quality,
+      stop: q.stop,
+      tile: q.tile,
+      niji: q.niji,
+      mode: q.mode,
+      private: q.private,
+    };
+    return this.compat.genImage(key, {
+      prompt: q.prompt,
+      imageUrl: q.url_image,
+      options: JSON.parse(JSON.stringify(options)) as MidjourneyImagineOptions,
+      ideaId: q.design_id ?? q.idea_id,
+    });
   }
 
   @RequireScope('midjourney')
@@ -54,14 +76,28 @@ export class CompatController {
   @Post('midjourney/genvideo')
   @HttpCode(200)
   genVideo(@Body() body: GenVideoBody, @CurrentKey() key: ApiKey) {
-    return this.compat.genVideo(key, { imageUrl: body.image_url, textPrompt: body.text_prompt, ...body.options, ideaId: body.design_id ?? body.idea_id });
+    return this.compat.genVideo(key, {
+      imageUrl: body.image_url,
+      textPrompt: body.text_prompt,
+      ...body.options,
+      ideaId: body.design_id ?? body.idea_id,
+    });
   }
 
   @RequireScope('midjourney')
   @UseInterceptors(LegacyStatsInterceptor)
   @Get('midjourney/genvideo')
   genVideoQuery(@Query() q: GenVideoQuery, @CurrentKey() key: ApiKey) {
-    return this.compat.genVideo(key, { imageUrl: q.image_url, textPrompt: q.text_prompt, chaos: q.chaos, ar: q.ar, motion: q.motion, mode: q.mode, private: q.private, ideaId: q.design_id ?? q.idea_id });
+    return this.compat.genVideo(key, {
+      imageUrl: q.image_url,
+      textPrompt: q.text_prompt,
+      chaos: q.chaos,
+      ar: q.ar,
+      motion: q.motion,
+      mode: q.mode,
+      private: q.private,
+      ideaId: q.design_id ?? q.idea_id,
+    });
   }
 
   @RequireScope('midjourney')

@@ -24,12 +24,18 @@ export class CompatService {
   async init() {
     const status = await this.midjourney.init();
     if (!status.account.signedIn) {
-      throw new GatewayException(status.account.state === 'challenge' ? 'CHALLENGE' : 'SIGNED_OUT', `Midjourney account is ${status.account.state}`);
+      throw new GatewayException(
+        status.account.state === 'challenge' ? 'CHALLENGE' : 'SIGNED_OUT',
+        `Midjourney account is ${status.account.state}`,
+      );
     }
     return { success: true, message: 'Midjourney client initialized', status: status.account.state };
   }
 
-  async genImage(key: ApiKey, request: { prompt: string; imageUrl?: string; options: MidjourneyImagineOptions; ideaId?: string }) {
+  async genImage(
+    key: ApiKey,
+    request: { prompt: string; imageUrl?: string; options: MidjourneyImagineOptions; ideaId?: string },
+  ) {
     const { job } = await this.midjourney.imagine(key, request);
     return {
       success: true,
@@ -63,10 +69,20 @@ export class CompatService {
   async status() {
     try {
       const status = await this.midjourney.status();
-      return { success: true, isLoggedIn: status.account.signedIn, status: status.account.state, uptime: status.uptimeSeconds };
+      return {
+        success: true,
+        isLoggedIn: status.account.signedIn,
+        status: status.account.state,
+        uptime: status.uptimeSeconds,
+      };
     } catch (error) {
       if (error instanceof GatewayException && error.code === 'WORKER_UNAVAILABLE') {
-        return { success: false, isLoggedIn: false, message: 'The Midjourney service is not running', status: 'stopped' };
+        return {
+          success: false,
+          isLoggedIn: false,
+          message: 'The Midjourney service is not running',
+          status: 'stopped',
+        };
       }
       throw error;
     }

@@ -33,7 +33,14 @@ export class MidjourneyController {
   ) {
     const created = await this.midjourney.imagine(
       key,
-      { prompt: body.prompt, imageUrl: body.image_url ?? body.url_image, options: body.options, ideaId: body.design_id ?? body.idea_id, webhookUrl: body.webhook_url, timeoutSeconds: body.timeout_seconds },
+      {
+        prompt: body.prompt,
+        imageUrl: body.image_url ?? body.url_image,
+        options: body.options,
+        ideaId: body.design_id ?? body.idea_id,
+        webhookUrl: body.webhook_url,
+        timeoutSeconds: body.timeout_seconds,
+      },
       idempotencyKey,
     );
     return answer(reply, await this.midjourney.settle(created, preferWaitSeconds(prefer)), created.created);
@@ -49,7 +56,19 @@ export class MidjourneyController {
   ) {
     const created = await this.midjourney.video(
       key,
-      { imageUrl: body.image_url, textPrompt: body.text_prompt, motion: body.motion, mode: body.mode, ar: body.ar, chaos: body.chaos, private: body.private, batchSize: body.batch_size, ideaId: body.design_id ?? body.idea_id, webhookUrl: body.webhook_url, timeoutSeconds: body.timeout_seconds },
+      {
+        imageUrl: body.image_url,
+        textPrompt: body.text_prompt,
+        motion: body.motion,
+        mode: body.mode,
+        ar: body.ar,
+        chaos: body.chaos,
+        private: body.private,
+        batchSize: body.batch_size,
+        ideaId: body.design_id ?? body.idea_id,
+        webhookUrl: body.webhook_url,
+        timeoutSeconds: body.timeout_seconds,
+      },
       idempotencyKey,
     );
     return answer(reply, await this.midjourney.settle(created, preferWaitSeconds(prefer)), created.created);

@@ -53,7 +53,11 @@ export class MidjourneyService {
     return this.jobs.create(key, {
       provider: 'midjourney',
       operation: 'imagine',
-      input: { prompt: request.prompt, ...(request.imageUrl ? { imageUrl: request.imageUrl } : {}), options: request.options ?? {} },
+      input: {
+        prompt: request.prompt,
+        ...(request.imageUrl ? { imageUrl: request.imageUrl } : {}),
+        options: request.options ?? {},
+      },
       ideaId: request.ideaId,
       webhookUrl: request.webhookUrl,
       idempotencyKey,
@@ -89,7 +93,9 @@ export class MidjourneyService {
       return { job: created.job, final: created.job.status !== 'pending' && created.job.status !== 'processing' };
     }
     const done = await this.notifier.waitForTerminal(created.job.id, waitSeconds * 1000);
-    return done ? { job: done, final: true } : { job: (await this.jobs.find(created.job.id)) ?? created.job, final: false };
+    return done
+      ? { job: done, final: true }
+      : { job: (await this.jobs.find(created.job.id)) ?? created.job, final: false };
   }
 
   status(): Promise<StatusReply> {
@@ -104,7 +110,10 @@ export class MidjourneyService {
   proxyImage(url: string): Promise<{ bytes: Buffer; contentType: string }> {
     const target = new URL(url);
     if (!this.config.cdnHosts.includes(target.host) && !this.config.cdnHosts.includes(target.hostname)) {
-      throw new GatewayException('FORBIDDEN_HOST', `Only the Midjourney CDN (${this.config.cdnHosts.join(', ')}) may be proxied`);
+      throw new GatewayException(
+        'FORBIDDEN_HOST',
+        `Only the Midjourney CDN (${this.config.cdnHosts.join(', ')}) may be proxied`,
+      );
     }
     return this.rpc.file(Subjects.rpc.proxyImage('midjourney'), { url });
   }

@@ -40,7 +40,9 @@ export function toGatewayError(error: unknown): GatewayException {
     return new GatewayException(e.code as ErrorCode, typeof e.message === 'string' ? e.message : e.code);
   }
   const text = String(e?.message ?? error);
-  if (e?.name === 'TimeoutError' || /timeout/i.test(text)) return new GatewayException('WORKER_UNAVAILABLE', 'The provider service did not answer in time');
-  if (/no responders|503/i.test(text)) return new GatewayException('WORKER_UNAVAILABLE', 'No provider service is running');
+  if (e?.name === 'TimeoutError' || /timeout/i.test(text))
+    return new GatewayException('WORKER_UNAVAILABLE', 'The provider service did not answer in time');
+  if (/no responders|503/i.test(text))
+    return new GatewayException('WORKER_UNAVAILABLE', 'No provider service is running');
   return new GatewayException('WORKER_UNAVAILABLE', `The provider service failed: ${text}`);
 }

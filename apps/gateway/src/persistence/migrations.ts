@@ -63,12 +63,18 @@ CREATE TABLE webhook_deliveries (
 export async function migrate(sql: SqlClient): Promise<number> {
   if (sql.kind === 'postgres') await sql.query('SELECT pg_advisory_lock(72470001)');
   try {
-    await sql.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    const done = new Set((await sql.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+    await sql.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set(
+      (await sql.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+    );
     let applied = 0;
     for (const migration of MIGRATIONS) {
       if (done.has(migration.version)) continue;
-      await sql.exec(`BEGIN; ${migration.sql}; INSERT INTO schema_migrations (version) VALUES (${migration.version}); COMMIT;`);
+      await sql.exec(
+        `BEGIN; ${migration.sql}; INSERT INTO schema_migrations (version) VALUES (${migration.version}); COMMIT;`,
+      );
       applied++;
     }
     return applied;

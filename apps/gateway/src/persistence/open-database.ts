@@ -11,7 +11,9 @@ export function pgliteDir(config: Pick<GatewayConfig, 'DATA_DIR'>): string {
 
 /** DATABASE_URL → Postgres; unset → PGlite under DATA_DIR. Migrations run before anything else uses it. */
 export async function openDatabase(config: Pick<GatewayConfig, 'DATABASE_URL' | 'DATA_DIR'>): Promise<SqlClient> {
-  const sql: SqlClient = config.DATABASE_URL ? new PostgresSqlClient(config.DATABASE_URL) : await PgliteSqlClient.open(pgliteDir(config));
+  const sql: SqlClient = config.DATABASE_URL
+    ? new PostgresSqlClient(config.DATABASE_URL)
+    : await PgliteSqlClient.open(pgliteDir(config));
   await migrate(sql);
   return sql;
 }

@@ -7,7 +7,12 @@ export class PostgresSqlClient extends SqlClient {
 
   constructor(url: string) {
     super();
-    this.pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, statement_timeout: 30_000 });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: 30_000,
+    });
     this.pool.on('error', () => undefined); // idle client errors surface on the next query instead
   }
 

@@ -9,11 +9,16 @@ import { SupabaseProductDesignSync } from './supabase-product-design.sync.js';
 export async function productDesignSyncFactory(config: GatewayConfig, sql: SqlClient): Promise<ProductDesignSync> {
   const logger = new Logger('ProductDesignSync');
   const mode = config.PRODUCT_DESIGN_SYNC;
-  const supabase = config.SUPABASE_URL && config.SUPABASE_SERVICE_ROLE_KEY ? () => new SupabaseProductDesignSync(config.SUPABASE_URL!, config.SUPABASE_SERVICE_ROLE_KEY!) : null;
+  const supabase =
+    config.SUPABASE_URL && config.SUPABASE_SERVICE_ROLE_KEY
+      ? () => new SupabaseProductDesignSync(config.SUPABASE_URL!, config.SUPABASE_SERVICE_ROLE_KEY!)
+      : null;
   let chosen: ProductDesignSync = new NoProductDesignSync();
-  if (mode === 'sql' || (mode === 'auto' && (await SqlProductDesignSync.available(sql)))) chosen = new SqlProductDesignSync(sql);
+  if (mode === 'sql' || (mode === 'auto' && (await SqlProductDesignSync.available(sql))))
+    chosen = new SqlProductDesignSync(sql);
   else if ((mode === 'supabase' || mode === 'auto') && supabase) chosen = supabase();
-  else if (mode === 'supabase') throw new Error('PRODUCT_DESIGN_SYNC=supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY');
+  else if (mode === 'supabase')
+    throw new Error('PRODUCT_DESIGN_SYNC=supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY');
   logger.log(`product_design sync: ${chosen.mode}`);
   return chosen;
 }

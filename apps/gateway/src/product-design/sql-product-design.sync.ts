@@ -11,7 +11,9 @@ export class SqlProductDesignSync extends ProductDesignSync {
   }
 
   static async available(sql: SqlClient): Promise<boolean> {
-    const rows = await sql.query<{ found: boolean }>("SELECT to_regclass('public.product_design') IS NOT NULL AS found");
+    const rows = await sql.query<{ found: boolean }>(
+      "SELECT to_regclass('public.product_design') IS NOT NULL AS found",
+    );
     return !!rows[0]?.found;
   }
 

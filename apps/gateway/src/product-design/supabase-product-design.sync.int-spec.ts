@@ -41,14 +41,30 @@ describe('SupabaseProductDesignSync', () => {
     standIn.rows.set(ideaId, { id: ideaId, job_status: null, generated_designs_url: null, untouched: 'keep me' });
     await sync.sync(job({}));
     const row = standIn.rows.get(ideaId)!;
-    expect(row).toMatchObject({ job_status: 'pending', job_id: '0b8f7a66-1d2c-4e3f-8a9b-0c1d2e3f4a5b', job_created_at: '2026-11-23T00:00:00.000Z', error_message: null, untouched: 'keep me' });
+    expect(row).toMatchObject({
+      job_status: 'pending',
+      job_id: '0b8f7a66-1d2c-4e3f-8a9b-0c1d2e3f4a5b',
+      job_created_at: '2026-11-23T00:00:00.000Z',
+      error_message: null,
+      untouched: 'keep me',
+    });
     expect(Date.parse(String(row.job_updated_at))).not.toBeNaN();
 
-    const images = [0, 1].map((i) => ({ index: i, url: `https://files.example/${i}.png`, bucket: 'b', path: `${i}.png`, contentType: 'image/png', size: 1 }));
+    const images = [0, 1].map((i) => ({
+      index: i,
+      url: `https://files.example/${i}.png`,
+      bucket: 'b',
+      path: `${i}.png`,
+      contentType: 'image/png',
+      size: 1,
+    }));
     await sync.sync(job({ status: 'completed', progress: 100, result: { images } }));
     expect(row.job_status).toBe('completed');
     expect(typeof row.generated_designs_url).toBe('string'); // the original's JSON-encoded string
-    expect(readUrlColumn(row.generated_designs_url)).toEqual(['https://files.example/0.png', 'https://files.example/1.png']);
+    expect(readUrlColumn(row.generated_designs_url)).toEqual([
+      'https://files.example/0.png',
+      'https://files.example/1.png',
+    ]);
     expect(row.job_created_at).toBe('2026-11-23T00:00:00.000Z');
 
     const patch = standIn.requests.filter((r) => r.method === 'PATCH').at(-1)!;

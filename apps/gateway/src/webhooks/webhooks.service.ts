@@ -50,7 +50,14 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
     if (this.running) return;
     this.running = true;
     try {
-      const due = await this.sql.query<{ id: string; url: string; payload: unknown; attempts: number; job_id: string; event: string }>(
+      const due = await this.sql.query<{
+        id: string;
+        url: string;
+        payload: unknown;
+        attempts: number;
+        job_id: string;
+        event: string;
+      }>(
         "SELECT id, url, payload, attempts, job_id, event FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now() ORDER BY id LIMIT 20",
       );
       await Promise.all(due.map((d) => this.deliver(d)));
@@ -61,14 +68,32 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async deliver(d: { id: string; url: string; payload: unknown; attempts: number; job_id: string; event: string }): Promise<void> {
+  private async deliver(d: {
+    id: string;
+    url: string;
+    payload: unknown;
+    attempts: number;
+    job_id: string;
+    event: string;
+  }): Promise<void> {
     const body = JSON.stringify(d.payload);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'generation-gateway-webhooks', 'x-gateway-event': d.event, 'x-gateway-delivery': String(d.id) };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'generation-gateway-webhooks',
+      'x-gateway-event': d.event,
+      'x-gateway-delivery': String(d.id),
+    };
     if (this.config.secret) headers['x-gateway-signature'] = signWebhook(this.config.secret, body);
     let status = 0;
     let error: string | null = null;
     try {
-      const res = await fetch(d.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000), redirect: 'manual' });
+      const res = await fetch(d.url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(10_000),
+        redirect: 'manual',
+      });
       status = res.status;
       await res.arrayBuffer();
     } catch (e) {
@@ -80,7 +105,14 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
     await this.sql.query(
       `UPDATE webhook_deliveries SET attempts = $2, last_status = $3, last_error = $4, updated_at = now(),
          status = $5, next_attempt_at = now() + make_interval(secs => $6) WHERE id = $1`,
-      [d.id, attempts, status || null, error, ok ? 'delivered' : give_up ? 'failed' : 'pending', ok || give_up ? 0 : BACKOFF_S[attempts - 1]],
+      [
+        d.id,
+        attempts,
+        status || null,
+        error,
+        ok ? 'delivered' : give_up ? 'failed' : 'pending',
+        ok || give_up ? 0 : BACKOFF_S[attempts - 1],
+      ],
     );
     if (!ok) this.logger.warn(`webhook for job ${d.job_id} attempt ${attempts} failed (${status || error})`);
   }

@@ -26,7 +26,15 @@ class ScriptedBrowser extends BrowserSession {
     const reply = this.replies.shift();
     if (!reply) throw new Error(`unexpected call ${init.method ?? 'GET'} ${url}`);
     if (reply instanceof Error) return Promise.reject(reply);
-    return Promise.resolve({ status: 200, ok: true, url, headers: {}, body: undefined, ...reply, ...(reply.status ? { ok: reply.status < 300 } : {}) } as FetchResult<T>);
+    return Promise.resolve({
+      status: 200,
+      ok: true,
+      url,
+      headers: {},
+      body: undefined,
+      ...reply,
+      ...(reply.status ? { ok: reply.status < 300 } : {}),
+    } as FetchResult<T>);
   }
 
   navigate(_origin: string, url: string): Promise<Page> {
@@ -44,7 +52,14 @@ class ScriptedBrowser extends BrowserSession {
 }
 
 const job = (input: Record<string, unknown>, operation = 'imagine'): JobMessage =>
-  ({ jobId: 'job-1', provider: 'midjourney', operation, input, deadlineAt: new Date(Date.now() + 60_000).toISOString(), createdAt: new Date().toISOString() }) as JobMessage;
+  ({
+    jobId: 'job-1',
+    provider: 'midjourney',
+    operation,
+    input,
+    deadlineAt: new Date(Date.now() + 60_000).toISOString(),
+    createdAt: new Date().toISOString(),
+  }) as JobMessage;
 
 const signal = () => AbortSignal.timeout(30_000);
 
@@ -63,12 +78,31 @@ describe('MidjourneyAdapter', () => {
 
   beforeEach(() => {
     browser = new ScriptedBrowser();
-    adapter = new MidjourneyAdapter(browser, Object.assign(new MidjourneyAdapterConfig(), { appUrl: `${APP}/`, cdnUrl: CDN, userId: 'u-42', expectedRenderMs: 0 }));
+    adapter = new MidjourneyAdapter(
+      browser,
+      Object.assign(new MidjourneyAdapterConfig(), {
+        appUrl: `${APP}/`,
+        cdnUrl: CDN,
+        userId: 'u-42',
+        expectedRenderMs: 0,
+      }),
+    );
   });
 
   describe('submit', () => {
     it('posts the web app’s exact body from inside the page and maps the accepted job', async () => {
-      browser.script({ body: { success: [{ job_id: 'mj-1', prompt: 'a fox --v 7.0', is_queued: false, meta: { batch_size: 4, width: 1024, height: 768 } }] } });
+      browser.script({
+        body: {
+          success: [
+            {
+              job_id: 'mj-1',
+              prompt: 'a fox --v 7.0',
+              is_queued: false,
+              meta: { batch_size: 4, width: 1024, height: 768 },
+            },
+          ],
+        },
+      });
       const submission = await adapter.submit(job({ prompt: 'a fox’s den', options: { mode: 'fast' } }), signal());
 
       expect(browser.calls).toHaveLength(1);
@@ -81,11 +115,25 @@ describe('MidjourneyAdapter', () => {
         f: { mode: 'fast', private: false },
         channelId: 'singleplayer_u-42',
         roomId: null,
-        metadata: { isMobile: null, imagePrompts: 0, imageReferences: 0, characterReferences: 0, depthReferences: 0, lightboxOpen: null },
+        metadata: {
+          isMobile: null,
+          imagePrompts: 0,
+          imageReferences: 0,
+          characterReferences: 0,
+          depthReferences: 0,
+          lightboxOpen: null,
+        },
         t: 'imagine',
         prompt: "a fox's den --chaos 5 --ar 4:3 --stylize 150 --weird 200 --v 7",
       });
-      expect(submission).toMatchObject({ providerJobId: 'mj-1', expectedCount: 4, kind: 'image', queued: false, providerPrompt: 'a fox --v 7.0', expectedDurationMs: 60_000 });
+      expect(submission).toMatchObject({
+        providerJobId: 'mj-1',
+        expectedCount: 4,
+        kind: 'image',
+        queued: false,
+        providerPrompt: 'a fox --v 7.0',
+        expectedDurationMs: 60_000,
+      });
     });
 
     it('defaults to relaxed mode, as the original did', async () => {
@@ -124,7 +172,10 @@ describe('MidjourneyAdapter', () => {
     });
 
     it('reloads once on a Cloudflare challenge, then reports it', async () => {
-      const challenge = { status: 403, body: '<html><title>Just a moment...</title><div id="challenge-platform"></div></html>' };
+      const challenge = {
+        status: 403,
+        body: '<html><title>Just a moment...</title><div id="challenge-platform"></div></html>',
+      };
       browser.script(challenge, challenge);
       expect((await failure(adapter.submit(job({ prompt: 'x' }), signal()))).code).toBe('CHALLENGE');
       expect(browser.navigations).toHaveLength(1);
@@ -220,7 +271,9 @@ describe('MidjourneyAdapter', () => {
       s.job = { ...s.job, ideaId: '11111111-2222-3333-4444-555555555555' };
       const target = adapter.storageTarget(s, { index: 1, kind: 'image', url: '' });
       expect(target.bucket).toBe('product-designs');
-      expect(target.path).toBe(`product_design/11111111-2222-3333-4444-555555555555/generated_${Date.parse(s.submittedAt!)}_1.png`);
+      expect(target.path).toBe(
+        `product_design/11111111-2222-3333-4444-555555555555/generated_${Date.parse(s.submittedAt!)}_1.png`,
+      );
     });
   });
 
@@ -230,13 +283,38 @@ describe('MidjourneyAdapter', () => {
       browser.script({
         body: {
           data: [
-            { id: 'older', full_command: 'a fox --v 7.0', enqueue_time: new Date(began - 60_000).toISOString(), batch_size: 4 },
-            { id: 'ours', full_command: 'a fox --chaos 5 --v 7.0', enqueue_time: new Date(began + 500).toISOString(), batch_size: 4 },
-            { id: 'other', full_command: 'a wolf --v 7.0', enqueue_time: new Date(began + 600).toISOString(), batch_size: 4 },
+            {
+              id: 'older',
+              full_command: 'a fox --v 7.0',
+              enqueue_time: new Date(began - 60_000).toISOString(),
+              batch_size: 4,
+            },
+            {
+              id: 'ours',
+              full_command: 'a fox --chaos 5 --v 7.0',
+              enqueue_time: new Date(began + 500).toISOString(),
+              batch_size: 4,
+            },
+            {
+              id: 'other',
+              full_command: 'a wolf --v 7.0',
+              enqueue_time: new Date(began + 600).toISOString(),
+              batch_size: 4,
+            },
           ],
         },
       });
-      const state = { job: job({ prompt: 'a fox' }), account: 'default', phase: 'submitting', stored: [], seq: 0, polls: 0, pollErrors: 0, submittingAt: new Date(began).toISOString(), updatedAt: new Date(began).toISOString() } as InflightState;
+      const state = {
+        job: job({ prompt: 'a fox' }),
+        account: 'default',
+        phase: 'submitting',
+        stored: [],
+        seq: 0,
+        polls: 0,
+        pollErrors: 0,
+        submittingAt: new Date(began).toISOString(),
+        updatedAt: new Date(began).toISOString(),
+      } as InflightState;
       const found = await adapter.findSubmission(state, signal());
       expect(found?.providerJobId).toBe('ours');
       expect(browser.calls[0].url).toBe(`${APP}/api/imagine?user_id=u-42&page_size=50`);
@@ -244,7 +322,16 @@ describe('MidjourneyAdapter', () => {
 
     it('answers null when nothing matches (the submit surely did not land)', async () => {
       browser.script({ body: { data: [] } });
-      const state = { job: job({ prompt: 'a fox' }), account: 'default', phase: 'submitting', stored: [], seq: 0, polls: 0, pollErrors: 0, updatedAt: new Date().toISOString() } as InflightState;
+      const state = {
+        job: job({ prompt: 'a fox' }),
+        account: 'default',
+        phase: 'submitting',
+        stored: [],
+        seq: 0,
+        polls: 0,
+        pollErrors: 0,
+        updatedAt: new Date().toISOString(),
+      } as InflightState;
       expect(await adapter.findSubmission(state, signal())).toBeNull();
     });
   });

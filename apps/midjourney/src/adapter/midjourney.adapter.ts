@@ -25,7 +25,10 @@ const RENDER_MS: Record<string, number> = { fast: 60_000, relax: 120_000, relaxe
 
 export function isChallenge(res: { status: number; body: unknown; headers?: Record<string, string> }): boolean {
   const text = typeof res.body === 'string' ? res.body : '';
-  return (res.status === 403 || res.status === 200 || res.status === 503) && /Just a moment|cf_chl|challenge-platform|\/cdn-cgi\/challenge/i.test(text);
+  return (
+    (res.status === 403 || res.status === 200 || res.status === 503) &&
+    /Just a moment|cf_chl|challenge-platform|\/cdn-cgi\/challenge/i.test(text)
+  );
 }
 
 /** Reads width/height from PNG bytes (IHDR), undefined for other formats. */
@@ -37,10 +40,16 @@ export function pngSize(bytes: Buffer): { width: number; height: number } | unde
 /** Maps a `failure[]` entry of /api/submit-jobs to our codes (PROVIDERS.md §2.8). */
 export function classifyFailure(failure: { type?: string; message?: string } | undefined): ProviderException {
   const text = `${failure?.type ?? ''} ${failure?.message ?? ''}`;
-  if (/queue|concurrent|maximum allowed/i.test(text)) return new ProviderException('QUEUE_FULL', failure?.message ?? 'Queue full');
-  if (/invalid|unrecognized|parameter|conflict/i.test(text)) return new ProviderException('INVALID_PARAMETER', failure?.message ?? 'Invalid parameter');
-  if (/verify you're human|blocked/i.test(text)) return new ProviderException('CHALLENGE', failure?.message ?? 'Verification required');
-  return new ProviderException('CONTENT_REJECTED', failure?.message || 'The prompt was rejected by Midjourney moderation');
+  if (/queue|concurrent|maximum allowed/i.test(text))
+    return new ProviderException('QUEUE_FULL', failure?.message ?? 'Queue full');
+  if (/invalid|unrecognized|parameter|conflict/i.test(text))
+    return new ProviderException('INVALID_PARAMETER', failure?.message ?? 'Invalid parameter');
+  if (/verify you're human|blocked/i.test(text))
+    return new ProviderException('CHALLENGE', failure?.message ?? 'Verification required');
+  return new ProviderException(
+    'CONTENT_REJECTED',
+    failure?.message || 'The prompt was rejected by Midjourney moderation',
+  );
 }
 
 /** Midjourney web, driven through `fetch` inside a signed-in midjourney.com page (PROVIDERS.md §2). */
@@ -86,9 +95,14 @@ export class MidjourneyAdapter extends ProviderAdapter {
       }
       if (marker === 'out') return { signedIn: false, state: 'signed_out', detail: 'Midjourney shows the login page' };
       // A challenge gets one reload (it may clear); a second one locks the account for an operator.
-      if (marker === 'challenge' && attempt === 1) return { signedIn: false, state: 'challenge', detail: 'Cloudflare challenge persists' };
+      if (marker === 'challenge' && attempt === 1)
+        return { signedIn: false, state: 'challenge', detail: 'Cloudflare challenge persists' };
     }
-    return { signedIn: false, state: 'error', detail: 'Neither the prompt bar nor the login link appeared on /imagine' };
+    return {
+      signedIn: false,
+      state: 'error',
+      detail: 'Neither the prompt bar nor the login link appeared on /imagine',
+    };
   }
 
   private async pageMarker(signal: AbortSignal): Promise<'in' | 'out' | 'challenge' | null> {
@@ -96,9 +110,11 @@ export class MidjourneyAdapter extends ProviderAdapter {
     const handle = await page
       .waitForFunction(
         () => {
-          if (document.querySelector('textarea#desktop_input_bar, textarea[placeholder="What will you imagine?"]')) return 'in';
+          if (document.querySelector('textarea#desktop_input_bar, textarea[placeholder="What will you imagine?"]'))
+            return 'in';
           if (document.querySelector('a[href*="login"]')) return 'out';
-          if (/moment/i.test(document.title) || document.querySelector('#challenge-platform, [id^="cf-chl"]')) return 'challenge';
+          if (/moment/i.test(document.title) || document.querySelector('#challenge-platform, [id^="cf-chl"]'))
+            return 'challenge';
           return false;
         },
         { timeout: 20_000, polling: 200 },
@@ -113,17 +129,28 @@ export class MidjourneyAdapter extends ProviderAdapter {
     const token = cookies.find((c) => c.name === ID_COOKIE)?.value;
     const payload = token?.split('.')[1];
     if (payload) {
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { user_id?: string; sub?: string; midjourney_id?: string };
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+        user_id?: string;
+        sub?: string;
+        midjourney_id?: string;
+      };
       const id = claims.midjourney_id ?? claims.user_id ?? claims.sub;
       if (id) return id;
     }
-    throw new ProviderException('SIGNED_OUT', 'No Midjourney session token; set MIDJOURNEY_USER_ID or re-import cookies');
+    throw new ProviderException(
+      'SIGNED_OUT',
+      'No Midjourney session token; set MIDJOURNEY_USER_ID or re-import cookies',
+    );
   }
 
   private async channelId(signal: AbortSignal): Promise<string> {
     if (!this.userId) {
       const check = await this.checkAccount(signal);
-      if (!check.signedIn) throw new ProviderException(check.state === 'challenge' ? 'CHALLENGE' : 'SIGNED_OUT', check.detail ?? 'Not signed in');
+      if (!check.signedIn)
+        throw new ProviderException(
+          check.state === 'challenge' ? 'CHALLENGE' : 'SIGNED_OUT',
+          check.detail ?? 'Not signed in',
+        );
     }
     return `singleplayer_${this.userId}`;
   }
@@ -134,7 +161,13 @@ export class MidjourneyAdapter extends ProviderAdapter {
    * One /api call from the page with the recovery the web app itself does: on 401 reload /imagine (the page
    * refreshes its token) and retry once; on a challenge reload once; then classify.
    */
-  private async call<T>(method: string, path: string, body: unknown, signal: AbortSignal, opts: { submit?: boolean; form?: boolean } = {}): Promise<FetchResult<T>> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+    opts: { submit?: boolean; form?: boolean } = {},
+  ): Promise<FetchResult<T>> {
     for (let attempt = 0; ; attempt++) {
       let res: FetchResult<T>;
       try {
@@ -145,7 +178,11 @@ export class MidjourneyAdapter extends ProviderAdapter {
             ? { method, headers: { 'x-csrf-protection': '1' }, form: body as never, timeoutMs: 60_000 }
             : {
                 method,
-                headers: { 'x-csrf-protection': '1', 'content-type': 'application/json', accept: 'application/json, text/plain, */*' },
+                headers: {
+                  'x-csrf-protection': '1',
+                  'content-type': 'application/json',
+                  accept: 'application/json, text/plain, */*',
+                },
                 body: body === undefined ? undefined : JSON.stringify(body),
                 timeoutMs: 30_000,
               },
@@ -154,7 +191,11 @@ export class MidjourneyAdapter extends ProviderAdapter {
       } catch (error) {
         const timeout = error instanceof Error && error.name === 'TimeoutError';
         // The request may have reached MJ: a submission must be reconciled, never repeated blindly.
-        throw new ProviderException(timeout ? 'PROVIDER_TIMEOUT' : 'PROVIDER_ERROR', `Midjourney ${path}: ${String(error)}`, opts.submit ? { outcomeUnknown: true } : undefined);
+        throw new ProviderException(
+          timeout ? 'PROVIDER_TIMEOUT' : 'PROVIDER_ERROR',
+          `Midjourney ${path}: ${String(error)}`,
+          opts.submit ? { outcomeUnknown: true } : undefined,
+        );
       }
       if (res.status === 401 && attempt === 0) {
         await this.browser.navigate(this.app, `${this.app}/imagine`, signal).catch(() => undefined);
@@ -165,11 +206,18 @@ export class MidjourneyAdapter extends ProviderAdapter {
         await this.browser.navigate(this.app, `${this.app}/imagine`, signal).catch(() => undefined);
         continue;
       }
-      if (res.status === 401) throw new ProviderException('SIGNED_OUT', 'Midjourney session expired or revoked; re-import cookies');
-      if (isChallenge(res)) throw new ProviderException('CHALLENGE', 'Cloudflare challenge persists after a reload; solve it in a headed browser on this profile');
+      if (res.status === 401)
+        throw new ProviderException('SIGNED_OUT', 'Midjourney session expired or revoked; re-import cookies');
+      if (isChallenge(res))
+        throw new ProviderException(
+          'CHALLENGE',
+          'Cloudflare challenge persists after a reload; solve it in a headed browser on this profile',
+        );
       if (res.status === 429) {
         const retryAfter = Number(res.headers['retry-after']);
-        throw new ProviderException('RATE_LIMITED', 'Midjourney answered 429 Too Many Requests', { retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 30_000 });
+        throw new ProviderException('RATE_LIMITED', 'Midjourney answered 429 Too Many Requests', {
+          retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 30_000,
+        });
       }
       if (res.status >= 500) throw new ProviderException('PROVIDER_ERROR', `Midjourney ${path} answered ${res.status}`);
       if (res.status === 403) throw new ProviderException('CHALLENGE', `Midjourney ${path} answered 403`);
@@ -195,7 +243,14 @@ export class MidjourneyAdapter extends ProviderAdapter {
         f: { mode, private: !!input.options.private },
         channelId,
         roomId: null,
-        metadata: { isMobile: null, imagePrompts: shortUrl ? 1 : 0, imageReferences: 0, characterReferences: 0, depthReferences: 0, lightboxOpen: null },
+        metadata: {
+          isMobile: null,
+          imagePrompts: shortUrl ? 1 : 0,
+          imageReferences: 0,
+          characterReferences: 0,
+          depthReferences: 0,
+          lightboxOpen: null,
+        },
         t: 'imagine',
         prompt,
       };
@@ -209,7 +264,14 @@ export class MidjourneyAdapter extends ProviderAdapter {
         f: { mode, private: input.private },
         channelId,
         roomId: null,
-        metadata: { isMobile: null, imagePrompts: null, imageReferences: null, characterReferences: null, depthReferences: null, lightboxOpen: null },
+        metadata: {
+          isMobile: null,
+          imagePrompts: null,
+          imageReferences: null,
+          characterReferences: null,
+          depthReferences: null,
+          lightboxOpen: null,
+        },
         t: 'video',
         videoType: 'vid_1.1_i2v_480',
         newPrompt: prompt,
@@ -220,7 +282,10 @@ export class MidjourneyAdapter extends ProviderAdapter {
       throw new ProviderException('INVALID_PAYLOAD', `Unknown Midjourney operation ${job.operation}`);
     }
 
-    const res = await this.call<{ success?: Array<Record<string, any>>; failure?: Array<{ type?: string; message?: string }> }>('POST', '/api/submit-jobs', body, signal, { submit: true });
+    const res = await this.call<{
+      success?: Array<Record<string, any>>;
+      failure?: Array<{ type?: string; message?: string }>;
+    }>('POST', '/api/submit-jobs', body, signal, { submit: true });
     const item = res.body && typeof res.body === 'object' ? res.body.success?.[0] : undefined;
     // Accepted only with a job id (the original read ids from wrong fields and "succeeded" without one).
     if (!item?.job_id) {
@@ -244,18 +309,40 @@ export class MidjourneyAdapter extends ProviderAdapter {
 
   /** Uploads a reference image (fetched with an SSRF guard) and returns the URL MJ wants in the prompt. */
   private async upload(imageUrl: string, signal: AbortSignal): Promise<string> {
-    const image = await fetchExternalImage(imageUrl, { allowPrivate: this.config.allowPrivateUrls, maxBytes: this.config.maxImageBytes, signal });
+    const image = await fetchExternalImage(imageUrl, {
+      allowPrivate: this.config.allowPrivateUrls,
+      maxBytes: this.config.maxImageBytes,
+      signal,
+    });
     const ext = image.contentType.includes('jpeg') || image.contentType.includes('jpg') ? 'jpg' : 'png';
     let res: FetchResult<{ shortUrl?: string; bucketPathname?: string }>;
     try {
-      res = await this.call('POST', '/api/storage-upload-file', [{ name: 'file', filename: `upload_${Date.now()}.${ext}`, contentType: image.contentType, base64: image.bytes.toString('base64') }], signal, { form: true });
+      res = await this.call(
+        'POST',
+        '/api/storage-upload-file',
+        [
+          {
+            name: 'file',
+            filename: `upload_${Date.now()}.${ext}`,
+            contentType: image.contentType,
+            base64: image.bytes.toString('base64'),
+          },
+        ],
+        signal,
+        { form: true },
+      );
     } catch (error) {
-      if (error instanceof ProviderException && ['SIGNED_OUT', 'CHALLENGE', 'RATE_LIMITED'].includes(error.code)) throw error;
-      throw new ProviderException('UPLOAD_FAILED', `Reference image upload failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof ProviderException && ['SIGNED_OUT', 'CHALLENGE', 'RATE_LIMITED'].includes(error.code))
+        throw error;
+      throw new ProviderException(
+        'UPLOAD_FAILED',
+        `Reference image upload failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const body = typeof res.body === 'object' && res.body ? res.body : {};
     const url = body.shortUrl ?? (body.bucketPathname ? `${this.cdn}/u/${body.bucketPathname}` : undefined);
-    if (!res.ok || !url) throw new ProviderException('UPLOAD_FAILED', `Reference image upload answered HTTP ${res.status}`);
+    if (!res.ok || !url)
+      throw new ProviderException('UPLOAD_FAILED', `Reference image upload answered HTTP ${res.status}`);
     return url;
   }
 
@@ -268,16 +355,26 @@ export class MidjourneyAdapter extends ProviderAdapter {
     const input = state.job.input as { prompt?: string; textPrompt?: string };
     const wanted = comparablePrompt(String(input.prompt ?? input.textPrompt ?? ''));
     await this.channelId(signal);
-    const res = await this.call<{ data?: Array<{ id: string; full_command?: string; enqueue_time?: string; batch_size?: number; event_type?: string }> }>(
-      'GET',
-      `/api/imagine?user_id=${this.userId}&page_size=50`,
-      undefined,
-      signal,
-    );
+    const res = await this.call<{
+      data?: Array<{
+        id: string;
+        full_command?: string;
+        enqueue_time?: string;
+        batch_size?: number;
+        event_type?: string;
+      }>;
+    }>('GET', `/api/imagine?user_id=${this.userId}&page_size=50`, undefined, signal);
     const items = (typeof res.body === 'object' && res.body?.data) || [];
-    const matches = items.filter((item) => Date.parse(item.enqueue_time ?? '') >= since && comparablePrompt(item.full_command ?? '').includes(wanted.split(' --')[0]));
+    const matches = items.filter(
+      (item) =>
+        Date.parse(item.enqueue_time ?? '') >= since &&
+        comparablePrompt(item.full_command ?? '').includes(wanted.split(' --')[0]),
+    );
     if (matches.length === 0) return null;
-    if (matches.length > 1) this.logger.warn(`${matches.length} recent jobs match ${state.job.jobId}; taking the oldest after the submit began`);
+    if (matches.length > 1)
+      this.logger.warn(
+        `${matches.length} recent jobs match ${state.job.jobId}; taking the oldest after the submit began`,
+      );
     const item = matches.sort((a, b) => Date.parse(a.enqueue_time!) - Date.parse(b.enqueue_time!))[0];
     const video = item.event_type === 'video_diffusion' || state.job.operation === 'video';
     return {
@@ -291,11 +388,26 @@ export class MidjourneyAdapter extends ProviderAdapter {
 
   async poll(state: InflightState, signal: AbortSignal): Promise<PollOutcome> {
     const submission = state.submission!;
-    const res = await this.call<Array<{ id: string; current_status?: string; percentage_complete?: number }>>('POST', '/api/job-status', { jobIds: [submission.providerJobId] }, signal);
+    const res = await this.call<Array<{ id: string; current_status?: string; percentage_complete?: number }>>(
+      'POST',
+      '/api/job-status',
+      { jobIds: [submission.providerJobId] },
+      signal,
+    );
     const entry = Array.isArray(res.body) ? res.body.find((e) => e.id === submission.providerJobId) : undefined;
     const status = entry?.current_status;
-    if (status === 'moderated') return { state: 'failed', ready: [], error: new ProviderException('CONTENT_REJECTED', 'Midjourney moderated the job') };
-    if (status === 'failed') return { state: 'failed', ready: [], error: new ProviderException('PROVIDER_ERROR', 'Midjourney failed the job') };
+    if (status === 'moderated')
+      return {
+        state: 'failed',
+        ready: [],
+        error: new ProviderException('CONTENT_REJECTED', 'Midjourney moderated the job'),
+      };
+    if (status === 'failed')
+      return {
+        state: 'failed',
+        ready: [],
+        error: new ProviderException('PROVIDER_ERROR', 'Midjourney failed the job'),
+      };
     const refs = this.resultRefs(submission.providerJobId, submission.kind, submission.expectedCount);
     if (status === 'completed') return { state: 'completed', progress: 100, ready: refs };
     // Without a status entry the CDN is the only truth: probe the files.
@@ -317,7 +429,9 @@ export class MidjourneyAdapter extends ProviderAdapter {
     if (!res.ok) throw new ProviderException('PROVIDER_ERROR', `CDN answered ${res.status} for ${ref.url}`);
     const bytes = res.body;
     if (!bytes.length) return null;
-    const contentType = (res.headers['content-type'] ?? (ref.kind === 'video' ? 'video/mp4' : 'image/png')).split(';')[0];
+    const contentType = (res.headers['content-type'] ?? (ref.kind === 'video' ? 'video/mp4' : 'image/png')).split(
+      ';',
+    )[0];
     return { bytes, contentType, ...(pngSize(bytes) ?? {}) };
   }
 
@@ -325,19 +439,28 @@ export class MidjourneyAdapter extends ProviderAdapter {
   private cdnFetch(url: string, signal: AbortSignal): Promise<FetchResult<Buffer>> {
     const target = new URL(url);
     target.searchParams.set('cb', `${Date.now()}_${Math.random().toString(36).slice(2, 8)}`);
-    return this.browser.fetch<Buffer>(target.origin, target.toString(), { responseType: 'bytes', timeoutMs: 60_000 }, signal);
+    return this.browser.fetch<Buffer>(
+      target.origin,
+      target.toString(),
+      { responseType: 'bytes', timeoutMs: 60_000 },
+      signal,
+    );
   }
 
   storageTarget(state: InflightState, ref: ResultRef): { bucket: string; path: string } {
     // The original's layout; the timestamp is the submission's, so a re-delivered download lands on the same path.
     const ts = Date.parse(state.submittedAt ?? state.job.createdAt);
     const folder = state.job.ideaId ?? state.job.jobId;
-    return { bucket: this.config.bucket, path: `product_design/${folder}/generated_${ts}_${ref.index}.${ref.kind === 'video' ? 'mp4' : 'png'}` };
+    return {
+      bucket: this.config.bucket,
+      path: `product_design/${folder}/generated_${ts}_${ref.index}.${ref.kind === 'video' ? 'mp4' : 'png'}`,
+    };
   }
 
   classifyError(error: unknown): ProviderException {
     if (error instanceof ProviderException) return error;
-    if (error instanceof Error && error.name === 'TimeoutError') return new ProviderException('PROVIDER_TIMEOUT', error.message);
+    if (error instanceof Error && error.name === 'TimeoutError')
+      return new ProviderException('PROVIDER_TIMEOUT', error.message);
     return new ProviderException('PROVIDER_ERROR', error instanceof Error ? error.message : String(error));
   }
 
@@ -350,9 +473,19 @@ export class MidjourneyAdapter extends ProviderAdapter {
       throw new ProviderException('INVALID_PAYLOAD', 'url is not a valid URL');
     }
     const allowed = new Set([new URL(this.cdn).host, ...this.config.cdnHosts]);
-    if (!allowed.has(target.host)) throw Object.assign(new ProviderException('INVALID_PAYLOAD', `Only the Midjourney CDN may be proxied, not ${target.host}`), { forbiddenHost: true });
-    const res = await this.browser.fetch<Buffer>(target.origin, target.toString(), { responseType: 'bytes', timeoutMs: 60_000 }, signal);
-    if (res.status === 404) throw Object.assign(new ProviderException('PROVIDER_ERROR', 'Image not found on the CDN'), { notFound: true });
+    if (!allowed.has(target.host))
+      throw Object.assign(
+        new ProviderException('INVALID_PAYLOAD', `Only the Midjourney CDN may be proxied, not ${target.host}`),
+        { forbiddenHost: true },
+      );
+    const res = await this.browser.fetch<Buffer>(
+      target.origin,
+      target.toString(),
+      { responseType: 'bytes', timeoutMs: 60_000 },
+      signal,
+    );
+    if (res.status === 404)
+      throw Object.assign(new ProviderException('PROVIDER_ERROR', 'Image not found on the CDN'), { notFound: true });
     if (!res.ok) throw new ProviderException('PROVIDER_ERROR', `CDN answered ${res.status}`);
     return { bytes: res.body, contentType: (res.headers['content-type'] ?? 'application/octet-stream').split(';')[0] };
   }

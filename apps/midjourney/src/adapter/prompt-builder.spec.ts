@@ -3,7 +3,7 @@ import { buildImaginePrompt, buildVideoPrompt, comparablePrompt, sanitizePrompt 
 
 describe('sanitizePrompt', () => {
   it('keeps apostrophes and straightens curly quotes', () => {
-    expect(sanitizePrompt('It’s a “big” day, isn\'t it')).toBe('It\'s a "big" day, isn\'t it');
+    expect(sanitizePrompt("It’s a “big” day, isn't it")).toBe('It\'s a "big" day, isn\'t it');
   });
 
   it('drops per-prompt mode flags (the job mode applies) and collapses whitespace', () => {
@@ -18,7 +18,9 @@ describe('sanitizePrompt', () => {
 
 describe('buildImaginePrompt', () => {
   it('applies the original defaults', () => {
-    expect(buildImaginePrompt({ prompt: 'a fox', options: {} })).toBe('a fox --chaos 5 --ar 4:3 --stylize 150 --weird 200 --v 7');
+    expect(buildImaginePrompt({ prompt: 'a fox', options: {} })).toBe(
+      'a fox --chaos 5 --ar 4:3 --stylize 150 --weird 200 --v 7',
+    );
   });
 
   it('emits exactly one model flag: niji replaces --v', () => {
@@ -31,18 +33,33 @@ describe('buildImaginePrompt', () => {
 
   it('adds quality, stop and tile only when asked, and puts the image URL first', () => {
     const prompt = buildImaginePrompt(
-      { prompt: 'a tiled floor', options: { chaos: 0, ar: '16:9', stylize: 0, weird: 0, quality: '2', stop: 50, tile: true } },
+      {
+        prompt: 'a tiled floor',
+        options: { chaos: 0, ar: '16:9', stylize: 0, weird: 0, quality: '2', stop: 50, tile: true },
+      },
       'https://s.mj.run/abc',
     );
-    expect(prompt).toBe('https://s.mj.run/abc a tiled floor --chaos 0 --ar 16:9 --stylize 0 --weird 0 --v 7 --q 2 --stop 50 --tile');
+    expect(prompt).toBe(
+      'https://s.mj.run/abc a tiled floor --chaos 0 --ar 16:9 --stylize 0 --weird 0 --v 7 --q 2 --stop 50 --tile',
+    );
     expect(buildImaginePrompt({ prompt: 'x', options: { quality: 'normal' } })).not.toContain('--q');
   });
 });
 
 describe('buildVideoPrompt', () => {
   it('follows the original layout and adds the batch size when set', () => {
-    const input = { imageUrl: 'https://example.com/a.png', textPrompt: 'slow pan', chaos: 5, ar: '4:3', motion: 'low' as const, mode: 'fast' as const, private: false };
-    expect(buildVideoPrompt(input, 'https://s.mj.run/x')).toBe('slow pan https://s.mj.run/x --chaos 5 --ar 4:3 --motion low --video 1');
+    const input = {
+      imageUrl: 'https://example.com/a.png',
+      textPrompt: 'slow pan',
+      chaos: 5,
+      ar: '4:3',
+      motion: 'low' as const,
+      mode: 'fast' as const,
+      private: false,
+    };
+    expect(buildVideoPrompt(input, 'https://s.mj.run/x')).toBe(
+      'slow pan https://s.mj.run/x --chaos 5 --ar 4:3 --motion low --video 1',
+    );
     expect(buildVideoPrompt({ ...input, batchSize: 2 }, 'https://s.mj.run/x')).toMatch(/--video 1 --bs 2$/);
   });
 });

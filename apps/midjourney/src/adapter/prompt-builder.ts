@@ -16,7 +16,12 @@ export function sanitizePrompt(text: string): string {
 /** The original `createPrompt`: defaults chaos 5, ar 4:3, stylize 150, weird 200, v 7; exactly one model flag. */
 export function buildImaginePrompt(input: MidjourneyImaginePayload, shortUrl?: string): string {
   const o = input.options ?? {};
-  const flags = [`--chaos ${o.chaos ?? 5}`, `--ar ${o.ar ?? '4:3'}`, `--stylize ${o.stylize ?? 150}`, `--weird ${o.weird ?? 200}`];
+  const flags = [
+    `--chaos ${o.chaos ?? 5}`,
+    `--ar ${o.ar ?? '4:3'}`,
+    `--stylize ${o.stylize ?? 150}`,
+    `--weird ${o.weird ?? 200}`,
+  ];
   if (o.niji !== undefined && o.niji !== false) flags.push(`--niji ${o.niji === true ? '6' : o.niji}`);
   else flags.push(`--v ${o.version ?? '7'}`);
   if (o.quality && o.quality !== 'normal') flags.push(`--q ${o.quality}`);

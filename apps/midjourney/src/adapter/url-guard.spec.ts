@@ -27,7 +27,15 @@ describe('isPrivateAddress', () => {
     expect(isPrivateAddress(address)).toBe(true);
   });
 
-  it.each(['8.8.8.8', '172.32.0.1', '172.15.255.255', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8', '::ffff:808:808'])('allows %s', (address) => {
+  it.each([
+    '8.8.8.8',
+    '172.32.0.1',
+    '172.15.255.255',
+    '100.128.0.1',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '::ffff:808:808',
+  ])('allows %s', (address) => {
     expect(isPrivateAddress(address)).toBe(false);
   });
 });
@@ -68,19 +76,33 @@ describe('fetchExternalImage', () => {
   });
 
   it('refuses private addresses by default, before any request', async () => {
-    expect(await failure(fetchExternalImage(`${base}/ok.png`, { allowPrivate: false, maxBytes: 1000 }))).toMatch(/private address/);
-    expect(await failure(fetchExternalImage('http://[::1]:1/x.png', { allowPrivate: false, maxBytes: 1000 }))).toMatch(/private address/);
+    expect(await failure(fetchExternalImage(`${base}/ok.png`, { allowPrivate: false, maxBytes: 1000 }))).toMatch(
+      /private address/,
+    );
+    expect(await failure(fetchExternalImage('http://[::1]:1/x.png', { allowPrivate: false, maxBytes: 1000 }))).toMatch(
+      /private address/,
+    );
   });
 
   it('refuses other schemes and malformed URLs', async () => {
-    expect(await failure(fetchExternalImage('file:///etc/passwd', { allowPrivate: true, maxBytes: 1000 }))).toMatch(/http/);
+    expect(await failure(fetchExternalImage('file:///etc/passwd', { allowPrivate: true, maxBytes: 1000 }))).toMatch(
+      /http/,
+    );
     expect(await failure(fetchExternalImage('not a url', { allowPrivate: true, maxBytes: 1000 }))).toMatch(/not valid/);
   });
 
   it('refuses non-images, missing files, empty and oversized bodies', async () => {
-    expect(await failure(fetchExternalImage(`${base}/page`, { allowPrivate: true, maxBytes: 1000 }))).toMatch(/text\/html/);
-    expect(await failure(fetchExternalImage(`${base}/missing.png`, { allowPrivate: true, maxBytes: 1000 }))).toMatch(/404/);
-    expect(await failure(fetchExternalImage(`${base}/empty.png`, { allowPrivate: true, maxBytes: 1000 }))).toMatch(/empty/);
-    expect(await failure(fetchExternalImage(`${base}/big.png`, { allowPrivate: true, maxBytes: 1000 }))).toMatch(/too large/);
+    expect(await failure(fetchExternalImage(`${base}/page`, { allowPrivate: true, maxBytes: 1000 }))).toMatch(
+      /text\/html/,
+    );
+    expect(await failure(fetchExternalImage(`${base}/missing.png`, { allowPrivate: true, maxBytes: 1000 }))).toMatch(
+      /404/,
+    );
+    expect(await failure(fetchExternalImage(`${base}/empty.png`, { allowPrivate: true, maxBytes: 1000 }))).toMatch(
+      /empty/,
+    );
+    expect(await failure(fetchExternalImage(`${base}/big.png`, { allowPrivate: true, maxBytes: 1000 }))).toMatch(
+      /too large/,
+    );
   });
 });

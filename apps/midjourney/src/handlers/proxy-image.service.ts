@@ -41,7 +41,13 @@ export class ProxyImageService implements OnApplicationBootstrap, OnApplicationS
       replyInChunks(nc, msg.reply, image.bytes, image.contentType);
     } catch (error) {
       const flags = error as { forbiddenHost?: boolean; notFound?: boolean };
-      const code = flags.forbiddenHost ? 'FORBIDDEN_HOST' : flags.notFound ? 'NOT_FOUND' : error instanceof ProviderException ? error.code : 'PROVIDER_ERROR';
+      const code = flags.forbiddenHost
+        ? 'FORBIDDEN_HOST'
+        : flags.notFound
+          ? 'NOT_FOUND'
+          : error instanceof ProviderException
+            ? error.code
+            : 'PROVIDER_ERROR';
       if (!(error instanceof ProviderException)) this.logger.error(`proxy-image failed: ${String(error)}`);
       replyError(nc, msg.reply, code, error instanceof Error ? error.message : 'proxy failed');
     }

@@ -4,7 +4,9 @@ import { FaultRegistry } from './faults.js';
 describe('FaultRegistry', () => {
   it('refuses unknown faults with the list of known ones', () => {
     const registry = new FaultRegistry();
-    expect(() => registry.add({ provider: 'midjourney', fault: 'meteor' as never })).toThrow(/unknown fault meteor; known: unauthorized/);
+    expect(() => registry.add({ provider: 'midjourney', fault: 'meteor' as never })).toThrow(
+      /unknown fault meteor; known: unauthorized/,
+    );
   });
 
   it('fires a counted fault that many times, then never again', () => {

@@ -29,7 +29,11 @@ export interface Fault {
 
 /** `api` covers every endpoint but the CDN and the HTML page; no endpoint or `any` covers all; no account, all. */
 function matches(f: Fault, provider: string, endpoint: string, account: string | undefined): boolean {
-  const endpointMatches = !f.endpoint || f.endpoint === 'any' || f.endpoint === endpoint || (f.endpoint === 'api' && endpoint !== 'cdn' && endpoint !== 'page');
+  const endpointMatches =
+    !f.endpoint ||
+    f.endpoint === 'any' ||
+    f.endpoint === endpoint ||
+    (f.endpoint === 'api' && endpoint !== 'cdn' && endpoint !== 'page');
   return f.provider === provider && endpointMatches && (!f.account || !account || f.account === account);
 }
 
@@ -37,7 +41,8 @@ export class FaultRegistry {
   private faults: Fault[] = [];
 
   add(fault: Fault): void {
-    if (!FAULTS.includes(fault.fault)) throw new Error(`unknown fault ${String(fault.fault)}; known: ${FAULTS.join(', ')}`);
+    if (!FAULTS.includes(fault.fault))
+      throw new Error(`unknown fault ${String(fault.fault)}; known: ${FAULTS.join(', ')}`);
     this.faults.push({ ...fault });
   }
 
@@ -50,7 +55,12 @@ export class FaultRegistry {
   }
 
   /** The first matching fault among `names` for this endpoint; consumes one of its `times`. */
-  take(provider: string, endpoint: string, account: string | undefined, names: readonly FaultName[]): Fault | undefined {
+  take(
+    provider: string,
+    endpoint: string,
+    account: string | undefined,
+    names: readonly FaultName[],
+  ): Fault | undefined {
     const index = this.faults.findIndex((f) => names.includes(f.fault) && matches(f, provider, endpoint, account));
     if (index < 0) return undefined;
     const fault = this.faults[index];

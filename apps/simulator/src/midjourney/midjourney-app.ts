@@ -26,8 +26,26 @@ export function parseCookies(header: string | undefined): Record<string, string>
 export function sessionCookies(state: MidjourneyState, account: MjAccount, host: string) {
   const exp = Math.floor(Date.now() / 1000) + 30 * 24 * 3600;
   return [
-    { name: ID_COOKIE, value: account.idToken, domain: host, path: '/', expires: exp, httpOnly: false, secure: true, sameSite: 'lax' },
-    { name: REFRESH_COOKIE, value: account.refreshToken, domain: host, path: '/', expires: exp, httpOnly: true, secure: true, sameSite: 'lax' },
+    {
+      name: ID_COOKIE,
+      value: account.idToken,
+      domain: host,
+      path: '/',
+      expires: exp,
+      httpOnly: false,
+      secure: true,
+      sameSite: 'lax',
+    },
+    {
+      name: REFRESH_COOKIE,
+      value: account.refreshToken,
+      domain: host,
+      path: '/',
+      expires: exp,
+      httpOnly: true,
+      secure: true,
+      sameSite: 'lax',
+    },
   ];
 }
 
@@ -42,12 +60,23 @@ function setSessionCookies(reply: FastifyReply, account: MjAccount): void {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The www.midjourney.com stand-in: pages, token refresh, the /api/* the web app uses. */
-export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneyState, faults: FaultRegistry, origins: MjOrigins) {
+export function registerMidjourneyApp(
+  app: FastifyInstance,
+  state: MidjourneyState,
+  faults: FaultRegistry,
+  origins: MjOrigins,
+) {
   const P = 'midjourney';
-  const take = (endpoint: string, account: string | undefined, names: readonly FaultName[]) => faults.take(P, endpoint, account, names);
+  const take = (endpoint: string, account: string | undefined, names: readonly FaultName[]) =>
+    faults.take(P, endpoint, account, names);
 
   /** Generic faults every endpoint honours: latency, challenge, 429, 5xx, dropped connections. */
-  async function genericFault(endpoint: string, req: FastifyRequest, reply: FastifyReply, account?: string): Promise<boolean> {
+  async function genericFault(
+    endpoint: string,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    account?: string,
+  ): Promise<boolean> {
     const fault = take(endpoint, account, ['challenge', 'challenge_200', 'rate_limit', 'server_error', 'network_drop']);
     if (!fault) return false;
     return applyFault(fault, req, reply);
@@ -94,7 +123,11 @@ export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneySta
   }
 
   app.get('/', async (_req, reply) => reply.redirect('/imagine'));
-  app.get('/login', async (_req, reply) => reply.type('text/html').send('<html><body><h1>Log in</h1><a href="/login?provider=google">Continue with Google</a></body></html>'));
+  app.get('/login', async (_req, reply) =>
+    reply
+      .type('text/html')
+      .send('<html><body><h1>Log in</h1><a href="/login?provider=google">Continue with Google</a></body></html>'),
+  );
 
   app.get('/imagine', async (req, reply) => {
     state.count('page');
@@ -129,19 +162,37 @@ export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneySta
   app.post('/__auth/refresh', async (req, reply) => {
     state.count('refresh');
     const account = state.byRefreshToken(parseCookies(req.headers.cookie)[REFRESH_COOKIE]);
-    if (!account || account.revoked || faults.has(P, 'refresh', account.name, 'revoked') || faults.has(P, 'any', account.name, 'revoked')) {
+    if (
+      !account ||
+      account.revoked ||
+      faults.has(P, 'refresh', account.name, 'revoked') ||
+      faults.has(P, 'any', account.name, 'revoked')
+    ) {
       return reply.code(400).send({ error: { code: 400, message: 'TOKEN_EXPIRED' } });
     }
-    if (faults.has(P, 'api', account.name, 'unauthorized')) return reply.code(400).send({ error: { code: 400, message: 'USER_DISABLED' } });
+    if (faults.has(P, 'api', account.name, 'unauthorized'))
+      return reply.code(400).send({ error: { code: 400, message: 'USER_DISABLED' } });
     state.rotate(account);
     setSessionCookies(reply, account);
-    return { access_token: account.idToken, expires_in: String(state.timing.tokenLifetimeS), refresh_token: account.refreshToken, id_token: account.idToken, user_id: account.userId };
+    return {
+      access_token: account.idToken,
+      expires_in: String(state.timing.tokenLifetimeS),
+      refresh_token: account.refreshToken,
+      id_token: account.idToken,
+      user_id: account.userId,
+    };
   });
 
   app.get('/api/user-mutable-state', async (req, reply) => {
     const account = await apiAuth(req, reply, 'user-mutable-state');
     if (!account) return;
-    return { subscription_type: 'standard', fast_time_remaining: 12.5, relax_enabled: true, stealth_enabled: false, settings: { speed: 'fast', visibility: 'public' } };
+    return {
+      subscription_type: 'standard',
+      fast_time_remaining: 12.5,
+      relax_enabled: true,
+      stealth_enabled: false,
+      settings: { speed: 'fast', visibility: 'public' },
+    };
   });
 
   app.post('/api/submit-jobs', async (req, reply) => {
@@ -149,9 +200,11 @@ export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneySta
     if (!account) return;
     const body = (req.body ?? {}) as Record<string, any>;
     const failure = (type: string, message: string) => reply.send({ success: [], failure: [{ type, message }] });
-    if (body.channelId !== `singleplayer_${account.userId}`) return reply.code(403).send({ error: 'Forbidden', message: 'Channel does not belong to this user' });
+    if (body.channelId !== `singleplayer_${account.userId}`)
+      return reply.code(403).send({ error: 'Forbidden', message: 'Channel does not belong to this user' });
     const mode = body.f?.mode;
-    if (!['fast', 'relax', 'relaxed', 'turbo'].includes(mode)) return failure('invalid_parameter', `Invalid mode ${String(mode)}`);
+    if (!['fast', 'relax', 'relaxed', 'turbo'].includes(mode))
+      return failure('invalid_parameter', `Invalid mode ${String(mode)}`);
     if (take('submit', account.name, ['queue_full'])) return failure('queue_full', 'Job queue is full');
     const t = body.t;
     let prompt: string;
@@ -175,10 +228,14 @@ export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneySta
     const invalid = invalidFlag(parsed);
     if (invalid) return failure('invalid_parameter', invalid);
     if (prompt.includes('[[moderate]]') || take('submit', account.name, ['moderation'])) {
-      return failure('moderation', 'Sorry! Our AI moderator thinks this prompt is probably against our community standards.');
+      return failure(
+        'moderation',
+        'Sorry! Our AI moderator thinks this prompt is probably against our community standards.',
+      );
     }
     const softban = prompt.includes('[[softban]]') || !!take('submit', account.name, ['softban']);
-    const { width, height } = kind === 'video' ? { width: 624, height: 624 } : sizeOf(String(parsed.flags.get('ar') ?? '1:1'));
+    const { width, height } =
+      kind === 'video' ? { width: 624, height: 624 } : sizeOf(String(parsed.flags.get('ar') ?? '1:1'));
     const batchSize = kind === 'video' ? Number(parsed.flags.get('bs') ?? 4) : t === 'upscale' ? 1 : 4;
     const now = Date.now();
     const running = state.running(account.name, now);
@@ -194,7 +251,12 @@ export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneySta
       batchSize,
       submittedAt: now,
       completesAt: now + state.renderMs(mode, kind) * (prompt.includes('[[slow]]') ? 5 : 1),
-      marker: prompt.includes('[[stuck]]') || faults.has(P, 'status', account.name, 'stuck') ? 'stuck' : prompt.includes('[[fail]]') ? 'fail' : undefined,
+      marker:
+        prompt.includes('[[stuck]]') || faults.has(P, 'status', account.name, 'stuck')
+          ? 'stuck'
+          : prompt.includes('[[fail]]')
+            ? 'fail'
+            : undefined,
       statusRequests: 0,
       cdnRequests: 0,
       isQueued: running >= state.timing.runningLimit,
@@ -238,7 +300,18 @@ export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneySta
       job.statusRequests++;
       if (faults.has(P, 'status', account.name, 'stuck')) job.marker ??= 'stuck';
       const s = state.state(job, now);
-      return [{ id: job.job_id, current_status: job.isQueued && now - job.submittedAt < 200 ? 'queued' : s, percentage_complete: state.progress(job, now), batch_size: job.batchSize, event_type: job.kind === 'video' ? 'video_diffusion' : 'diffusion', full_command: job.echo, width: job.width, height: job.height }];
+      return [
+        {
+          id: job.job_id,
+          current_status: job.isQueued && now - job.submittedAt < 200 ? 'queued' : s,
+          percentage_complete: state.progress(job, now),
+          batch_size: job.batchSize,
+          event_type: job.kind === 'video' ? 'video_diffusion' : 'diffusion',
+          full_command: job.echo,
+          width: job.width,
+          height: job.height,
+        },
+      ];
     });
   });
 
@@ -248,12 +321,23 @@ export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneySta
     const query = req.query as { page_size?: string; cursor?: string; user_id?: string };
     if (query.user_id && query.user_id !== account.userId) return reply.code(403).send({ error: 'Forbidden' });
     const size = Math.min(100, Number(query.page_size ?? 50) || 50);
-    const all = [...state.jobs.values()].filter((j) => j.account === account.name).sort((a, b) => b.submittedAt - a.submittedAt);
+    const all = [...state.jobs.values()]
+      .filter((j) => j.account === account.name)
+      .sort((a, b) => b.submittedAt - a.submittedAt);
     const start = query.cursor ? Number(Buffer.from(query.cursor, 'base64url').toString()) : 0;
     const page = all.slice(start, start + size);
     const now = Date.now();
     return {
-      data: page.map((j) => ({ id: j.job_id, full_command: j.echo, event_type: j.kind === 'video' ? 'video_diffusion' : 'diffusion', job_type: 'v7_diffusion', percentage_complete: state.progress(j, now), enqueue_time: new Date(j.submittedAt).toISOString(), current_status: state.state(j, now), batch_size: j.batchSize })),
+      data: page.map((j) => ({
+        id: j.job_id,
+        full_command: j.echo,
+        event_type: j.kind === 'video' ? 'video_diffusion' : 'diffusion',
+        job_type: 'v7_diffusion',
+        percentage_complete: state.progress(j, now),
+        enqueue_time: new Date(j.submittedAt).toISOString(),
+        current_status: state.state(j, now),
+        batch_size: j.batchSize,
+      })),
       cursor: start + size < all.length ? Buffer.from(String(start + size)).toString('base64url') : null,
     };
   });
@@ -262,8 +346,13 @@ export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneySta
     const account = await apiAuth(req, reply, 'user-queue');
     if (!account) return;
     const now = Date.now();
-    const jobs = [...state.jobs.values()].filter((j) => j.account === account.name && state.state(j, now) === 'running');
-    return { running: jobs.filter((j) => !j.isQueued).map((j) => ({ job_id: j.job_id })), waiting: jobs.filter((j) => j.isQueued).map((j) => ({ job_id: j.job_id })) };
+    const jobs = [...state.jobs.values()].filter(
+      (j) => j.account === account.name && state.state(j, now) === 'running',
+    );
+    return {
+      running: jobs.filter((j) => !j.isQueued).map((j) => ({ job_id: j.job_id })),
+      waiting: jobs.filter((j) => j.isQueued).map((j) => ({ job_id: j.job_id })),
+    };
   });
 
   app.post('/api/storage-upload-file', async (req, reply) => {
@@ -280,7 +369,11 @@ export function registerMidjourneyApp(app: FastifyInstance, state: MidjourneySta
   app.post('/api/describe', async (req, reply) => {
     const account = await apiAuth(req, reply, 'describe');
     if (!account) return;
-    return { data: { descriptions: ['a simulated description of the image --ar 1:1', 'another take on the same image --ar 1:1'] } };
+    return {
+      data: {
+        descriptions: ['a simulated description of the image --ar 1:1', 'another take on the same image --ar 1:1'],
+      },
+    };
   });
 }
 

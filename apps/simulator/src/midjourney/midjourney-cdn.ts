@@ -4,11 +4,21 @@ import type { FaultRegistry } from '../faults/faults.js';
 import { CHALLENGE_HTML } from '../faults/faults.js';
 import type { MidjourneyState } from './midjourney-state.js';
 
-const IMAGE_TYPES: Record<string, string> = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg', jpg: 'image/jpeg' };
+const IMAGE_TYPES: Record<string, string> = {
+  png: 'image/png',
+  webp: 'image/webp',
+  jpeg: 'image/jpeg',
+  jpg: 'image/jpeg',
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** cdn.midjourney.com stand-in: cells appear when the job completes; 404 before (the `cb` query is ignored). */
-export function registerMidjourneyCdn(cdn: FastifyInstance, state: MidjourneyState, faults: FaultRegistry, appOrigin: string) {
+export function registerMidjourneyCdn(
+  cdn: FastifyInstance,
+  state: MidjourneyState,
+  faults: FaultRegistry,
+  appOrigin: string,
+) {
   const P = 'midjourney';
   cdn.addHook('onSend', async (_req, reply) => {
     reply.header('access-control-allow-origin', appOrigin);
@@ -39,7 +49,8 @@ export function registerMidjourneyCdn(cdn: FastifyInstance, state: MidjourneySta
     const job = state.jobs.get(jobId);
     if (job) job.cdnRequests++;
     const match = /^(?:0_)?(\d+)(?:_\d+_N)?\.(mp4|gif)$/.exec(file);
-    if (!job || !match || job.kind !== 'video' || !state.cellReady(job, Number(match[1]))) return reply.code(404).send('Not found');
+    if (!job || !match || job.kind !== 'video' || !state.cellReady(job, Number(match[1])))
+      return reply.code(404).send('Not found');
     return reply.type(match[2] === 'gif' ? 'image/gif' : 'video/mp4').send(fakeMp4(`${jobId}-${match[1]}`));
   });
 

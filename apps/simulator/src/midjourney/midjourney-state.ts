@@ -125,7 +125,11 @@ export class MidjourneyState {
   }
 
   cellReady(job: MjJob, index: number, now = Date.now()): boolean {
-    return this.state(job, now) === 'completed' && now >= job.completesAt + index * this.timing.staggerMs && index < job.batchSize;
+    return (
+      this.state(job, now) === 'completed' &&
+      now >= job.completesAt + index * this.timing.staggerMs &&
+      index < job.batchSize
+    );
   }
 
   reset(): void {

@@ -10,7 +10,11 @@ describe('parsePrompt', () => {
   });
 
   it('lower-cases flag names and treats a flag followed by a flag as boolean', () => {
-    expect(Object.fromEntries(parsePrompt('x --AR 1:1 --raw --chaos 3').flags)).toEqual({ ar: '1:1', raw: true, chaos: '3' });
+    expect(Object.fromEntries(parsePrompt('x --AR 1:1 --raw --chaos 3').flags)).toEqual({
+      ar: '1:1',
+      raw: true,
+      chaos: '3',
+    });
   });
 
   it('keeps URLs inside the text as text', () => {

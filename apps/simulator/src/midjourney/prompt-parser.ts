@@ -5,7 +5,38 @@ export interface ParsedPrompt {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['ar', 'aspect', 'chaos', 'c', 'stylize', 's', 'weird', 'w', 'v', 'version', 'niji', 'q', 'quality', 'stop', 'seed', 'no', 'sref', 'sw', 'cref', 'cw', 'oref', 'ow', 'iw', 'p', 'exp', 'motion', 'video', 'bs', 'end', 'style']);
+const VALUE_FLAGS = new Set([
+  'ar',
+  'aspect',
+  'chaos',
+  'c',
+  'stylize',
+  's',
+  'weird',
+  'w',
+  'v',
+  'version',
+  'niji',
+  'q',
+  'quality',
+  'stop',
+  'seed',
+  'no',
+  'sref',
+  'sw',
+  'cref',
+  'cw',
+  'oref',
+  'ow',
+  'iw',
+  'p',
+  'exp',
+  'motion',
+  'video',
+  'bs',
+  'end',
+  'style',
+]);
 const BOOL_FLAGS = new Set(['tile', 'raw', 'draft', 'fast', 'relax', 'turbo', 'loop', 'niji']);
 
 export function parsePrompt(prompt: string): ParsedPrompt {
@@ -50,7 +81,8 @@ export function invalidFlag(parsed: ParsedPrompt): string | null {
       if (!Number.isFinite(n) || n < range[0] || n > range[1]) return `Invalid value for --${name}: ${String(value)}`;
     }
     if ((name === 'v' || name === 'version') && !VERSIONS.has(String(value))) return `Invalid version ${String(value)}`;
-    if ((name === 'ar' || name === 'aspect') && !/^\d+:\d+$/.test(String(value))) return `Invalid aspect ratio ${String(value)}`;
+    if ((name === 'ar' || name === 'aspect') && !/^\d+:\d+$/.test(String(value)))
+      return `Invalid aspect ratio ${String(value)}`;
   }
   if (parsed.flags.has('niji') && (parsed.flags.has('v') || parsed.flags.has('version'))) {
     return 'Conflicting parameters: --niji and --v cannot be used together';
@@ -69,5 +101,8 @@ export function sizeOf(ar: string | undefined): { width: number; height: number 
 
 /** The echo MJ sends back: versions gain a decimal (`--v 7` → `--v 7.0`). */
 export function normaliseEcho(prompt: string): string {
-  return prompt.replace(/--v (\d+)(?![.\d])/g, '--v $1.0').replace(/\s+/g, ' ').trim();
+  return prompt
+    .replace(/--v (\d+)(?![.\d])/g, '--v $1.0')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -40,7 +40,9 @@ export function toCookieParams(entries: unknown): { cookies: CookieParam[]; skip
     cookies.push({
       name: raw.name,
       value: raw.value,
-      ...(hostOnly ? { url: `${raw.secure || host === 'localhost' ? 'https' : 'http'}://${host}${raw.path ?? '/'}` } : { domain: raw.domain }),
+      ...(hostOnly
+        ? { url: `${raw.secure || host === 'localhost' ? 'https' : 'http'}://${host}${raw.path ?? '/'}` }
+        : { domain: raw.domain }),
       path: raw.path ?? '/',
       ...(typeof expires === 'number' && expires > 0 && !raw.session ? { expires } : {}),
       httpOnly: !!raw.httpOnly,

@@ -4,7 +4,13 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { BrowserConfig, BrowserSession, type BrowserState, type FetchInit, type FetchResult } from '../browser-session.js';
+import {
+  BrowserConfig,
+  BrowserSession,
+  type BrowserState,
+  type FetchInit,
+  type FetchResult,
+} from '../browser-session.js';
 import { fromCookies, relaunchDelayMs, toCookieParams } from './cookie-file.js';
 
 const REQUIRED_ARGS = [
@@ -103,7 +109,10 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const ours = cmdline.includes(this.config.profileDir);
-      const orphaned = ppid === 1 || !existsSync(`/proc/${ppid}`) || !(await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '')).includes('node');
+      const orphaned =
+        ppid === 1 ||
+        !existsSync(`/proc/${ppid}`) ||
+        !(await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '')).includes('node');
       if (!ours || !orphaned) throw new Error(`Profile ${this.config.profileDir} is in use by process ${pid}`);
       this.logger.warn(`closing orphaned Chromium ${pid} left on this profile by a killed worker`);
       process.kill(pid, 'SIGKILL');
@@ -147,7 +156,10 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
   private scheduleCookieSave(): void {
     if (!this.config.cookiesFile) return;
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => void this.saveCookies().catch((e) => this.logger.warn(`cookie save: ${String(e)}`)), 500);
+    this.saveTimer = setTimeout(
+      () => void this.saveCookies().catch((e) => this.logger.warn(`cookie save: ${String(e)}`)),
+      500,
+    );
   }
 
   private onDisconnected(): void {
@@ -251,7 +263,12 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
     return page;
   }
 
-  async fetch<T = unknown>(origin: string, url: string, init: FetchInit = {}, signal?: AbortSignal): Promise<FetchResult<T>> {
+  async fetch<T = unknown>(
+    origin: string,
+    url: string,
+    init: FetchInit = {},
+    signal?: AbortSignal,
+  ): Promise<FetchResult<T>> {
     signal?.throwIfAborted();
     const page = await this.page(origin);
     const timeoutMs = init.timeoutMs ?? this.config.timeoutMs;
@@ -273,7 +290,8 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
               }
               body = form;
             } else if (opts.body !== undefined) {
-              body = opts.bodyEncoding === 'base64' ? Uint8Array.from(atob(opts.body), (c) => c.charCodeAt(0)) : opts.body;
+              body =
+                opts.bodyEncoding === 'base64' ? Uint8Array.from(atob(opts.body), (c) => c.charCodeAt(0)) : opts.body;
             }
             const res = await fetch(target, {
               method: opts.method ?? 'GET',
@@ -288,7 +306,8 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
             if (opts.responseType === 'bytes') {
               const buf = new Uint8Array(await res.arrayBuffer());
               let binary = '';
-              for (let i = 0; i < buf.length; i += 0x8000) binary += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+              for (let i = 0; i < buf.length; i += 0x8000)
+                binary += String.fromCharCode(...buf.subarray(i, i + 0x8000));
               answer.base64 = btoa(binary);
             } else answer.text = await res.text();
             return answer;
@@ -305,7 +324,11 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
       );
       const answer = await raceAbort(call, signal, timeoutMs + 5000);
       if (answer.error) {
-        const error = new Error(answer.timeout ? `In-page fetch timed out after ${timeoutMs} ms: ${url}` : `Network failure in page fetch of ${url}: ${answer.error}`);
+        const error = new Error(
+          answer.timeout
+            ? `In-page fetch timed out after ${timeoutMs} ms: ${url}`
+            : `Network failure in page fetch of ${url}: ${answer.error}`,
+        );
         error.name = answer.timeout ? 'TimeoutError' : 'NetworkError';
         throw error;
       }
@@ -330,9 +353,14 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
     await this.start();
     const session = await this.browser!.target().createCDPSession();
     try {
-      const { cookies } = (await session.send('Storage.getCookies')) as { cookies: Array<{ name: string; value: string; domain: string; path: string }> };
+      const { cookies } = (await session.send('Storage.getCookies')) as {
+        cookies: Array<{ name: string; value: string; domain: string; path: string }>;
+      };
       const host = new URL(url).hostname;
-      return cookies.filter((c) => c.domain.replace(/^\./, '') === host || host.endsWith(c.domain.startsWith('.') ? c.domain : `.${c.domain}`));
+      return cookies.filter(
+        (c) =>
+          c.domain.replace(/^\./, '') === host || host.endsWith(c.domain.startsWith('.') ? c.domain : `.${c.domain}`),
+      );
     } finally {
       await session.detach().catch(() => undefined);
     }
@@ -385,4 +413,3 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, hard
     );
   });
 }
-

@@ -4,7 +4,8 @@ import type { InflightState, PollOutcome } from '../provider-adapter.js';
 import { AccountPacer, backoffMs, nextPollDelay } from './pacing.js';
 import { RuntimeConfig } from './runtime.config.js';
 
-const config = (over: Partial<RuntimeConfig> = {}) => Object.assign(new RuntimeConfig(), { provider: 'midjourney', ...over });
+const config = (over: Partial<RuntimeConfig> = {}) =>
+  Object.assign(new RuntimeConfig(), { provider: 'midjourney', ...over });
 
 describe('AccountPacer', () => {
   it('keeps the minimum gap between submissions', () => {
@@ -43,7 +44,14 @@ describe('nextPollDelay', () => {
   const cfg = config({ pollMinMs: 250, pollMaxMs: 5_000, heartbeatMs: 15_000, firstPollFraction: 0.3 });
   const submittedAt = 1_000_000;
   const state = (over: Partial<InflightState> = {}): InflightState => ({
-    job: { jobId: 'j', provider: 'midjourney', operation: 'imagine', input: {}, deadlineAt: '', createdAt: '' } as JobMessage,
+    job: {
+      jobId: 'j',
+      provider: 'midjourney',
+      operation: 'imagine',
+      input: {},
+      deadlineAt: '',
+      createdAt: '',
+    } as JobMessage,
     account: 'default',
     phase: 'submitted',
     submission: { providerJobId: 'p', expectedCount: 4, kind: 'image', expectedDurationMs: 20_000 },
@@ -76,11 +84,14 @@ describe('nextPollDelay', () => {
   it('never waits longer than the heartbeat, nor less than the minimum', () => {
     expect(nextPollDelay(state(), running(1), cfg, submittedAt + 1_000)).toBe(15_000);
     expect(nextPollDelay(state(), { state: 'running', ready: [], retryAfterMs: 10 }, cfg, submittedAt)).toBe(250);
-    expect(nextPollDelay(state(), { state: 'running', ready: [], retryAfterMs: 60_000 }, cfg, submittedAt)).toBe(15_000);
+    expect(nextPollDelay(state(), { state: 'running', ready: [], retryAfterMs: 60_000 }, cfg, submittedAt)).toBe(
+      15_000,
+    );
   });
 
   it('backs off geometrically once overdue, up to the maximum', () => {
-    const overdue = (n: number) => nextPollDelay(state({ overduePolls: n }), { state: 'running', ready: [] }, cfg, submittedAt + 30_000);
+    const overdue = (n: number) =>
+      nextPollDelay(state({ overduePolls: n }), { state: 'running', ready: [] }, cfg, submittedAt + 30_000);
     expect(overdue(0)).toBe(250);
     expect(overdue(1)).toBe(375);
     expect(overdue(2)).toBe(563);

@@ -47,7 +47,12 @@ export class AccountPacer {
  * When to poll next: before the expected finish, when progress says the job should be done (first at a fraction
  * of the expected time); after it, fast at first then backing off. Never longer than the heartbeat.
  */
-export function nextPollDelay(state: InflightState, outcome: PollOutcome | undefined, config: RuntimeConfig, now = Date.now()): number {
+export function nextPollDelay(
+  state: InflightState,
+  outcome: PollOutcome | undefined,
+  config: RuntimeConfig,
+  now = Date.now(),
+): number {
   const clamp = (ms: number, max: number) => Math.round(Math.min(max, Math.max(config.pollMinMs, ms)));
   if (outcome?.retryAfterMs) return clamp(outcome.retryAfterMs, config.heartbeatMs);
   const submission = state.submission;

@@ -19,7 +19,9 @@ export class WorkerHealthIndicator {
     const check = this.health.check('browser');
     const state = this.runtime.adapter.browserState?.();
     if (!state) return check.up({ browser: 'none' });
-    return state.connected ? check.up({ relaunches: state.relaunches, pages: state.pages }) : check.down({ message: 'browser not connected' });
+    return state.connected
+      ? check.up({ relaunches: state.relaunches, pages: state.pages })
+      : check.down({ message: 'browser not connected' });
   }
 
   account() {

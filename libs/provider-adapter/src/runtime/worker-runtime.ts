@@ -19,7 +19,13 @@ import {
 } from '@app/contracts';
 import { NatsService, ensureStreams, ensureWorkerConsumer } from '@app/messaging';
 import { ObjectStorage } from '@app/storage';
-import { PROVIDER_ADAPTERS, ProviderAdapter, type InflightState, type PollOutcome, type ResultRef } from '../provider-adapter.js';
+import {
+  PROVIDER_ADAPTERS,
+  ProviderAdapter,
+  type InflightState,
+  type PollOutcome,
+  type ResultRef,
+} from '../provider-adapter.js';
 import { AccountPacer, backoffMs, nextPollDelay } from './pacing.js';
 import { RuntimeConfig } from './runtime.config.js';
 
@@ -112,7 +118,8 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   // ---------------------------------------------------------------- account
 
   private setState(state: AccountState, error?: ProviderException): void {
-    if (state !== this.state) this.logger.log(`account ${this.state} → ${state}${error ? ` (${error.code}: ${error.message})` : ''}`);
+    if (state !== this.state)
+      this.logger.log(`account ${this.state} → ${state}${error ? ` (${error.code}: ${error.message})` : ''}`);
     this.state = state;
     if (error) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
   }
@@ -120,7 +127,15 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private async checkAccount(): Promise<void> {
     const result = await this.adapter.checkAccount(AbortSignal.timeout(90_000));
     this.signedIn = result.signedIn;
-    this.setState(result.state, result.state === 'ready' ? undefined : new ProviderException(result.state === 'challenge' ? 'CHALLENGE' : 'SIGNED_OUT', result.detail ?? result.state));
+    this.setState(
+      result.state,
+      result.state === 'ready'
+        ? undefined
+        : new ProviderException(
+            result.state === 'challenge' ? 'CHALLENGE' : 'SIGNED_OUT',
+            result.detail ?? result.state,
+          ),
+    );
   }
 
   private async recheckAccount(): Promise<void> {
@@ -233,7 +248,10 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     }
     if (Date.parse(job.deadlineAt) <= Date.now()) {
       msg.ack();
-      return this.publishTerminal(job.jobId, 'timeout', { code: 'PROVIDER_TIMEOUT', message: 'The deadline passed before the job could start' });
+      return this.publishTerminal(job.jobId, 'timeout', {
+        code: 'PROVIDER_TIMEOUT',
+        message: 'The deadline passed before the job could start',
+      });
     }
     const existing = await this.load(job.jobId);
     if (existing) {
@@ -243,7 +261,17 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       return;
     }
     const now = new Date().toISOString();
-    const state: InflightState = { job, account: this.config.account, phase: 'submitting', stored: [], seq: 0, polls: 0, pollErrors: 0, submittingAt: now, updatedAt: now };
+    const state: InflightState = {
+      job,
+      account: this.config.account,
+      phase: 'submitting',
+      stored: [],
+      seq: 0,
+      polls: 0,
+      pollErrors: 0,
+      submittingAt: now,
+      updatedAt: now,
+    };
     await this.save(state);
     await this.submit(state, msg);
   }
@@ -359,7 +387,8 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         this.running.delete(jobId);
         return;
       }
-      if (await this.isCanceled(jobId)) return await this.finish(state, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
+      if (await this.isCanceled(jobId))
+        return await this.finish(state, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
       if (Date.parse(state.job.deadlineAt) <= Date.now()) return await this.finishAtDeadline(state);
       if (state.phase === 'submitting') return await this.reconcile(state);
 
@@ -379,7 +408,11 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       }
       state.polls++;
       if (outcome.state === 'failed') {
-        return await this.finish(state, 'failed', (outcome.error ?? new ProviderException('PROVIDER_ERROR', 'The provider failed the job')).toJSON());
+        return await this.finish(
+          state,
+          'failed',
+          (outcome.error ?? new ProviderException('PROVIDER_ERROR', 'The provider failed the job')).toJSON(),
+        );
       }
       const before = state.stored.length;
       await this.downloadReady(state, outcome.ready);
@@ -390,7 +423,10 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       if (elapsed >= (state.submission?.expectedDurationMs ?? 0) || outcome.state === 'completed') {
         state.overduePolls = (state.overduePolls ?? 0) + 1;
       }
-      const progress = Math.min(99, Math.max(outcome.progress ?? 0, Math.floor((100 * state.stored.length) / expected)));
+      const progress = Math.min(
+        99,
+        Math.max(outcome.progress ?? 0, Math.floor((100 * state.stored.length) / expected)),
+      );
       if (state.stored.length !== before || progress !== this.lastProgress(state)) {
         await this.emit(state, 'processing', progress);
       } else {
@@ -423,7 +459,9 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
           const file = await this.adapter.download(state, ref, AbortSignal.timeout(120_000));
           if (!file) continue; // not there yet
           const target = this.adapter.storageTarget(state, ref, file);
-          const stored = await this.storage.put(target.bucket, target.path, file.bytes, { contentType: file.contentType });
+          const stored = await this.storage.put(target.bucket, target.path, file.bytes, {
+            contentType: file.contentType,
+          });
           const entry: StoredFile = {
             index: ref.index,
             url: stored.url,
@@ -451,7 +489,9 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const expected = state.submission?.expectedCount ?? 0;
     return this.finish(state, 'timeout', {
       code: 'PROVIDER_TIMEOUT',
-      message: count ? `Deadline passed with ${count} of ${expected} files stored` : 'Deadline passed before any result was ready',
+      message: count
+        ? `Deadline passed with ${count} of ${expected} files stored`
+        : 'Deadline passed before any result was ready',
     });
   }
 
@@ -462,13 +502,28 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const expected = submission?.expectedCount;
     return {
       images: state.stored.filter((f) => !f.contentType.startsWith('video/')),
-      ...(submission?.kind === 'video' ? { videos: state.stored.filter((f) => f.contentType.startsWith('video/')) } : {}),
-      ...(submission ? { providerJobId: submission.providerJobId, submittedPrompt: submission.submittedPrompt, providerPrompt: submission.providerPrompt, expectedCount: expected } : {}),
+      ...(submission?.kind === 'video'
+        ? { videos: state.stored.filter((f) => f.contentType.startsWith('video/')) }
+        : {}),
+      ...(submission
+        ? {
+            providerJobId: submission.providerJobId,
+            submittedPrompt: submission.submittedPrompt,
+            providerPrompt: submission.providerPrompt,
+            expectedCount: expected,
+          }
+        : {}),
       ...(status === 'timeout' && state.stored.length > 0 ? { partial: true } : {}),
     };
   }
 
-  private async emit(state: InflightState, status: JobStatus, progress: number, note?: string, error?: ErrorBody): Promise<void> {
+  private async emit(
+    state: InflightState,
+    status: JobStatus,
+    progress: number,
+    note?: string,
+    error?: ErrorBody,
+  ): Promise<void> {
     state.seq++;
     await this.save(state);
     this.progressOf.set(state.job.jobId, progress);
@@ -488,11 +543,16 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
   private async heartbeat(state: InflightState): Promise<void> {
     const last = this.lastEmitAt.get(state.job.jobId) ?? 0;
-    if (Date.now() - last >= this.config.heartbeatMs) await this.emit(state, 'processing', this.lastProgress(state) ?? 0);
+    if (Date.now() - last >= this.config.heartbeatMs)
+      await this.emit(state, 'processing', this.lastProgress(state) ?? 0);
   }
 
   /** Terminal event first (retried until JetStream has it), then the KV entry goes. */
-  private async finish(state: InflightState, status: 'completed' | 'failed' | 'timeout' | 'canceled', error?: ErrorBody): Promise<void> {
+  private async finish(
+    state: InflightState,
+    status: 'completed' | 'failed' | 'timeout' | 'canceled',
+    error?: ErrorBody,
+  ): Promise<void> {
     const jobId = state.job.jobId;
     await this.emit(state, status, status === 'completed' ? 100 : (this.lastProgress(state) ?? 0), undefined, error);
     await this.inflight!.delete(jobId);
@@ -505,7 +565,14 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async publishTerminal(jobId: string, status: JobStatus, error: ErrorBody): Promise<void> {
-    await this.publish({ jobId, provider: this.config.provider, seq: TERMINAL_SEQ, status, at: new Date().toISOString(), error });
+    await this.publish({
+      jobId,
+      provider: this.config.provider,
+      seq: TERMINAL_SEQ,
+      status,
+      at: new Date().toISOString(),
+      error,
+    });
   }
 
   private async publish(event: JobEvent): Promise<void> {
@@ -513,7 +580,9 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const payload = JSON.stringify(event);
     for (let attempt = 1; ; attempt++) {
       try {
-        await js.publish(Subjects.event(this.config.provider, event.jobId), payload, { msgID: `${event.jobId}:${event.seq}:${event.status}` });
+        await js.publish(Subjects.event(this.config.provider, event.jobId), payload, {
+          msgID: `${event.jobId}:${event.seq}:${event.status}`,
+        });
         return;
       } catch (error) {
         // A NATS outage must not lose a terminal event: keep trying (the KV entry stays until this succeeds).

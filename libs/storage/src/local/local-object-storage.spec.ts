@@ -9,7 +9,12 @@ import { contentTypeOf, LocalObjectStorage } from './local-object-storage.js';
 describe('LocalObjectStorage', () => {
   let dir: string;
   let storage: LocalObjectStorage;
-  const config = (secret?: string) => Object.assign(new StorageConfig(), { localDir: dir, publicBaseUrl: 'http://gw.test/files/', signingSecret: secret });
+  const config = (secret?: string) =>
+    Object.assign(new StorageConfig(), {
+      localDir: dir,
+      publicBaseUrl: 'http://gw.test/files/',
+      signingSecret: secret,
+    });
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'storage-spec-'));
@@ -18,12 +23,26 @@ describe('LocalObjectStorage', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it('writes the file under bucket/path and returns a signed public URL', async () => {
-    const stored = await storage.put('product-designs', 'product_design/x/generated 1.png', Buffer.from('png!'), { contentType: 'image/png' });
-    expect(stored).toMatchObject({ bucket: 'product-designs', path: 'product_design/x/generated 1.png', size: 4, contentType: 'image/png' });
+    const stored = await storage.put('product-designs', 'product_design/x/generated 1.png', Buffer.from('png!'), {
+      contentType: 'image/png',
+    });
+    expect(stored).toMatchObject({
+      bucket: 'product-designs',
+      path: 'product_design/x/generated 1.png',
+      size: 4,
+      contentType: 'image/png',
+    });
     expect(await readFile(join(dir, 'product-designs', 'product_design', 'x', 'generated 1.png'), 'utf8')).toBe('png!');
     const url = new URL(stored.url);
     expect(url.origin + url.pathname).toBe('http://gw.test/files/product-designs/product_design/x/generated%201.png');
-    expect(verifyObjectSignature('s3cret', 'product-designs', 'product_design/x/generated 1.png', url.searchParams.get('sig') ?? undefined)).toBe(true);
+    expect(
+      verifyObjectSignature(
+        's3cret',
+        'product-designs',
+        'product_design/x/generated 1.png',
+        url.searchParams.get('sig') ?? undefined,
+      ),
+    ).toBe(true);
   });
 
   it('leaves no temporary files behind', async () => {
@@ -33,9 +52,15 @@ describe('LocalObjectStorage', () => {
 
   it('treats the same bytes written twice as success and different bytes as a conflict', async () => {
     await storage.put('b', 'f.png', Buffer.from('same'), { contentType: 'image/png' });
-    await expect(storage.put('b', 'f.png', Buffer.from('same'), { contentType: 'image/png' })).resolves.toMatchObject({ size: 4 });
-    await expect(storage.put('b', 'f.png', Buffer.from('different'), { contentType: 'image/png' })).rejects.toThrow(/already exists/);
-    await expect(storage.put('b', 'f.png', Buffer.from('different'), { contentType: 'image/png', upsert: true })).resolves.toMatchObject({ size: 9 });
+    await expect(storage.put('b', 'f.png', Buffer.from('same'), { contentType: 'image/png' })).resolves.toMatchObject({
+      size: 4,
+    });
+    await expect(storage.put('b', 'f.png', Buffer.from('different'), { contentType: 'image/png' })).rejects.toThrow(
+      /already exists/,
+    );
+    await expect(
+      storage.put('b', 'f.png', Buffer.from('different'), { contentType: 'image/png', upsert: true }),
+    ).resolves.toMatchObject({ size: 9 });
     expect((await storage.get('b', 'f.png'))?.bytes.toString()).toBe('different');
   });
 
@@ -47,7 +72,9 @@ describe('LocalObjectStorage', () => {
   });
 
   it('refuses traversal on every entry point', async () => {
-    await expect(storage.put('b', '../escape.png', Buffer.from('x'), { contentType: 'image/png' })).rejects.toThrow(/Unsafe/);
+    await expect(storage.put('b', '../escape.png', Buffer.from('x'), { contentType: 'image/png' })).rejects.toThrow(
+      /Unsafe/,
+    );
     await expect(storage.get('..', 'x')).rejects.toThrow(/Unsafe/);
     expect(storage.filePath('b', '../../etc/passwd')).toBeNull();
     expect(storage.filePath('b', 'ok.png')).toBe(join(dir, 'b', 'ok.png'));

@@ -7,7 +7,8 @@ import { SupabaseObjectStorage } from './supabase-object-storage.js';
 describe('SupabaseObjectStorage', () => {
   let standIn: StandIn;
   let storage: SupabaseObjectStorage;
-  const config = (key: string) => Object.assign(new StorageConfig(), { driver: 'supabase', supabaseUrl: standIn.url, supabaseServiceRoleKey: key });
+  const config = (key: string) =>
+    Object.assign(new StorageConfig(), { driver: 'supabase', supabaseUrl: standIn.url, supabaseServiceRoleKey: key });
 
   beforeAll(async () => {
     standIn = await startSupabaseStandIn();
@@ -16,19 +17,30 @@ describe('SupabaseObjectStorage', () => {
   afterAll(() => standIn.close());
 
   it('uploads without upsert, as the original, and returns the public URL', async () => {
-    const stored = await storage.put('product-designs', 'product_design/abc/generated_1_0.png', Buffer.from('png-bytes'), { contentType: 'image/png' });
-    expect(stored.url).toBe(`${standIn.url}/storage/v1/object/public/product-designs/product_design/abc/generated_1_0.png`);
+    const stored = await storage.put(
+      'product-designs',
+      'product_design/abc/generated_1_0.png',
+      Buffer.from('png-bytes'),
+      { contentType: 'image/png' },
+    );
+    expect(stored.url).toBe(
+      `${standIn.url}/storage/v1/object/public/product-designs/product_design/abc/generated_1_0.png`,
+    );
     const upload = standIn.requests.find((r) => r.method === 'POST');
     expect(upload?.headers['x-upsert']).toBe('false');
     expect(upload?.headers['content-type']).toBe('image/png');
-    expect(standIn.objects.get('product-designs/product_design/abc/generated_1_0.png')?.bytes.toString()).toBe('png-bytes');
+    expect(standIn.objects.get('product-designs/product_design/abc/generated_1_0.png')?.bytes.toString()).toBe(
+      'png-bytes',
+    );
     const res = await fetch(stored.url);
     expect(Buffer.from(await res.arrayBuffer()).toString()).toBe('png-bytes');
   });
 
   it('counts a re-delivered upload of an existing object as success', async () => {
     await storage.put('product-designs', 'again.png', Buffer.from('1'), { contentType: 'image/png' });
-    await expect(storage.put('product-designs', 'again.png', Buffer.from('1'), { contentType: 'image/png' })).resolves.toMatchObject({ path: 'again.png' });
+    await expect(
+      storage.put('product-designs', 'again.png', Buffer.from('1'), { contentType: 'image/png' }),
+    ).resolves.toMatchObject({ path: 'again.png' });
     expect(standIn.objects.get('product-designs/again.png')?.upserts).toBe(0);
   });
 
@@ -42,12 +54,18 @@ describe('SupabaseObjectStorage', () => {
   it('pings with the service key and fails clearly with a wrong one', async () => {
     await expect(storage.ping()).resolves.toBeUndefined();
     await expect(new SupabaseObjectStorage(config('wrong')).ping()).rejects.toThrow(/unreachable: Invalid API key/);
-    await expect(new SupabaseObjectStorage(config('wrong')).put('product-designs', 'y.png', Buffer.from('1'), { contentType: 'image/png' })).rejects.toThrow(/upload product-designs\/y.png failed/);
+    await expect(
+      new SupabaseObjectStorage(config('wrong')).put('product-designs', 'y.png', Buffer.from('1'), {
+        contentType: 'image/png',
+      }),
+    ).rejects.toThrow(/upload product-designs\/y.png failed/);
   });
 
   it('refuses traversal before any request', async () => {
     const before = standIn.requests.length;
-    await expect(storage.put('product-designs', '../x.png', Buffer.from('1'), { contentType: 'image/png' })).rejects.toThrow(/Unsafe/);
+    await expect(
+      storage.put('product-designs', '../x.png', Buffer.from('1'), { contentType: 'image/png' }),
+    ).rejects.toThrow(/Unsafe/);
     expect(standIn.requests.length).toBe(before);
   });
 

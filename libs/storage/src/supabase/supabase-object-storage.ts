@@ -20,7 +20,9 @@ export class SupabaseObjectStorage extends ObjectStorage {
       auth: { persistSession: false, autoRefreshToken: false },
       // supabase-js needs a WebSocket implementation for realtime on Node 20.
       realtime: { transport: WebSocket as never },
-      global: { fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(TIMEOUT_MS) }) },
+      global: {
+        fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(TIMEOUT_MS) }),
+      },
     });
   }
 

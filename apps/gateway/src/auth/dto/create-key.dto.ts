@@ -1,4 +1,13 @@
-import { ArrayNotEmpty, IsArray, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 
 export class CreateKeyDto {
   @IsString() @IsNotEmpty() @MaxLength(100) name!: string;

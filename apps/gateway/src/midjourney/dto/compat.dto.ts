@@ -1,6 +1,27 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { MJ_MODES, MJ_MOTIONS, MJ_NIJI_VERSIONS, MJ_QUALITIES, MJ_VERSIONS, MidjourneyImagineOptions } from '@app/contracts';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import {
+  MJ_MODES,
+  MJ_MOTIONS,
+  MJ_NIJI_VERSIONS,
+  MJ_QUALITIES,
+  MJ_VERSIONS,
+  MidjourneyImagineOptions,
+} from '@app/contracts';
 
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || value === null ? undefined : value);

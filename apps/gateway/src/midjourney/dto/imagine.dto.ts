@@ -1,5 +1,19 @@
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, ValidateNested, IsBoolean } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+  IsBoolean,
+} from 'class-validator';
 import { MJ_MODES, MJ_MOTIONS, MidjourneyImagineOptions } from '@app/contracts';
 
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
