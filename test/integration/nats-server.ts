@@ -40,8 +40,8 @@ export async function startNatsServer(): Promise<TestNatsServer> {
           resolve(Number(match[1]));
         }
       };
-      proc.stdout!.on('data', onData);
-      proc.stderr!.on('data', onData);
+      proc.stdout.on('data', onData);
+      proc.stderr.on('data', onData);
       proc.once('error', (error) => {
         clearTimeout(timer);
         reject(

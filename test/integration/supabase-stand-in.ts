@@ -45,14 +45,16 @@ export async function startSupabaseStandIn(serviceRoleKey = 'service-role-test-k
         if (row) Object.assign(row, patch);
         return res.writeHead(204).end(); // return=minimal, whether or not a row matched (as PostgREST)
       }
-      if (url.pathname === '/storage/v1/bucket' && req.method === 'GET')
+      if (url.pathname === '/storage/v1/bucket' && req.method === 'GET') {
         return json(200, [{ id: 'product-designs', name: 'product-designs', public: true }]);
+      }
       const object = /^\/storage\/v1\/object\/(?:public\/)?(.+)$/.exec(url.pathname)?.[1];
       if (object && req.method === 'POST') {
         const key = decodeURIComponent(object);
         const existing = objects.get(key);
-        if (existing && req.headers['x-upsert'] !== 'true')
+        if (existing && req.headers['x-upsert'] !== 'true') {
           return json(400, { statusCode: '409', error: 'Duplicate', message: 'The resource already exists' });
+        }
         objects.set(key, {
           bytes: await body(req),
           contentType: String(req.headers['content-type']),

@@ -50,8 +50,8 @@ function spawnApp(name: string, env: NodeJS.ProcessEnv): RunningApp {
     if (out.length > 200_000) out = out.slice(-100_000);
     if (process.env.SYSTEM_TEST_LOGS) process.stderr.write(`[${name}] ${chunk.toString()}`);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   return { name, child, output: () => out };
 }
 

@@ -17,8 +17,9 @@ describe('job status transitions', () => {
   });
 
   it('never leaves a final status, whatever arrives late', () => {
-    for (const from of terminal)
+    for (const from of terminal) {
       for (const to of JOB_STATUSES) expect(canTransition(from, to), `${from} → ${to}`).toBe(false);
+    }
   });
 });
 

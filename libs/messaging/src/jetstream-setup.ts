@@ -7,8 +7,8 @@ const DAY_MS = 24 * 3600 * 1000;
 /** Adds a stream or updates it to the wanted config; safe to call from every process at start. */
 async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]) {
   try {
-    await jsm.streams.info(config.name!);
-    await jsm.streams.update(config.name!, config);
+    await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, config);
   } catch (error) {
     if (!/not found/i.test(String(error))) throw error;
     await jsm.streams.add(config);

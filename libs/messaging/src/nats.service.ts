@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientNats, ServerNats, type NatsOptions } from '@nestjs/microservices';
+import { ClientNats, ServerNats } from '@nestjs/microservices';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -29,7 +29,7 @@ export class NatsService implements OnApplicationShutdown {
       // Keep trying forever: a NATS restart must not take the process down; readiness reports the outage.
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
-    } as NonNullable<NatsOptions['options']>);
+    });
   }
 
   private watched?: NatsConnection;
@@ -121,8 +121,10 @@ export class SharedNatsServer extends ServerNats {
   }
 
   /** The connection belongs to NatsService; only stop our subscriptions here. */
-  override async close(): Promise<void> {
-    for (const sub of (this as unknown as { subscriptions: { unsubscribe(): void }[] }).subscriptions)
+  override close(): Promise<void> {
+    for (const sub of (this as unknown as { subscriptions: { unsubscribe(): void }[] }).subscriptions) {
       sub.unsubscribe();
+    }
+    return Promise.resolve();
   }
 }

@@ -195,7 +195,7 @@ describe('gateway HTTP contract', () => {
       body: '{"prompt": ',
     });
     expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as any).error.code).toBe('INVALID_REQUEST');
+    expect((await malformed.json()).error.code).toBe('INVALID_REQUEST');
 
     const xml = await fetch(`${system.gatewayUrl}/v1/midjourney/imagine`, {
       method: 'POST',
@@ -203,7 +203,7 @@ describe('gateway HTTP contract', () => {
       body: '<prompt/>',
     });
     expect(xml.status).toBe(415);
-    expect(((await xml.json()) as any).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect((await xml.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
 
     const huge = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'x'.repeat(70_000) });
     expectError(huge, 413, 'PAYLOAD_TOO_LARGE', '/v1/midjourney/imagine');
@@ -289,8 +289,9 @@ describe('gateway HTTP contract', () => {
     expectError(await system.api('POST', `/v1/jobs/${created.body.id}/cancel`), 409, 'JOB_FINISHED', '/v1/jobs');
 
     const until = Date.now() + 15_000;
-    while (!received.some((r) => r.body.includes(created.body.id)) && Date.now() < until)
+    while (!received.some((r) => r.body.includes(created.body.id)) && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 100));
+    }
     const hook = received.find((r) => r.body.includes(created.body.id));
     expect(hook, 'webhook delivered').toBeDefined();
     const payload = JSON.parse(hook!.body);

@@ -19,8 +19,9 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const key = await this.keys.authenticate(presentedKey(request));
     const scope = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_SCOPE, targets);
-    if (scope && !keyAllows(key, scope))
+    if (scope && !keyAllows(key, scope)) {
       throw new GatewayException('FORBIDDEN_SCOPE', `This API key lacks the '${scope}' scope`);
+    }
     request.apiKey = key;
     return true;
   }

@@ -65,8 +65,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   /** The key behind a plaintext value, or 401 (missing, unknown, revoked, expired all look alike to callers). */
   async authenticate(plain: string | undefined): Promise<ApiKey> {
-    if (!plain)
+    if (!plain) {
       throw new GatewayException('UNAUTHENTICATED', 'An API key is required (x-api-key or Authorization: Bearer)');
+    }
     const hash = hashKey(plain);
     const now = Date.now();
     let entry = this.cache.get(hash);
@@ -77,8 +78,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
     }
     const key = entry.key;
     if (!key || key.revokedAt) throw new GatewayException('UNAUTHENTICATED', 'The API key is not valid');
-    if (key.expiresAt && Date.parse(key.expiresAt) <= now)
+    if (key.expiresAt && Date.parse(key.expiresAt) <= now) {
       throw new GatewayException('UNAUTHENTICATED', 'The API key has expired');
+    }
     return key;
   }
 }

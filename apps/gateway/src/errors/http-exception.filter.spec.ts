@@ -40,8 +40,9 @@ describe('HttpExceptionFilter', () => {
   beforeAll(() => Logger.overrideLogger(false)); // the 500 case logs on purpose
 
   it('gives every error code a 4xx or 5xx status', () => {
-    for (const code of [...GATEWAY_ERROR_CODES, ...PROVIDER_ERROR_CODES])
+    for (const code of [...GATEWAY_ERROR_CODES, ...PROVIDER_ERROR_CODES]) {
       expect(STATUS_OF[code], code).toBeGreaterThanOrEqual(400);
+    }
   });
 
   it('answers gateway errors with their status, code, message and details', () => {

@@ -104,8 +104,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
             : exception.message;
         return { status, body: { code, message } };
       }
-      if (status >= 400 && status < 500)
+      if (status >= 400 && status < 500) {
         return { status, body: { code: 'INVALID_REQUEST', message: exception.message } };
+      }
     }
     // Fastify's own errors (bad JSON, body too large, unsupported media type) carry a 4xx statusCode.
     const fastify = exception as { statusCode?: number; code?: string; message?: string };

@@ -62,16 +62,15 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
       ...over,
     };
   };
-  const event = (jobId: string, seq: number, over: Partial<JobEvent> = {}): JobEvent =>
-    ({
-      jobId,
-      provider: 'midjourney',
-      seq,
-      status: 'processing',
-      progress: 0,
-      at: new Date().toISOString(),
-      ...over,
-    }) as JobEvent;
+  const event = (jobId: string, seq: number, over: Partial<JobEvent> = {}): JobEvent => ({
+    jobId,
+    provider: 'midjourney',
+    seq,
+    status: 'processing',
+    progress: 0,
+    at: new Date().toISOString(),
+    ...over,
+  });
 
   it('is migrated once, idempotently', async () => {
     expect(await migrate(sql)).toBe(0);

@@ -113,11 +113,12 @@ export class JobsRepository {
     const inserted = new Set(rows.map((r) => r.id));
     return Promise.all(
       jobs.map(async (job) => {
-        if (inserted.has(job.id))
+        if (inserted.has(job.id)) {
           return {
             job: { ...job, progress: 0, result: null, error: null, startedAt: null, completedAt: null, lastSeq: 0 },
             created: true,
           };
+        }
         const existing = await this.sql.query<Row>(
           'SELECT * FROM jobs WHERE api_key_id = $1 AND idempotency_key = $2',
           [job.apiKeyId, job.idempotencyKey],

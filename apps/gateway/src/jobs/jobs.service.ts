@@ -76,8 +76,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async create(key: ApiKey, request: CreateJob): Promise<{ job: Job; created: boolean }> {
-    if (!keyAllows(key, request.provider))
+    if (!keyAllows(key, request.provider)) {
       throw new GatewayException('FORBIDDEN_SCOPE', `This API key lacks the '${request.provider}' scope`);
+    }
     const now = new Date();
     const requestHash = request.idempotencyKey
       ? createHash('sha256')

@@ -18,7 +18,7 @@ export class CompatService {
       (s) => (s.account.state === 'ready' || s.account.state === 'cooling_down' ? 'running' : 'error'),
       () => 'stopped' as const,
     );
-    return this.stats.snapshot(status as 'running' | 'stopped' | 'error');
+    return this.stats.snapshot(status);
   }
 
   async init() {

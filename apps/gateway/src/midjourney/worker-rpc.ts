@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { firstValueFrom, timeout } from 'rxjs';
-import { ERROR_CODES_ALL, requestChunks, type ChunkedTransferError } from './worker-rpc.support.js';
+import { ERROR_CODES_ALL, requestChunks } from './worker-rpc.support.js';
 import { NatsService } from '@app/messaging';
 import type { ErrorCode } from '@app/contracts';
 import { GatewayException } from '../errors/gateway.exception.js';
@@ -29,7 +29,7 @@ export class WorkerRpc {
     try {
       return await requestChunks(await this.nats.connection(), subject, payload, timeoutMs);
     } catch (error) {
-      throw toGatewayError(error as ChunkedTransferError);
+      throw toGatewayError(error);
     }
   }
 }
@@ -40,9 +40,11 @@ export function toGatewayError(error: unknown): GatewayException {
     return new GatewayException(e.code as ErrorCode, typeof e.message === 'string' ? e.message : e.code);
   }
   const text = String(e?.message ?? error);
-  if (e?.name === 'TimeoutError' || /timeout/i.test(text))
+  if (e?.name === 'TimeoutError' || /timeout/i.test(text)) {
     return new GatewayException('WORKER_UNAVAILABLE', 'The provider service did not answer in time');
-  if (/no responders|503/i.test(text))
+  }
+  if (/no responders|503/i.test(text)) {
     return new GatewayException('WORKER_UNAVAILABLE', 'No provider service is running');
+  }
   return new GatewayException('WORKER_UNAVAILABLE', `The provider service failed: ${text}`);
 }

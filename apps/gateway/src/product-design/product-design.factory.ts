@@ -14,11 +14,12 @@ export async function productDesignSyncFactory(config: GatewayConfig, sql: SqlCl
       ? () => new SupabaseProductDesignSync(config.SUPABASE_URL!, config.SUPABASE_SERVICE_ROLE_KEY!)
       : null;
   let chosen: ProductDesignSync = new NoProductDesignSync();
-  if (mode === 'sql' || (mode === 'auto' && (await SqlProductDesignSync.available(sql))))
+  if (mode === 'sql' || (mode === 'auto' && (await SqlProductDesignSync.available(sql)))) {
     chosen = new SqlProductDesignSync(sql);
-  else if ((mode === 'supabase' || mode === 'auto') && supabase) chosen = supabase();
-  else if (mode === 'supabase')
+  } else if ((mode === 'supabase' || mode === 'auto') && supabase) chosen = supabase();
+  else if (mode === 'supabase') {
     throw new Error('PRODUCT_DESIGN_SYNC=supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY');
+  }
   logger.log(`product_design sync: ${chosen.mode}`);
   return chosen;
 }

@@ -51,15 +51,14 @@ class ScriptedBrowser extends BrowserSession {
   onRelaunch = () => undefined;
 }
 
-const job = (input: Record<string, unknown>, operation = 'imagine'): JobMessage =>
-  ({
-    jobId: 'job-1',
-    provider: 'midjourney',
-    operation,
-    input,
-    deadlineAt: new Date(Date.now() + 60_000).toISOString(),
-    createdAt: new Date().toISOString(),
-  }) as JobMessage;
+const job = (input: Record<string, unknown>, operation = 'imagine'): JobMessage => ({
+  jobId: 'job-1',
+  provider: 'midjourney',
+  operation,
+  input,
+  deadlineAt: new Date(Date.now() + 60_000).toISOString(),
+  createdAt: new Date().toISOString(),
+});
 
 const signal = () => AbortSignal.timeout(30_000);
 

@@ -37,15 +37,27 @@ export function pngSize(bytes: Buffer): { width: number; height: number } | unde
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
+/** One `success[]` entry of /api/submit-jobs (PROVIDERS.md §2.5). */
+interface SubmitSuccess {
+  job_id?: string;
+  prompt?: unknown;
+  is_queued?: boolean;
+  softban?: boolean;
+  meta?: { batch_size?: number; width?: number; height?: number };
+}
+
 /** Maps a `failure[]` entry of /api/submit-jobs to our codes (PROVIDERS.md §2.8). */
 export function classifyFailure(failure: { type?: string; message?: string } | undefined): ProviderException {
   const text = `${failure?.type ?? ''} ${failure?.message ?? ''}`;
-  if (/queue|concurrent|maximum allowed/i.test(text))
+  if (/queue|concurrent|maximum allowed/i.test(text)) {
     return new ProviderException('QUEUE_FULL', failure?.message ?? 'Queue full');
-  if (/invalid|unrecognized|parameter|conflict/i.test(text))
+  }
+  if (/invalid|unrecognized|parameter|conflict/i.test(text)) {
     return new ProviderException('INVALID_PARAMETER', failure?.message ?? 'Invalid parameter');
-  if (/verify you're human|blocked/i.test(text))
+  }
+  if (/verify you're human|blocked/i.test(text)) {
     return new ProviderException('CHALLENGE', failure?.message ?? 'Verification required');
+  }
   return new ProviderException(
     'CONTENT_REJECTED',
     failure?.message || 'The prompt was rejected by Midjourney moderation',
@@ -95,8 +107,9 @@ export class MidjourneyAdapter extends ProviderAdapter {
       }
       if (marker === 'out') return { signedIn: false, state: 'signed_out', detail: 'Midjourney shows the login page' };
       // A challenge gets one reload (it may clear); a second one locks the account for an operator.
-      if (marker === 'challenge' && attempt === 1)
+      if (marker === 'challenge' && attempt === 1) {
         return { signedIn: false, state: 'challenge', detail: 'Cloudflare challenge persists' };
+      }
     }
     return {
       signedIn: false,
@@ -110,11 +123,13 @@ export class MidjourneyAdapter extends ProviderAdapter {
     const handle = await page
       .waitForFunction(
         () => {
-          if (document.querySelector('textarea#desktop_input_bar, textarea[placeholder="What will you imagine?"]'))
+          if (document.querySelector('textarea#desktop_input_bar, textarea[placeholder="What will you imagine?"]')) {
             return 'in';
+          }
           if (document.querySelector('a[href*="login"]')) return 'out';
-          if (/moment/i.test(document.title) || document.querySelector('#challenge-platform, [id^="cf-chl"]'))
+          if (/moment/i.test(document.title) || document.querySelector('#challenge-platform, [id^="cf-chl"]')) {
             return 'challenge';
+          }
           return false;
         },
         { timeout: 20_000, polling: 200 },
@@ -146,11 +161,12 @@ export class MidjourneyAdapter extends ProviderAdapter {
   private async channelId(signal: AbortSignal): Promise<string> {
     if (!this.userId) {
       const check = await this.checkAccount(signal);
-      if (!check.signedIn)
+      if (!check.signedIn) {
         throw new ProviderException(
           check.state === 'challenge' ? 'CHALLENGE' : 'SIGNED_OUT',
           check.detail ?? 'Not signed in',
         );
+      }
     }
     return `singleplayer_${this.userId}`;
   }
@@ -206,13 +222,15 @@ export class MidjourneyAdapter extends ProviderAdapter {
         await this.browser.navigate(this.app, `${this.app}/imagine`, signal).catch(() => undefined);
         continue;
       }
-      if (res.status === 401)
+      if (res.status === 401) {
         throw new ProviderException('SIGNED_OUT', 'Midjourney session expired or revoked; re-import cookies');
-      if (isChallenge(res))
+      }
+      if (isChallenge(res)) {
         throw new ProviderException(
           'CHALLENGE',
           'Cloudflare challenge persists after a reload; solve it in a headed browser on this profile',
         );
+      }
       if (res.status === 429) {
         const retryAfter = Number(res.headers['retry-after']);
         throw new ProviderException('RATE_LIMITED', 'Midjourney answered 429 Too Many Requests', {
@@ -283,7 +301,7 @@ export class MidjourneyAdapter extends ProviderAdapter {
     }
 
     const res = await this.call<{
-      success?: Array<Record<string, any>>;
+      success?: SubmitSuccess[];
       failure?: Array<{ type?: string; message?: string }>;
     }>('POST', '/api/submit-jobs', body, signal, { submit: true });
     const item = res.body && typeof res.body === 'object' ? res.body.success?.[0] : undefined;
@@ -332,8 +350,9 @@ export class MidjourneyAdapter extends ProviderAdapter {
         { form: true },
       );
     } catch (error) {
-      if (error instanceof ProviderException && ['SIGNED_OUT', 'CHALLENGE', 'RATE_LIMITED'].includes(error.code))
+      if (error instanceof ProviderException && ['SIGNED_OUT', 'CHALLENGE', 'RATE_LIMITED'].includes(error.code)) {
         throw error;
+      }
       throw new ProviderException(
         'UPLOAD_FAILED',
         `Reference image upload failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -341,8 +360,9 @@ export class MidjourneyAdapter extends ProviderAdapter {
     }
     const body = typeof res.body === 'object' && res.body ? res.body : {};
     const url = body.shortUrl ?? (body.bucketPathname ? `${this.cdn}/u/${body.bucketPathname}` : undefined);
-    if (!res.ok || !url)
+    if (!res.ok || !url) {
       throw new ProviderException('UPLOAD_FAILED', `Reference image upload answered HTTP ${res.status}`);
+    }
     return url;
   }
 
@@ -371,10 +391,11 @@ export class MidjourneyAdapter extends ProviderAdapter {
         comparablePrompt(item.full_command ?? '').includes(wanted.split(' --')[0]),
     );
     if (matches.length === 0) return null;
-    if (matches.length > 1)
+    if (matches.length > 1) {
       this.logger.warn(
         `${matches.length} recent jobs match ${state.job.jobId}; taking the oldest after the submit began`,
       );
+    }
     const item = matches.sort((a, b) => Date.parse(a.enqueue_time!) - Date.parse(b.enqueue_time!))[0];
     const video = item.event_type === 'video_diffusion' || state.job.operation === 'video';
     return {
@@ -396,18 +417,20 @@ export class MidjourneyAdapter extends ProviderAdapter {
     );
     const entry = Array.isArray(res.body) ? res.body.find((e) => e.id === submission.providerJobId) : undefined;
     const status = entry?.current_status;
-    if (status === 'moderated')
+    if (status === 'moderated') {
       return {
         state: 'failed',
         ready: [],
         error: new ProviderException('CONTENT_REJECTED', 'Midjourney moderated the job'),
       };
-    if (status === 'failed')
+    }
+    if (status === 'failed') {
       return {
         state: 'failed',
         ready: [],
         error: new ProviderException('PROVIDER_ERROR', 'Midjourney failed the job'),
       };
+    }
     const refs = this.resultRefs(submission.providerJobId, submission.kind, submission.expectedCount);
     if (status === 'completed') return { state: 'completed', progress: 100, ready: refs };
     // Without a status entry the CDN is the only truth: probe the files.
@@ -459,8 +482,9 @@ export class MidjourneyAdapter extends ProviderAdapter {
 
   classifyError(error: unknown): ProviderException {
     if (error instanceof ProviderException) return error;
-    if (error instanceof Error && error.name === 'TimeoutError')
+    if (error instanceof Error && error.name === 'TimeoutError') {
       return new ProviderException('PROVIDER_TIMEOUT', error.message);
+    }
     return new ProviderException('PROVIDER_ERROR', error instanceof Error ? error.message : String(error));
   }
 
@@ -473,19 +497,21 @@ export class MidjourneyAdapter extends ProviderAdapter {
       throw new ProviderException('INVALID_PAYLOAD', 'url is not a valid URL');
     }
     const allowed = new Set([new URL(this.cdn).host, ...this.config.cdnHosts]);
-    if (!allowed.has(target.host))
+    if (!allowed.has(target.host)) {
       throw Object.assign(
         new ProviderException('INVALID_PAYLOAD', `Only the Midjourney CDN may be proxied, not ${target.host}`),
         { forbiddenHost: true },
       );
+    }
     const res = await this.browser.fetch<Buffer>(
       target.origin,
       target.toString(),
       { responseType: 'bytes', timeoutMs: 60_000 },
       signal,
     );
-    if (res.status === 404)
+    if (res.status === 404) {
       throw Object.assign(new ProviderException('PROVIDER_ERROR', 'Image not found on the CDN'), { notFound: true });
+    }
     if (!res.ok) throw new ProviderException('PROVIDER_ERROR', `CDN answered ${res.status}`);
     return { bytes: res.body, contentType: (res.headers['content-type'] ?? 'application/octet-stream').split(';')[0] };
   }

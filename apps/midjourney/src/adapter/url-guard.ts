@@ -69,14 +69,16 @@ export async function fetchExternalImage(
   } catch {
     throw new ProviderException('UPLOAD_FAILED', `Reference image URL is not valid: ${url}`);
   }
-  if (!['http:', 'https:'].includes(parsed.protocol))
+  if (!['http:', 'https:'].includes(parsed.protocol)) {
     throw new ProviderException('UPLOAD_FAILED', 'Reference image must be http(s)');
+  }
   if (!allowPrivate) {
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
     const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((r) => r.address);
     if (addresses.length === 0) throw new ProviderException('UPLOAD_FAILED', `Cannot resolve ${parsed.hostname}`);
-    if (addresses.some(isPrivateAddress))
+    if (addresses.some(isPrivateAddress)) {
       throw new ProviderException('UPLOAD_FAILED', 'Reference image URL points to a private address');
+    }
   }
   const timeout = AbortSignal.timeout(timeoutMs);
   const res = await fetch(url, {
@@ -87,10 +89,12 @@ export async function fetchExternalImage(
   });
   if (!res.ok) throw new ProviderException('UPLOAD_FAILED', `Reference image answered HTTP ${res.status}`);
   const contentType = (res.headers.get('content-type') ?? '').split(';')[0].trim();
-  if (!/^image\/(png|jpeg|jpg|webp|gif)$/.test(contentType))
+  if (!/^image\/(png|jpeg|jpg|webp|gif)$/.test(contentType)) {
     throw new ProviderException('UPLOAD_FAILED', `Reference image has type ${contentType || 'unknown'}`);
-  if (Number(res.headers.get('content-length') ?? 0) > maxBytes)
+  }
+  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
     throw new ProviderException('UPLOAD_FAILED', 'Reference image is too large');
+  }
   const bytes = Buffer.from(await res.arrayBuffer());
   if (bytes.length > maxBytes) throw new ProviderException('UPLOAD_FAILED', 'Reference image is too large');
   if (bytes.length === 0) throw new ProviderException('UPLOAD_FAILED', 'Reference image is empty');

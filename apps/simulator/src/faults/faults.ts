@@ -41,8 +41,9 @@ export class FaultRegistry {
   private faults: Fault[] = [];
 
   add(fault: Fault): void {
-    if (!FAULTS.includes(fault.fault))
+    if (!FAULTS.includes(fault.fault)) {
       throw new Error(`unknown fault ${String(fault.fault)}; known: ${FAULTS.join(', ')}`);
+    }
     this.faults.push({ ...fault });
   }
 

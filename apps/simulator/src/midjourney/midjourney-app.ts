@@ -170,8 +170,9 @@ export function registerMidjourneyApp(
     ) {
       return reply.code(400).send({ error: { code: 400, message: 'TOKEN_EXPIRED' } });
     }
-    if (faults.has(P, 'api', account.name, 'unauthorized'))
+    if (faults.has(P, 'api', account.name, 'unauthorized')) {
       return reply.code(400).send({ error: { code: 400, message: 'USER_DISABLED' } });
+    }
     state.rotate(account);
     setSessionCookies(reply, account);
     return {
@@ -200,11 +201,13 @@ export function registerMidjourneyApp(
     if (!account) return;
     const body = (req.body ?? {}) as Record<string, any>;
     const failure = (type: string, message: string) => reply.send({ success: [], failure: [{ type, message }] });
-    if (body.channelId !== `singleplayer_${account.userId}`)
+    if (body.channelId !== `singleplayer_${account.userId}`) {
       return reply.code(403).send({ error: 'Forbidden', message: 'Channel does not belong to this user' });
+    }
     const mode = body.f?.mode;
-    if (!['fast', 'relax', 'relaxed', 'turbo'].includes(mode))
+    if (!['fast', 'relax', 'relaxed', 'turbo'].includes(mode)) {
       return failure('invalid_parameter', `Invalid mode ${String(mode)}`);
+    }
     if (take('submit', account.name, ['queue_full'])) return failure('queue_full', 'Job queue is full');
     const t = body.t;
     let prompt: string;

@@ -49,8 +49,9 @@ export function registerMidjourneyCdn(
     const job = state.jobs.get(jobId);
     if (job) job.cdnRequests++;
     const match = /^(?:0_)?(\d+)(?:_\d+_N)?\.(mp4|gif)$/.exec(file);
-    if (!job || !match || job.kind !== 'video' || !state.cellReady(job, Number(match[1])))
+    if (!job || !match || job.kind !== 'video' || !state.cellReady(job, Number(match[1]))) {
       return reply.code(404).send('Not found');
+    }
     return reply.type(match[2] === 'gif' ? 'image/gif' : 'video/mp4').send(fakeMp4(`${jobId}-${match[1]}`));
   });
 
@@ -63,7 +64,7 @@ export function registerMidjourneyCdn(
     if (!job || (!cell && !grid)) return reply.code(404).send('Not found');
     const index = cell ? Number(cell[1]) : 0;
     if (!state.cellReady(job, cell ? index : job.batchSize - 1)) return reply.code(404).send('Not found');
-    const ext = (cell ? cell[3] : grid![2]) as string;
+    const ext = cell ? cell[3] : grid![2];
     const thumb = Number(cell ? cell[2] : grid![1]);
     const scale = thumb ? thumb / Math.max(job.width, job.height) : 1;
     const w = Math.round(job.width * scale * (grid && !thumb ? 2 : 1));

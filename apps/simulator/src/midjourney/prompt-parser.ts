@@ -81,8 +81,9 @@ export function invalidFlag(parsed: ParsedPrompt): string | null {
       if (!Number.isFinite(n) || n < range[0] || n > range[1]) return `Invalid value for --${name}: ${String(value)}`;
     }
     if ((name === 'v' || name === 'version') && !VERSIONS.has(String(value))) return `Invalid version ${String(value)}`;
-    if ((name === 'ar' || name === 'aspect') && !/^\d+:\d+$/.test(String(value)))
+    if ((name === 'ar' || name === 'aspect') && !/^\d+:\d+$/.test(String(value))) {
       return `Invalid aspect ratio ${String(value)}`;
+    }
   }
   if (parsed.flags.has('niji') && (parsed.flags.has('v') || parsed.flags.has('version'))) {
     return 'Conflicting parameters: --niji and --v cannot be used together';

@@ -20,10 +20,11 @@ describe(PuppeteerBrowserSession.name, () => {
     server = createServer((req, res) => {
       lastCookieHeader = req.headers.cookie ?? '';
       const url = new URL(req.url!, 'http://x');
-      if (url.pathname === '/json')
+      if (url.pathname === '/json') {
         return res
           .writeHead(200, { 'content-type': 'application/json' })
           .end(JSON.stringify({ cookie: lastCookieHeader }));
+      }
       if (url.pathname === '/rotate') {
         rotation++;
         return res
@@ -33,10 +34,11 @@ describe(PuppeteerBrowserSession.name, () => {
           })
           .end('ok');
       }
-      if (url.pathname === '/bytes')
+      if (url.pathname === '/bytes') {
         return res
           .writeHead(200, { 'content-type': 'application/octet-stream' })
           .end(Buffer.alloc(300_000, Number(url.searchParams.get('v') ?? 1)));
+      }
       if (url.pathname === '/slow') return void setTimeout(() => res.end('late'), 5000);
       if (url.pathname === '/upload') {
         const chunks: Buffer[] = [];

@@ -306,8 +306,9 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
             if (opts.responseType === 'bytes') {
               const buf = new Uint8Array(await res.arrayBuffer());
               let binary = '';
-              for (let i = 0; i < buf.length; i += 0x8000)
+              for (let i = 0; i < buf.length; i += 0x8000) {
                 binary += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+              }
               answer.base64 = btoa(binary);
             } else answer.text = await res.text();
             return answer;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderException, type JobMessage } from '@app/contracts';
+import { ProviderException } from '@app/contracts';
 import type { InflightState, PollOutcome } from '../provider-adapter.js';
 import { AccountPacer, backoffMs, nextPollDelay } from './pacing.js';
 import { RuntimeConfig } from './runtime.config.js';
@@ -51,7 +51,7 @@ describe('nextPollDelay', () => {
       input: {},
       deadlineAt: '',
       createdAt: '',
-    } as JobMessage,
+    },
     account: 'default',
     phase: 'submitted',
     submission: { providerJobId: 'p', expectedCount: 4, kind: 'image', expectedDurationMs: 20_000 },

@@ -118,8 +118,9 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   // ---------------------------------------------------------------- account
 
   private setState(state: AccountState, error?: ProviderException): void {
-    if (state !== this.state)
+    if (state !== this.state) {
       this.logger.log(`account ${this.state} → ${state}${error ? ` (${error.code}: ${error.message})` : ''}`);
+    }
     this.state = state;
     if (error) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
   }
@@ -257,7 +258,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     if (existing) {
       // Redelivery after a crash: the KV already knows the job. Never submit it again.
       msg.ack();
-      if (existing.account === this.config.account) await this.resumeOne(existing);
+      if (existing.account === this.config.account) this.resumeOne(existing);
       return;
     }
     const now = new Date().toISOString();
@@ -328,13 +329,13 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     for await (const key of await this.inflight!.keys()) {
       const state = await this.load(key);
       if (!state || state.account !== this.config.account) continue;
-      await this.resumeOne(state);
+      this.resumeOne(state);
       count++;
     }
     if (count) this.logger.log(`resumed ${count} in-flight job(s)`);
   }
 
-  private async resumeOne(state: InflightState): Promise<void> {
+  private resumeOne(state: InflightState): void {
     this.running.add(state.job.jobId);
     this.schedule(state.job.jobId, state.phase === 'submitted' ? 0 : 500);
   }
@@ -387,8 +388,9 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         this.running.delete(jobId);
         return;
       }
-      if (await this.isCanceled(jobId))
+      if (await this.isCanceled(jobId)) {
         return await this.finish(state, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
+      }
       if (Date.parse(state.job.deadlineAt) <= Date.now()) return await this.finishAtDeadline(state);
       if (state.phase === 'submitting') return await this.reconcile(state);
 
@@ -543,8 +545,9 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
   private async heartbeat(state: InflightState): Promise<void> {
     const last = this.lastEmitAt.get(state.job.jobId) ?? 0;
-    if (Date.now() - last >= this.config.heartbeatMs)
+    if (Date.now() - last >= this.config.heartbeatMs) {
       await this.emit(state, 'processing', this.lastProgress(state) ?? 0);
+    }
   }
 
   /** Terminal event first (retried until JetStream has it), then the KV entry goes. */
@@ -617,7 +620,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
 function safeJobId(msg: JsMsg): string | undefined {
   try {
-    const id = (msg.json() as { jobId?: unknown }).jobId;
+    const id = msg.json<{ jobId?: unknown }>().jobId;
     return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id : undefined;
   } catch {
     return undefined;

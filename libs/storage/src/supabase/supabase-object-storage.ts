@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { createClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { ObjectStorage, StorageConfig, type PutOptions, type StoredObject } from '../object-storage.js';
 import { assertSafeObjectPath } from '../signing.js';
@@ -9,7 +9,7 @@ const TIMEOUT_MS = 30_000;
 /** Supabase Storage (public buckets, as the original used); every call bounded by a timeout. */
 @Injectable()
 export class SupabaseObjectStorage extends ObjectStorage {
-  private readonly client: SupabaseClient;
+  private readonly client: ReturnType<typeof createClient>;
 
   constructor(config: StorageConfig) {
     super();
