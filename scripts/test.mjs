@@ -33,7 +33,11 @@ for (const suite of suites) {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     counts = {
       passed: json.numPassedTests,
-      failed: json.numFailedTests + (json.numFailedTestSuites ?? 0),
+      // Failed tests, plus files that failed without a failed test (they did not load or a hook threw).
+      failed:
+        json.numFailedTests +
+        json.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'))
+          .length,
       skipped: json.numPendingTests + json.numTodoTests,
     };
   } catch {

@@ -22,6 +22,8 @@ import { JobsRepository } from './jobs/jobs.repository.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { CompatController } from './midjourney/compat.controller.js';
 import { CompatService } from './midjourney/compat.service.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { LegacyStats, LegacyStatsInterceptor } from './midjourney/legacy-stats.js';
 import { MidjourneyController } from './midjourney/midjourney.controller.js';
 import { MidjourneyGatewayConfig, MidjourneyService } from './midjourney/midjourney.service.js';
@@ -59,6 +61,7 @@ export class AppModule {
         CompatController,
         AdminKeysController,
         FilesController,
+        MetricsController,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: httpValidationPipe },
@@ -96,6 +99,7 @@ export class AppModule {
         CompatService,
         LegacyStats,
         LegacyStatsInterceptor,
+        MetricsService,
       ],
     };
   }

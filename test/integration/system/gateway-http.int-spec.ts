@@ -62,6 +62,7 @@ describe('gateway HTTP contract', () => {
     ['GET', '/midjourney/status'],
     ['GET', '/midjourney/proxy-image?url=https://cdn.midjourney.com/a.png'],
     ['GET', '/files/midjourney/some/file.png'],
+    ['GET', '/metrics'],
   ];
 
   const createKey = async (scopes: string[], expiresAt?: string) => {
@@ -156,7 +157,9 @@ describe('gateway HTTP contract', () => {
     )) {
       expectError(await system.api(method, path, body, headers), 403, 'FORBIDDEN_SCOPE', path);
     }
-    for (const [method, path, body] of protectedRoutes.filter(([, p]) => p.startsWith('/v1/admin'))) {
+    for (const [method, path, body] of protectedRoutes.filter(
+      ([, p]) => p.startsWith('/v1/admin') || p === '/metrics',
+    )) {
       expectError(await system.api(method, path, body, headers), 403, 'FORBIDDEN_SCOPE', path);
     }
   });
@@ -301,5 +304,20 @@ describe('gateway HTTP contract', () => {
     const expected = createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${hook!.body}`).digest('hex');
     expect(v1).toBe(`v1=${expected}`);
     expect(Math.abs(Date.now() / 1000 - Number(timestamp))).toBeLessThan(60);
+  });
+
+  it('exposes Prometheus metrics to admin keys, counting transitions once', async () => {
+    const res = await fetch(`${system.gatewayUrl}/metrics`, { headers: { authorization: `Bearer ${system.apiKey}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    const value = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    // Since the gateway restart above: three listed jobs and one canceled one were created (counters are per process;
+    // the open-jobs gauge comes from the database and also counts the job from before the restart).
+    expect(value('gateway_jobs_created_total{provider="midjourney",operation="imagine"}')).toBe(4);
+    expect(value('gateway_jobs_finished_total{provider="midjourney",status="canceled"}')).toBe(1);
+    expect(value('gateway_jobs_open{provider="midjourney",status="pending"}')).toBe(4);
+    expect(text).toContain('gateway_process_resident_memory_bytes');
   });
 });

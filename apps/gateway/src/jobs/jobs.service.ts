@@ -11,6 +11,7 @@ import {
 import { keyAllows, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { ProductDesignSync } from '../product-design/product-design.sync.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { JobNotifier } from './job-notifier.js';
 import { JobsQueue } from './jobs.queue.js';
@@ -58,6 +59,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly notifier: JobNotifier,
     private readonly productDesign: ProductDesignSync,
     private readonly webhooks: WebhooksService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -122,6 +124,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       return { job, created: false };
     }
     this.remember(job);
+    this.metrics.jobCreated(job);
     // The row shows the job at once (as the original did); a sync hiccup must not refuse the job.
     if (job.ideaId) await this.syncProductDesign(job).catch(() => undefined);
     await this.publish(job);
@@ -133,13 +136,17 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
    * drops a repeat inside its duplicate window, as the message id is the job id).
    */
   private async publish(job: StoredJob): Promise<void> {
-    if (!this.queue.connected()) return; // answer at once; the sweeper publishes when NATS is back
+    if (!this.queue.connected()) {
+      this.metrics.publishFailed();
+      return; // answer at once; the sweeper publishes when NATS is back
+    }
     try {
       await this.queue.publish(jobMessage(job));
       this.jobs
         .confirmPublished(job.id)
         .catch((error: unknown) => this.logger.warn(`confirming the publish of ${job.id} failed: ${String(error)}`));
     } catch (error) {
+      this.metrics.publishFailed();
       this.logger.warn(`publishing job ${job.id} failed, will retry: ${String(error)}`);
     }
   }
@@ -192,6 +199,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     const existing = await this.get(key, id);
     const job = await this.jobs.finishOpen(id, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
     if (!job) throw new GatewayException('JOB_FINISHED', `Job ${id} is already ${existing.status}`);
+    this.metrics.jobChanged(job);
     await this.queue
       .markCanceled(job.provider, job.id)
       .catch((error: unknown) => this.logger.warn(`cancel marker for ${id}: ${String(error)}`));
@@ -202,7 +210,10 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   /** Applies a worker event; side effects run again on redelivery of the event that last changed the job. */
   async applyEvent(event: JobEvent): Promise<void> {
     const job = await this.jobs.applyEvent(event);
-    if (job) return this.afterChange(job);
+    if (job) {
+      this.metrics.jobChanged(job);
+      return this.afterChange(job);
+    }
     const current = await this.jobs.findById(event.jobId);
     if (current && current.lastSeq === event.seq) await this.afterChange(current);
   }
@@ -230,6 +241,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
         const error: ErrorBody = { code: 'PROVIDER_TIMEOUT', message: 'No result before the deadline' };
         const job = await this.jobs.finishOpen(id, 'timeout', error);
         if (!job) continue;
+        this.metrics.jobChanged(job);
         await this.queue.markCanceled(job.provider, id).catch(() => undefined);
         await this.afterChange(job).catch(() => undefined);
       }

@@ -148,7 +148,7 @@ describe(PuppeteerBrowserSession.name, () => {
     expect(relaunched).toBe(true);
     expect(sut.state().relaunches).toBe(1);
     const res = await sut.fetch<{ cookie: string }>(origin, `${origin}/json`);
-    // The profile kept the rotated session across the crash.
+    // The rotated session survives the crash (re-imported from the written-back cookie file).
     expect(res.body.cookie).toContain(`session=rotated-${rotation}`);
     expect(existsSync(join(dir, 'profile'))).toBe(true);
   });

@@ -46,7 +46,6 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
   private relaunches = 0;
   private readonly pages = new Map<string, Promise<Page>>();
   private readonly relaunchListeners: Array<() => void> = [];
-  private cookiesImported = false;
   private cookieHash = '';
   private saveTimer?: NodeJS.Timeout;
   private recycleTimer?: NodeJS.Timeout;
@@ -86,10 +85,9 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
     // Headless Chromium announces itself in the UA; keep the family but drop the marker (account safety).
     this.userAgent = (await this.browser.userAgent()).replace('HeadlessChrome', 'Chrome');
     this.browser.once('disconnected', () => this.onDisconnected());
-    if (!this.cookiesImported) {
-      await this.importCookies();
-      this.cookiesImported = true;
-    }
+    // At every launch, relaunches included: Chromium flushes its cookie store lazily, so after a crash the profile
+    // may miss what the file (written back on every rotation) has.
+    await this.importCookies();
     this.cookieHash = this.hashCookies(await this.browser.cookies());
     this.scheduleRecycleCheck();
     this.logger.log(`browser ${this.config.wsEndpoint ? 'connected' : 'launched'} (profile ${this.config.profileDir})`);
