@@ -216,7 +216,10 @@ async function main() {
       headers: { 'x-api-key': gw.apiKey, 'content-type': 'application/json' },
       body,
     });
-    line('job submissions per second (p99)', `${fmt(submit.rps, 0)}/s (p99 ${submit.p99} ms, ${submit.errors} errors)`);
+    line(
+      'job submissions per second, PGlite (p99)',
+      `${fmt(submit.rps, 0)}/s (p99 ${submit.p99} ms, ${submit.errors} errors)`,
+    );
     results.submit = submit;
 
     const created = await gw.api('POST', '/v1/midjourney/imagine', { prompt: 'read me' });
@@ -234,6 +237,23 @@ async function main() {
     results.reads = { gateway: reads, bare: bareReads };
   } finally {
     await gw.stop();
+  }
+
+  // The same submissions with the jobs table on the machine's PostgreSQL (out of the gateway's process).
+  const pg = await new TestSystem({ worker: false, database: 'postgres' }).start();
+  try {
+    const submit = await load(`${pg.gatewayUrl}/v1/midjourney/imagine`, {
+      method: 'POST',
+      headers: { 'x-api-key': pg.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'throughput test', options: { ar: '1:1' } }),
+    });
+    line(
+      'job submissions per second, Postgres (p99)',
+      `${fmt(submit.rps, 0)}/s (p99 ${submit.p99} ms, ${submit.errors} errors)`,
+    );
+    results.submitPostgres = submit;
+  } finally {
+    await pg.stop();
   }
   process.stdout.write(`\nJSON ${JSON.stringify(results)}\n`);
 }
