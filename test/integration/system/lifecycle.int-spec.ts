@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestSystem } from '../system.js';
+
+/** Reads a server-sent event stream until it ends; returns the parsed `job` events. */
+async function readJobEvents(url: string, key: string): Promise<any[]> {
+  const res = await fetch(url, {
+    headers: { 'x-api-key': key, accept: 'text/event-stream' },
+    signal: AbortSignal.timeout(90_000),
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+  const events: any[] = [];
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const type = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (type === 'job' && data) events.push(JSON.parse(data));
+    }
+  }
+  return events;
+}
+
+// A job's life as clients see it: streamed, awaited, canceled mid-render, cut off at its deadline, and driven through
+// the original routes.
+describe('job lifecycle', () => {
+  const system = new TestSystem({ simSpeed: 0.1 });
+
+  beforeAll(async () => {
+    await system.start();
+  });
+  afterAll(async () => {
+    await system.stop();
+  });
+
+  it('streams a job from pending to completed over SSE, and ends the stream there', async () => {
+    const created = await system.api('POST', '/v1/midjourney/imagine', {
+      prompt: 'a kite over the dunes',
+      options: { mode: 'fast' },
+    });
+    const events = await readJobEvents(`${system.gatewayUrl}/v1/jobs/${created.body.id}/events`, system.apiKey);
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events[0].id).toBe(created.body.id);
+    const last = events.at(-1);
+    expect(last.status).toBe('completed');
+    expect(last.result.images).toHaveLength(4);
+    const progress = events.map((e) => e.progress);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress); // never backwards
+  });
+
+  it('answers in the same request with Prefer: wait', async () => {
+    const res = await system.api(
+      'POST',
+      '/v1/midjourney/imagine',
+      { prompt: 'a paper boat', options: { mode: 'turbo' } },
+      { prefer: 'wait=60' },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('completed');
+    expect(res.body.result.images).toHaveLength(4);
+  });
+
+  it('cancels a job mid-render: it ends canceled and the worker stops polling it', async () => {
+    const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a slow sunrise [[stuck]]' });
+    const processing = await system.waitForJob(
+      created.body.id,
+      (j) => j.status === 'processing' && !!j.result?.providerJobId,
+    );
+    const canceled = await system.api('POST', `/v1/jobs/${created.body.id}/cancel`);
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.status).toBe('canceled');
+    const polls = async () => {
+      const stats = await system.admin('GET', '/__admin/stats');
+      return stats.midjourney.jobs.find((j: any) => j.job_id === processing.result.providerJobId)
+        .statusRequests as number;
+    };
+    await new Promise((r) => setTimeout(r, 4000)); // the worker sees the cancel marker at its next poll
+    const settled = await polls();
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await polls()).toBe(settled);
+    expect((await system.api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('canceled');
+  });
+
+  it('ends a job at its deadline as timeout, keeping the files stored so far', async () => {
+    // Cells after the first appear a minute late: only one is there when the 30 s deadline passes.
+    await system.admin('POST', '/__admin/config', { staggerMs: 60_000 });
+    try {
+      const created = await system.api('POST', '/v1/midjourney/imagine', {
+        prompt: 'a lantern in the rain',
+        options: { mode: 'turbo' },
+        timeout_seconds: 30,
+      });
+      const job = await system.waitForJob(
+        created.body.id,
+        (j) => !['pending', 'processing'].includes(j.status),
+        90_000,
+      );
+      expect(job.status).toBe('timeout');
+      expect(job.error.code).toBe('PROVIDER_TIMEOUT');
+      expect(job.result.partial).toBe(true);
+      expect(job.result.images.map((i: { index: number }) => i.index)).toEqual([0]);
+      expect((await fetch(job.result.images[0].url)).status).toBe(200);
+      expect(Date.parse(job.completed_at)).toBeLessThanOrEqual(Date.parse(job.deadline_at) + 30_000);
+    } finally {
+      await system.admin('POST', '/__admin/config', { staggerMs: 0 });
+    }
+  });
+
+  it('keeps the original routes: init, status, genimage by query, genvideo, and /health counters', async () => {
+    const healthBefore = (await system.api('GET', '/health')).body;
+    const init = await system.api('POST', '/midjourney/init');
+    expect(init.status).toBe(200);
+    expect(init.body).toMatchObject({ success: true });
+    const status = await system.api('GET', '/midjourney/status');
+    expect(status.body).toMatchObject({ success: true, isLoggedIn: true });
+
+    const image = await system.api(
+      'GET',
+      `/midjourney/genimage?prompt=${encodeURIComponent('a red bicycle')}&ar=1:1&mode=turbo`,
+    );
+    expect(image.status).toBe(200);
+    expect(image.body).toMatchObject({ success: true, batchSize: 4, status: 'processing' });
+    const imageJob = await system.waitForJob(image.body.jobId, (j) => j.status === 'completed');
+    expect(imageJob.input.options).toMatchObject({ ar: '1:1', mode: 'turbo' });
+
+    const source = imageJob.result.images[0].url as string;
+    const video = await system.api('POST', '/midjourney/genvideo', {
+      image_url: source,
+      text_prompt: 'the wheels turn',
+      options: { motion: 'low', mode: 'turbo' },
+    });
+    expect(video.status).toBe(200);
+    expect(video.body.success).toBe(true);
+    const videoJob = await system.waitForJob(video.body.jobId, (j) => j.status === 'completed');
+    expect(videoJob.result.videos.length).toBeGreaterThan(0);
+
+    const healthAfter = (await system.api('GET', '/health')).body;
+    expect(healthAfter.status).toBe('running');
+    expect(healthAfter.totalRequests - healthBefore.totalRequests).toBeGreaterThanOrEqual(4);
+    expect(healthAfter.successfulRequests - healthBefore.successfulRequests).toBeGreaterThanOrEqual(4);
+  });
+});
