@@ -29,7 +29,9 @@ describe('gateway HTTP contract', () => {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
+        // /flaky fails its first delivery, so the retry is exercised.
+        const first = received.filter((r) => r.body === body).length === 1;
+        res.writeHead(req.url === '/flaky' && first ? 500 : 204).end();
       });
     });
     await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
@@ -319,5 +321,20 @@ describe('gateway HTTP contract', () => {
     expect(value('gateway_jobs_finished_total{provider="midjourney",status="canceled"}')).toBe(1);
     expect(value('gateway_jobs_open{provider="midjourney",status="pending"}')).toBe(4);
     expect(text).toContain('gateway_process_resident_memory_bytes');
+  });
+
+  it('retries a webhook the receiver failed, with the same delivery id', async () => {
+    const flaky = hookUrl.replace('/hook', '/flaky');
+    const created = await system.api('POST', '/v1/midjourney/imagine', { ...imagine, webhook_url: flaky });
+    await system.api('POST', `/v1/jobs/${created.body.id}/cancel`);
+    const until = Date.now() + 30_000;
+    const attempts = () => received.filter((r) => r.body.includes(created.body.id));
+    while (attempts().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    const [first, second] = attempts();
+    expect(second, 'a second attempt').toBeDefined();
+    expect(second.body).toBe(first.body);
+    expect(second.headers['x-gateway-delivery']).toBe(first.headers['x-gateway-delivery']);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(attempts()).toHaveLength(2); // delivered: no third attempt
   });
 });
