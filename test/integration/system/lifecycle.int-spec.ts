@@ -79,9 +79,10 @@ describe('job lifecycle', () => {
       return stats.midjourney.jobs.find((j: any) => j.job_id === processing.result.providerJobId)
         .statusRequests as number;
     };
-    await new Promise((r) => setTimeout(r, 4000)); // the worker sees the cancel marker at its next poll
+    // The worker watches cancel markers: it makes one last poll at once (which ends the job), then none.
+    await new Promise((r) => setTimeout(r, 1500));
     const settled = await polls();
-    await new Promise((r) => setTimeout(r, 4000));
+    await new Promise((r) => setTimeout(r, 6000));
     expect(await polls()).toBe(settled);
     expect((await system.api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('canceled');
   });

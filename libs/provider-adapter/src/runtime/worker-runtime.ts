@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
-import type { KV } from '@nats-io/kv';
+import { KvWatchInclude, type KV } from '@nats-io/kv';
 import {
   Buckets,
   JobMessage,
@@ -45,6 +45,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly pacer: AccountPacer;
   private inflight?: KV;
   private canceled?: KV;
+  private cancelWatch?: { stop(): void };
   private consumer?: Consumer;
   private stopping = false;
   private loop?: Promise<void>;
@@ -92,6 +93,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const durable = await ensureWorkerConsumer(jsm, this.config.provider, this.config.ackWaitMs);
     this.inflight = await this.nats.bucket(Buckets.inflight(this.config.provider));
     this.canceled = await this.nats.bucket(Buckets.canceled, CANCELED_TTL_MS);
+    void this.watchCancels().catch((error: unknown) => this.logger.warn(`cancel watch ended: ${String(error)}`));
     this.consumer = await (await this.nats.jetstream()).consumers.get(Streams.jobs, durable);
     this.checkTimer = setInterval(() => void this.recheckAccount(), this.config.accountCheckIntervalMs);
     this.checkTimer.unref();
@@ -107,6 +109,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.cancelWatch?.stop();
     clearInterval(this.checkTimer);
     for (const name of this.scheduler.getTimeouts()) {
       if (name.startsWith('poll:')) this.scheduler.deleteTimeout(name);
@@ -605,6 +608,19 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private async save(state: InflightState): Promise<void> {
     state.updatedAt = new Date().toISOString();
     await this.inflight!.put(state.job.jobId, JSON.stringify(state));
+  }
+
+  /**
+   * Reacts to a cancel at once — the job ends and frees its running slot — instead of at its next poll, which can be
+   * up to a heartbeat away. The poll checks the marker first, so polling now is all it takes.
+   */
+  private async watchCancels(): Promise<void> {
+    const updates = await this.canceled!.watch({ include: KvWatchInclude.UpdatesOnly });
+    this.cancelWatch = updates;
+    for await (const entry of updates) {
+      if (this.stopping) break;
+      if (entry.operation === 'PUT' && this.running.has(entry.key)) this.schedule(entry.key, 0);
+    }
   }
 
   private async isCanceled(jobId: string): Promise<boolean> {
