@@ -154,9 +154,15 @@ async function detection(system: TestSystem, jobs: number) {
   return { ours: measure(oursDone), baseline: measure(baseDone) };
 }
 
+/** Three rounds of load; the round with the median rate is reported (single rounds vary a lot on a shared VM). */
 async function load(url: string, options: Partial<autocannon.Options>) {
-  const result = await autocannon({ url, connections: 32, duration: quick ? 3 : 8, ...options });
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  const rounds: { rps: number; p99: number; errors: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const result = await autocannon({ url, connections: 32, duration: quick ? 2 : 5, ...options });
+    rounds.push({ rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx });
+  }
+  const median = [...rounds].sort((a, b) => a.rps - b.rps)[1];
+  return { ...median, errors: rounds.reduce((n, r) => n + r.errors, 0), rounds: rounds.map((r) => Math.round(r.rps)) };
 }
 
 async function main() {
@@ -210,18 +216,7 @@ async function main() {
   // 2 + 3: the gateway alone (jobs stay queued in JetStream), against bare Fastify measured on the same machine.
   const gw = await new TestSystem({ worker: false }).start();
   try {
-    const body = JSON.stringify({ prompt: 'throughput test', options: { ar: '1:1' } });
-    const submit = await load(`${gw.gatewayUrl}/v1/midjourney/imagine`, {
-      method: 'POST',
-      headers: { 'x-api-key': gw.apiKey, 'content-type': 'application/json' },
-      body,
-    });
-    line(
-      'job submissions per second, PGlite (p99)',
-      `${fmt(submit.rps, 0)}/s (p99 ${submit.p99} ms, ${submit.errors} errors)`,
-    );
-    results.submit = submit;
-
+    // Reads first, on a fresh gateway: after thousands of submissions the process is still busy settling them.
     const created = await gw.api('POST', '/v1/midjourney/imagine', { prompt: 'read me' });
     const reads = await load(`${gw.gatewayUrl}/v1/jobs/${created.body.id}`, { headers: { 'x-api-key': gw.apiKey } });
     const bare = Fastify();
@@ -235,6 +230,18 @@ async function main() {
       `${fmt(reads.rps, 0)}/s / ${fmt(bareReads.rps, 0)}/s → ${fmt((100 * reads.rps) / bareReads.rps, 0)}%`,
     );
     results.reads = { gateway: reads, bare: bareReads };
+
+    const body = JSON.stringify({ prompt: 'throughput test', options: { ar: '1:1' } });
+    const submit = await load(`${gw.gatewayUrl}/v1/midjourney/imagine`, {
+      method: 'POST',
+      headers: { 'x-api-key': gw.apiKey, 'content-type': 'application/json' },
+      body,
+    });
+    line(
+      'job submissions per second, PGlite (p99)',
+      `${fmt(submit.rps, 0)}/s (p99 ${submit.p99} ms, ${submit.errors} errors)`,
+    );
+    results.submit = submit;
   } finally {
     await gw.stop();
   }

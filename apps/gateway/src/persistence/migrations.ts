@@ -57,6 +57,11 @@ CREATE TABLE webhook_deliveries (
   UNIQUE (job_id, event)
 );`,
   },
+  {
+    version: 2,
+    // The sweeper looks for creates whose hand-over to JetStream was never confirmed every few seconds.
+    sql: `CREATE INDEX jobs_unpublished ON jobs (created_at) WHERE published = false AND status = 'pending';`,
+  },
 ];
 
 /** Applies pending migrations; on Postgres under an advisory lock so concurrent gateways do not race. */
