@@ -154,8 +154,12 @@ async function detection(system: TestSystem, jobs: number) {
   return { ours: measure(oursDone), baseline: measure(baseDone) };
 }
 
-/** Three rounds of load; the round with the median rate is reported (single rounds vary a lot on a shared VM). */
+/**
+ * A warm-up round (JIT, caches, the process settling after start) that is not counted, then three rounds; the round
+ * with the median rate is reported (single rounds vary a lot on a shared VM).
+ */
 async function load(url: string, options: Partial<autocannon.Options>) {
+  await autocannon({ url, connections: 32, duration: quick ? 1 : 3, ...options });
   const rounds: { rps: number; p99: number; errors: number }[] = [];
   for (let i = 0; i < 3; i++) {
     const result = await autocannon({ url, connections: 32, duration: quick ? 2 : 5, ...options });
