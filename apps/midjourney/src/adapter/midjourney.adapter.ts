@@ -17,7 +17,7 @@ import {
   type Submission,
 } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
-import { buildImaginePrompt, buildVideoPrompt, comparablePrompt } from './prompt-builder.js';
+import { buildImaginePrompt, buildVideoPrompt, comparablePrompt, sanitizePrompt } from './prompt-builder.js';
 import { fetchExternalImage } from './url-guard.js';
 
 const ID_COOKIE = '__Host-Midjourney.AuthUserTokenV3_i';
@@ -373,7 +373,8 @@ export class MidjourneyAdapter extends ProviderAdapter {
   override async findSubmission(state: InflightState, signal: AbortSignal): Promise<Submission | null> {
     const since = Date.parse(state.submittingAt ?? state.updatedAt) - 5000;
     const input = state.job.input as { prompt?: string; textPrompt?: string };
-    const wanted = comparablePrompt(String(input.prompt ?? input.textPrompt ?? ''));
+    // Compare with what was submitted (sanitized: curly quotes straightened), not the raw input.
+    const wanted = comparablePrompt(sanitizePrompt(String(input.prompt ?? input.textPrompt ?? '')));
     await this.channelId(signal);
     const res = await this.call<{
       data?: Array<{
@@ -385,9 +386,12 @@ export class MidjourneyAdapter extends ProviderAdapter {
       }>;
     }>('GET', `/api/imagine?user_id=${this.userId}&page_size=50`, undefined, signal);
     const items = (typeof res.body === 'object' && res.body?.data) || [];
+    // Same kind of job (an empty video text would otherwise match any job), enqueued after our submit began.
+    const isVideo = (item: { event_type?: string }) => item.event_type === 'video_diffusion';
     const matches = items.filter(
       (item) =>
         Date.parse(item.enqueue_time ?? '') >= since &&
+        isVideo(item) === (state.job.operation === 'video') &&
         comparablePrompt(item.full_command ?? '').includes(wanted.split(' --')[0]),
     );
     if (matches.length === 0) return null;

@@ -14,6 +14,8 @@ export function sanitizePrompt(text: string): string {
 }
 
 /** The original `createPrompt`: defaults chaos 5, ar 4:3, stylize 150, weird 200, v 7; exactly one model flag. */
+const MODEL_FLAG = /(^|\s)--(v|version|niji)(\s+\d+(\.\d+)?)?(?=\s|$)/gi;
+
 export function buildImaginePrompt(input: MidjourneyImaginePayload, shortUrl?: string): string {
   const o = input.options ?? {};
   const flags = [
@@ -22,12 +24,18 @@ export function buildImaginePrompt(input: MidjourneyImaginePayload, shortUrl?: s
     `--stylize ${o.stylize ?? 150}`,
     `--weird ${o.weird ?? 200}`,
   ];
+  // Exactly one model flag: options win over a --v/--niji typed into the prompt; without options the prompt's own
+  // flag stays and no default is added (two model flags make Midjourney refuse the job).
+  const explicit = o.version !== undefined || (o.niji !== undefined && o.niji !== false);
+  let text = sanitizePrompt(input.prompt);
+  const typed = new RegExp(MODEL_FLAG.source, 'i').test(text);
+  if (explicit) text = text.replace(MODEL_FLAG, ' ').replace(/\s+/g, ' ').trim();
   if (o.niji !== undefined && o.niji !== false) flags.push(`--niji ${o.niji === true ? '6' : o.niji}`);
-  else flags.push(`--v ${o.version ?? '7'}`);
+  else if (explicit || !typed) flags.push(`--v ${o.version ?? '7'}`);
   if (o.quality && o.quality !== 'normal') flags.push(`--q ${o.quality}`);
   if (o.stop) flags.push(`--stop ${o.stop}`);
   if (o.tile) flags.push('--tile');
-  return [shortUrl, sanitizePrompt(input.prompt), ...flags].filter(Boolean).join(' ');
+  return [shortUrl, text, ...flags].filter(Boolean).join(' ');
 }
 
 /** The original video prompt: `{text} {shortUrl} --chaos N --ar W:H --motion low|high --video 1`. */

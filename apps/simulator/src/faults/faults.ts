@@ -44,6 +44,7 @@ export class FaultRegistry {
     if (!FAULTS.includes(fault.fault)) {
       throw new Error(`unknown fault ${String(fault.fault)}; known: ${FAULTS.join(', ')}`);
     }
+    if (fault.times !== undefined && fault.times <= 0) return; // armed to fire no time at all
     this.faults.push({ ...fault });
   }
 

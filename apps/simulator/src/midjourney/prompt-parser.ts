@@ -77,7 +77,7 @@ export function invalidFlag(parsed: ParsedPrompt): string | null {
     if (!KNOWN.has(name)) return `Unrecognized parameter(s): \`--${name}\``;
     const range = RANGES[name];
     if (range) {
-      const n = Number(value);
+      const n = value === true ? Number.NaN : Number(value); // a bare `--chaos` has no value at all
       if (!Number.isFinite(n) || n < range[0] || n > range[1]) return `Invalid value for --${name}: ${String(value)}`;
     }
     if ((name === 'v' || name === 'version') && !VERSIONS.has(String(value))) return `Invalid version ${String(value)}`;
