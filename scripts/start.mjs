@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: installs what is missing, then runs the whole system locally: NATS (a nats-server of its own when
-// NATS_URL is unset), the gateway on PGlite (or DATABASE_URL) with a local file directory, the Midjourney service,
-// and, when no Midjourney cookies are configured, the simulator as its target (sandbox mode).
+// NATS_URL is unset), the gateway on PGlite (or DATABASE_URL) with a local file directory, the provider services
+// (scripts/lib/providers.mjs), and, for each provider without credentials, the simulator as its target (sandbox).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,7 @@ import {
   root,
 } from './lib/prereqs.mjs';
 import { preferPort, startChild, stopChild, waitForHttp } from './lib/processes.mjs';
+import { PROVIDER_WORKERS } from './lib/providers.mjs';
 
 loadDotEnv(join(root, '.env'));
 ensureNodeModules();
@@ -63,7 +64,6 @@ try {
   persistentSecret('FILES_SIGNING_SECRET', 'files-signing-secret');
   env.GATEWAY_PORT ??= String(await preferPort(3000));
   env.PUBLIC_BASE_URL ??= `http://localhost:${env.GATEWAY_PORT}`;
-  env.MIDJOURNEY_PORT ??= String(await preferPort(3002));
 
   if (!env.NATS_URL) {
     const port = await preferPort(4222);
@@ -81,57 +81,46 @@ try {
     env.NATS_URL = `nats://127.0.0.1:${port}`;
   }
 
-  const sandbox = !env.MIDJOURNEY_COOKIES_FILE && !env.BROWSER_WS_ENDPOINT;
-  if (sandbox) {
-    env.SIMULATOR_PORT ??= String(await preferPort(4000));
-    env.SIM_MIDJOURNEY_APP_PORT ??= String(await preferPort(4001));
-    env.SIM_MIDJOURNEY_CDN_PORT ??= String(await preferPort(4002));
-    env.SIM_MIDJOURNEY_LINKS_PORT ??= String(await preferPort(4003));
+  for (const worker of PROVIDER_WORKERS) env[worker.port[0]] ??= String(await preferPort(worker.port[1]));
+  // A provider without credentials runs against the simulator (sandbox mode); one simulator serves them all.
+  const sandboxed = env.BROWSER_WS_ENDPOINT ? [] : PROVIDER_WORKERS.filter((worker) => !worker.live(env));
+  if (sandboxed.length) {
     env.SIM_SPEED ??= '0.2';
+    env.SIM_ANY_PORTS ??= 'true'; // each imitated origin on a free port; SIMULATOR_READY names them
     const sim = startChild('simulator', process.execPath, [appEntry('simulator')], {
       env,
       readyPattern: /SIMULATOR_READY (.*)$/,
     });
     children.push(sim.child);
     const urls = JSON.parse((await sim.ready)[1]);
-    const account = env.MIDJOURNEY_ACCOUNT ?? 'default';
-    await fetch(`${urls.admin}/__admin/midjourney/accounts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: account }),
-    });
-    const cookies = await (await fetch(`${urls.admin}/__admin/midjourney/accounts/${account}/cookies`)).text();
-    mkdirSync(join(dataDir, 'sandbox'), { recursive: true });
-    env.MIDJOURNEY_COOKIES_FILE = join(dataDir, 'sandbox', 'midjourney.cookies.json');
-    writeFileSync(env.MIDJOURNEY_COOKIES_FILE, cookies, { mode: 0o600 });
-    env.MIDJOURNEY_APP_URL = urls.midjourney.app;
-    env.MIDJOURNEY_CDN_URL = urls.midjourney.cdn;
-    env.MIDJOURNEY_PROFILE_DIR ??= join(dataDir, 'sandbox', 'profiles', `midjourney-${account}`);
-    env.MIDJOURNEY_ALLOW_PRIVATE_URLS ??= 'true';
-    env.MIDJOURNEY_MIN_SUBMIT_GAP_MS ??= '0';
-    env.MIDJOURNEY_EXPECTED_RENDER_MS ??= String(Math.round(30_000 * Number(env.SIM_SPEED)));
-    env.MIDJOURNEY_CDN_HOSTS ??= `cdn.midjourney.com,${new URL(urls.midjourney.cdn).host}`;
-    log(`sandbox mode: Midjourney is the simulator at ${urls.midjourney.app} (no MIDJOURNEY_COOKIES_FILE set)`);
+    log(`simulator admin (faults, stats): ${urls.admin}`);
+    for (const worker of sandboxed) {
+      const target = await worker.sandbox(env, urls);
+      log(`sandbox mode: ${worker.name} is the simulator at ${target} (no credentials set)`);
+    }
   }
 
   const gateway = startChild('gateway', process.execPath, [appEntry('gateway')], { env });
   children.push(gateway.child);
-  const worker = startChild('midjourney', process.execPath, [appEntry('midjourney')], { env });
-  children.push(worker.child);
+  for (const worker of PROVIDER_WORKERS) {
+    children.push(startChild(worker.name, process.execPath, [appEntry(worker.name)], { env }).child);
+  }
   for (const c of children) c.once('exit', (code) => void shutdown(code ?? 1));
 
   const base = `http://localhost:${env.GATEWAY_PORT}`;
   await waitForHttp(`${base}/health/live`, { timeoutMs: 90_000 });
-  await waitForHttp(`http://localhost:${env.MIDJOURNEY_PORT}/health/live`, { timeoutMs: 90_000 });
+  for (const worker of PROVIDER_WORKERS) {
+    await waitForHttp(`http://localhost:${env[worker.port[0]]}/health/live`, { timeoutMs: 90_000 });
+  }
   process.stdout.write(
     [
       '',
       `Gateway:   ${base}   (API docs: ${base}/docs)`,
       `API key:   ${apiKey}   (from BOOTSTRAP_API_KEY or ${join(dataDir, 'bootstrap-api-key')})`,
-      `More keys: npm run keys -- create --name n8n --scopes midjourney`,
-      sandbox
-        ? 'Mode:      sandbox (Midjourney simulator; set MIDJOURNEY_COOKIES_FILE for a real account)'
-        : 'Mode:      live',
+      env.DATABASE_URL
+        ? `More keys: npm run keys -- create --name n8n --scopes midjourney`
+        : `More keys: curl -s -X POST ${base}/v1/admin/keys -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' -d '{"name":"n8n","scopes":["midjourney"]}'`,
+      `Mode:      ${PROVIDER_WORKERS.map((w) => `${w.name} ${sandboxed.includes(w) ? 'sandbox (simulator)' : 'live'}`).join(', ')}`,
       '',
       'Try:',
       `  curl -s -X POST ${base}/v1/midjourney/imagine -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' \\`,

@@ -30,7 +30,44 @@ export async function freePort(): Promise<number> {
 export interface SimulatorUrls {
   admin: string;
   midjourney: { app: string; cdn: string; links: string };
+  [provider: string]: unknown;
 }
+
+export type WorkerName = 'midjourney' | 'ideogram' | 'chatgpt';
+
+/**
+ * How each provider worker is set up against the simulator: the simulator account and cookies it needs, and its
+ * environment (ports, target URLs, profile). Every worker gets the shared variables of TestSystem as well.
+ */
+export interface WorkerSetup {
+  /** Environment variable holding the worker's health port. */
+  portVariable: string;
+  env(system: TestSystem): Promise<Record<string, string>>;
+}
+
+export const WORKER_SETUPS: Partial<Record<WorkerName, WorkerSetup>> = {
+  midjourney: {
+    portVariable: 'MIDJOURNEY_PORT',
+    async env(system) {
+      await system.admin('POST', '/__admin/midjourney/accounts', { name: 'default' });
+      const cookies = await (await fetch(`${system.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text();
+      const cookiesFile = join(system.dataDir, 'midjourney.cookies.json');
+      await writeFile(cookiesFile, cookies, { mode: 0o600 });
+      const speed = system.simSpeed;
+      return {
+        MIDJOURNEY_APP_URL: system.sim.midjourney.app,
+        MIDJOURNEY_CDN_URL: system.sim.midjourney.cdn,
+        MIDJOURNEY_COOKIES_FILE: cookiesFile,
+        MIDJOURNEY_PROFILE_DIR: join(system.dataDir, 'profile'),
+        MIDJOURNEY_ALLOW_PRIVATE_URLS: 'true',
+        MIDJOURNEY_MIN_SUBMIT_GAP_MS: '0',
+        MIDJOURNEY_RATE_LIMIT_PENALTY_MS: '2000',
+        MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS: '2000',
+        MIDJOURNEY_EXPECTED_RENDER_MS: String(Math.round(30_000 * speed)),
+      };
+    },
+  },
+};
 
 export interface RunningApp {
   name: string;
@@ -99,8 +136,12 @@ export interface SystemOptions {
   workerEnv?: Record<string, string>;
   /** SQL run on the Postgres database before the gateway starts (e.g. a product_design table). */
   postgresSetup?: string;
-  /** Start the Midjourney worker too (default true). */
+  /** Start the Midjourney worker too (default true); `workers` overrides it. */
   worker?: boolean;
+  /** Provider workers to start (default: ['midjourney'] unless `worker` is false). */
+  workers?: WorkerName[];
+  /** Extra environment per provider worker. */
+  envOf?: Partial<Record<WorkerName, Record<string, string>>>;
 }
 
 export class TestSystem {
@@ -110,13 +151,32 @@ export class TestSystem {
   sim!: SimulatorUrls;
   simulator!: RunningApp;
   gateway?: RunningApp;
-  worker?: RunningApp;
   gatewayUrl!: string;
-  workerUrl!: string;
+  /** Running provider workers and their health URLs. */
+  readonly workers = new Map<WorkerName, RunningApp>();
+  readonly workerUrls = new Map<WorkerName, string>();
   apiKey = `gw_test_${randomBytes(16).toString('hex')}`;
   private env: NodeJS.ProcessEnv = {};
+  private readonly workerEnvs = new Map<WorkerName, NodeJS.ProcessEnv>();
 
   constructor(private readonly options: SystemOptions = {}) {}
+
+  get simSpeed(): number {
+    return this.options.simSpeed ?? 0.05;
+  }
+
+  /** The Midjourney worker (most specs drive only that one). */
+  get worker(): RunningApp | undefined {
+    return this.workers.get('midjourney');
+  }
+
+  get workerUrl(): string {
+    return this.workerUrls.get('midjourney') ?? '';
+  }
+
+  private get workerNames(): WorkerName[] {
+    return this.options.workers ?? (this.options.worker === false ? [] : ['midjourney']);
+  }
 
   /** Starts everything; on failure stops what did start, so a failed start leaves no processes behind. */
   async start(): Promise<this> {
@@ -141,16 +201,13 @@ export class TestSystem {
         await client.end();
       }
     }
-    const [simPort, appPort, cdnPort, linksPort, gatewayPort, workerPort] = await Promise.all(
-      Array.from({ length: 6 }, () => freePort()),
-    );
+    const gatewayPort = await freePort();
+    // Every imitated origin on a free port of its own: test files run in parallel.
     this.simulator = spawnApp('simulator', {
       ...process.env,
-      SIMULATOR_PORT: String(simPort),
-      SIM_MIDJOURNEY_APP_PORT: String(appPort),
-      SIM_MIDJOURNEY_CDN_PORT: String(cdnPort),
-      SIM_MIDJOURNEY_LINKS_PORT: String(linksPort),
-      SIM_SPEED: String(this.options.simSpeed ?? 0.05),
+      SIM_ANY_PORTS: 'true',
+      SIMULATOR_PORT: '0',
+      SIM_SPEED: String(this.simSpeed),
     });
     this.sim = await waitFor(
       'simulator',
@@ -161,14 +218,9 @@ export class TestSystem {
       30_000,
       this.simulator,
     );
-    await this.admin('POST', '/__admin/midjourney/accounts', { name: 'default' });
-    const cookies = await (await fetch(`${this.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text();
-    const cookiesFile = join(this.dataDir, 'midjourney.cookies.json');
-    await writeFile(cookiesFile, cookies, { mode: 0o600 });
     await mkdir(join(this.dataDir, 'files'), { recursive: true });
 
     this.gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    this.workerUrl = `http://127.0.0.1:${workerPort}`;
     this.env = {
       ...process.env,
       NATS_URL: this.nats.url,
@@ -181,19 +233,21 @@ export class TestSystem {
       STORAGE_DIR: join(this.dataDir, 'files'),
       FILES_SIGNING_SECRET: randomBytes(16).toString('hex'),
       MIDJOURNEY_CDN_HOSTS: `cdn.midjourney.com,${new URL(this.sim.midjourney.cdn).host}`,
-      MIDJOURNEY_PORT: String(workerPort),
-      MIDJOURNEY_APP_URL: this.sim.midjourney.app,
-      MIDJOURNEY_CDN_URL: this.sim.midjourney.cdn,
-      MIDJOURNEY_COOKIES_FILE: cookiesFile,
-      MIDJOURNEY_PROFILE_DIR: join(this.dataDir, 'profile'),
-      MIDJOURNEY_ALLOW_PRIVATE_URLS: 'true',
-      MIDJOURNEY_MIN_SUBMIT_GAP_MS: '0',
-      MIDJOURNEY_RATE_LIMIT_PENALTY_MS: '2000',
-      MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS: '2000',
-      MIDJOURNEY_EXPECTED_RENDER_MS: String(Math.round(30_000 * (this.options.simSpeed ?? 0.05))),
       LOG_LEVEL: 'warn',
     };
-    await Promise.all([this.startGateway(), this.options.worker === false ? undefined : this.startWorker()]);
+    for (const name of this.workerNames) {
+      const setup = WORKER_SETUPS[name];
+      if (!setup) throw new Error(`No test setup for the ${name} worker`);
+      const port = await freePort();
+      this.workerUrls.set(name, `http://127.0.0.1:${port}`);
+      this.workerEnvs.set(name, {
+        ...(await setup.env(this)),
+        [setup.portVariable]: String(port),
+        ...(name === 'midjourney' ? this.options.workerEnv : {}),
+        ...this.options.envOf?.[name],
+      });
+    }
+    await Promise.all([this.startGateway(), ...this.workerNames.map((name) => this.startProviderWorker(name))]);
     return this;
   }
 
@@ -202,9 +256,23 @@ export class TestSystem {
     await waitFor('gateway ready', () => httpOk(`${this.gatewayUrl}/health/ready`), 60_000, this.gateway);
   }
 
+  /** Starts (or restarts) a provider worker and waits until it is ready (signed in, browser up). */
+  async startProviderWorker(name: WorkerName, { ready = true }: { ready?: boolean } = {}): Promise<RunningApp> {
+    const env = this.workerEnvs.get(name);
+    if (!env) throw new Error(`The ${name} worker was not configured for this system (options.workers)`);
+    const app = spawnApp(name, { ...this.env, ...env });
+    this.workers.set(name, app);
+    const url = `${this.workerUrls.get(name)}/health/${ready ? 'ready' : 'live'}`;
+    await waitFor(`${name} worker ${ready ? 'ready' : 'live'}`, () => httpOk(url), 90_000, app);
+    return app;
+  }
+
+  stopProviderWorker(name: WorkerName, signal: NodeJS.Signals = 'SIGTERM') {
+    return stopApp(this.workers.get(name), signal);
+  }
+
   async startWorker(): Promise<void> {
-    this.worker = spawnApp('midjourney', { ...this.env, ...this.options.workerEnv });
-    await waitFor('midjourney worker ready', () => httpOk(`${this.workerUrl}/health/ready`), 90_000, this.worker);
+    await this.startProviderWorker('midjourney');
   }
 
   stopGateway(signal: NodeJS.Signals = 'SIGTERM') {
@@ -212,7 +280,7 @@ export class TestSystem {
   }
 
   stopWorker(signal: NodeJS.Signals = 'SIGTERM') {
-    return stopApp(this.worker, signal);
+    return this.stopProviderWorker('midjourney', signal);
   }
 
   /** Calls the gateway with the bootstrap key (unless `headers` overrides it). */
@@ -264,13 +332,15 @@ export class TestSystem {
       );
     } catch (error) {
       throw new Error(
-        `${String(error)}\nlast job state: ${JSON.stringify(last)}\n--- worker ---\n${this.worker?.output().slice(-3000)}\n--- gateway ---\n${this.gateway?.output().slice(-3000)}`,
+        `${String(error)}\nlast job state: ${JSON.stringify(last)}\n${[...this.workers]
+          .map(([name, app]) => `--- ${name} ---\n${app.output().slice(-3000)}`)
+          .join('\n')}\n--- gateway ---\n${this.gateway?.output().slice(-3000)}`,
       );
     }
   }
 
   async stop(): Promise<void> {
-    await Promise.all([stopApp(this.worker), stopApp(this.gateway)]);
+    await Promise.all([...[...this.workers.values()].map((app) => stopApp(app)), stopApp(this.gateway)]);
     await stopApp(this.simulator);
     await this.nats?.dispose();
     await this.db?.drop();

@@ -16,6 +16,7 @@ import { FilesController } from './files/files.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { JobNotifier } from './jobs/job-notifier.js';
 import { JobStreamService } from './jobs/job-stream.service.js';
+import { JobWaiter } from './jobs/job-waiter.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsQueue } from './jobs/jobs.queue.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
@@ -27,7 +28,7 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { LegacyStats, LegacyStatsInterceptor } from './midjourney/legacy-stats.js';
 import { MidjourneyController } from './midjourney/midjourney.controller.js';
 import { MidjourneyGatewayConfig, MidjourneyService } from './midjourney/midjourney.service.js';
-import { RpcConfig, WorkerRpc } from './midjourney/worker-rpc.js';
+import { RpcConfig, WorkerRpc } from './workers/worker-rpc.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
 import { SqlClient } from './persistence/sql-client.js';
 import { productDesignSyncFactory } from './product-design/product-design.factory.js';
@@ -91,6 +92,7 @@ export class AppModule {
         JobsQueue,
         JobNotifier,
         JobsService,
+        JobWaiter,
         JobStreamService,
         EventsConsumer,
         WebhooksService,

@@ -2,10 +2,16 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { join, resolve } from 'node:path';
-import { BrowserConfig, BrowserModule } from '@app/browser';
+import { BrowserModule } from '@app/browser';
 import { NatsModule } from '@app/messaging';
-import { RuntimeConfig, WorkerRuntimeModule, provideAdapters } from '@app/provider-adapter';
-import { StorageConfig, StorageModule } from '@app/storage';
+import {
+  RuntimeConfig,
+  WorkerRuntimeModule,
+  browserConfigOf,
+  provideAdapters,
+  storageConfigOf,
+} from '@app/provider-adapter';
+import { StorageModule } from '@app/storage';
 import { MidjourneyAdapterConfig } from './adapter/midjourney-adapter.config.js';
 import { MidjourneyAdapter } from './adapter/midjourney.adapter.js';
 import { MidjourneyConfig } from './config/midjourney.config.js';
@@ -17,24 +23,12 @@ import { HealthController } from './health/health.controller.js';
 export class AppModule {
   static forRoot(config: MidjourneyConfig): DynamicModule {
     const account = config.MIDJOURNEY_ACCOUNT;
-    const browser = Object.assign(new BrowserConfig(), {
-      chromePath: config.CHROME_PATH,
-      wsEndpoint: config.BROWSER_WS_ENDPOINT || undefined,
-      profileDir: resolve(config.MIDJOURNEY_PROFILE_DIR || join('data', 'profiles', `midjourney-${account}`)),
-      cookiesFile: config.MIDJOURNEY_COOKIES_FILE || undefined,
-      headless: config.HEADLESS,
-      // Space-separated: Chromium flags often carry comma-separated values themselves.
-      args: config.BROWSER_EXTRA_ARGS.split(/\s+/).filter(Boolean),
+    const browser = browserConfigOf(config, {
       account,
+      profileDir: resolve(config.MIDJOURNEY_PROFILE_DIR || join('data', 'profiles', `midjourney-${account}`)),
+      cookiesFile: config.MIDJOURNEY_COOKIES_FILE,
     });
-    const storage = Object.assign(new StorageConfig(), {
-      driver: config.STORAGE_DRIVER,
-      localDir: config.STORAGE_DIR,
-      publicBaseUrl: `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}/files`,
-      signingSecret: config.FILES_SIGNING_SECRET || undefined,
-      supabaseUrl: config.SUPABASE_URL,
-      supabaseServiceRoleKey: config.SUPABASE_SERVICE_ROLE_KEY,
-    });
+    const storage = storageConfigOf(config);
     const runtime = Object.assign(new RuntimeConfig(), {
       provider: 'midjourney',
       account,

@@ -20,7 +20,7 @@ function server(): FastifyInstance {
 }
 
 async function listen(app: FastifyInstance, port: number): Promise<string> {
-  await app.listen({ port, host: config.SIM_BIND });
+  await app.listen({ port: config.SIM_ANY_PORTS ? 0 : port, host: config.SIM_BIND });
   const address = app.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   return `http://${config.SIM_HOST}:${actual}`;

@@ -50,6 +50,7 @@ export interface BrowserState {
   connected: boolean;
   launchedAt: string | null;
   relaunches: number;
+  /** Open pages: the reused page per origin plus the tabs of running jobs. */
   pages: number;
 }
 
@@ -72,6 +73,12 @@ export abstract class BrowserSession {
     init?: FetchInit,
     signal?: AbortSignal,
   ): Promise<FetchResult<T>>;
+  /**
+   * A tab of its own for one long run (a ChatGPT conversation), navigated to `url`; the caller closes it with
+   * `closeTab`. A browser relaunch closes every tab: callers check `page.isClosed()`.
+   */
+  abstract openTab(url: string, signal?: AbortSignal): Promise<Page>;
+  abstract closeTab(page: Page): Promise<void>;
   /** Cookies the browser would send to `url` (name/value only are guaranteed). */
   abstract cookies(url: string): Promise<Array<{ name: string; value: string }>>;
   /** Writes current cookies back to the cookies file when they changed (rotation). */

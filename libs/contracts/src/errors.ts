@@ -18,6 +18,9 @@ export const PROVIDER_ERROR_CODES = [
   'INVALID_PAYLOAD', // a message failed contract validation
   'WORKER_UNAVAILABLE', // no worker answered a request/reply call
   'CANCELED', // the client canceled the job
+  'QUOTA_EXHAUSTED', // the account's plan allows no more generations until its quota refreshes
+  'NETWORK_ERROR', // the provider's page lost its connection mid-answer (after one reload and retry)
+  'GPT_NOT_FOUND', // the custom GPT (or conversation) does not exist or is not shared with the account
 ] as const;
 export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
 

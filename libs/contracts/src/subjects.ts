@@ -21,6 +21,8 @@ export const Subjects = {
     init: (provider: ProviderName) => `${provider}.init`,
     ping: (provider: ProviderName) => `${provider}.ping`,
     proxyImage: (provider: ProviderName) => `${provider}.proxy-image`,
+    /** A provider's own quick commands (`ideogram.upload`, `chatgpt.recent-images`, …). */
+    command: (provider: ProviderName, name: string) => `${provider}.${name}`,
   },
 } as const;
 

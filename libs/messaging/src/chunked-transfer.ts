@@ -70,3 +70,42 @@ export async function requestChunks(
     sub.unsubscribe();
   }
 }
+
+/** An error a file handler throws to answer with a specific code (NOT_FOUND, FORBIDDEN_HOST, a provider code). */
+export interface CodedError {
+  code?: unknown;
+  message?: unknown;
+}
+
+/**
+ * Serves `subject` (queue group `queue`) with files answered in chunks: files exceed NATS's 1 MiB payload limit,
+ * so such subjects ride the raw connection instead of Nest's single-reply @MessagePattern. A thrown error with a
+ * string `code` answers with that code; anything else with `fallbackCode`.
+ */
+export function serveChunked(
+  nc: NatsConnection,
+  subject: string,
+  queue: string,
+  handler: (payload: unknown) => Promise<{ bytes: Uint8Array; contentType: string }>,
+  onUnexpected: (error: unknown) => void = () => undefined,
+  fallbackCode = 'PROVIDER_ERROR',
+): { unsubscribe(): void } {
+  return nc.subscribe(subject, {
+    queue,
+    callback: (error, msg) => {
+      if (error || !msg.reply) return;
+      const replyTo = msg.reply;
+      void (async () => {
+        try {
+          const file = await handler(msg.data.length ? msg.json() : {});
+          replyInChunks(nc, replyTo, file.bytes, file.contentType);
+        } catch (thrown) {
+          const coded = thrown as CodedError;
+          const code = typeof coded?.code === 'string' ? coded.code : fallbackCode;
+          if (typeof coded?.code !== 'string') onUnexpected(thrown);
+          replyError(nc, replyTo, code, typeof coded?.message === 'string' ? coded.message : 'request failed');
+        }
+      })();
+    },
+  });
+}

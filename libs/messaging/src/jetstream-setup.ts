@@ -37,7 +37,7 @@ export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
 
 /**
  * The provider's durable pull consumer, shared by all its replicas. `ack_wait` covers one submission (workers
- * call `working()` while a slow submit runs); `max_deliver` bounds poison messages.
+ * call `working()` while a slow submit runs); invalid payloads are terminated, and every job ends by its deadline.
  */
 export async function ensureWorkerConsumer(jsm: JetStreamManager, provider: ProviderName, ackWaitMs = 60_000) {
   const durable = Consumers.worker(provider);
@@ -46,7 +46,9 @@ export async function ensureWorkerConsumer(jsm: JetStreamManager, provider: Prov
     filter_subject: Subjects.jobsOf(provider),
     ack_policy: AckPolicy.Explicit,
     ack_wait: nanos(ackWaitMs),
-    max_deliver: 20,
+    // Unbounded: the runtime bounds retries itself (maxDeliveries, deadline), and a job waiting for the account's
+    // in-flight slot at the provider may be redelivered many times before its deadline.
+    max_deliver: -1,
     max_ack_pending: 1000,
   };
   try {

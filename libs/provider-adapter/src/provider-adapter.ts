@@ -14,6 +14,8 @@ export interface Submission {
   providerPrompt?: string;
   /** Anything else the adapter needs later to poll or download (JSON). */
   meta?: Record<string, unknown>;
+  /** Result fields known at submission (an Ideogram caption, a ChatGPT conversation id), merged into the job's result. */
+  result?: Record<string, unknown>;
 }
 
 export type InflightPhase = 'submitting' | 'submitted';
@@ -36,6 +38,8 @@ export interface InflightState {
   submittingAt?: string;
   /** Polls made after the expected finish (drives the backoff). */
   overduePolls?: number;
+  /** Operation-specific result fields gathered so far (text, code blocks…); kept at a deadline as partial output. */
+  extra?: Record<string, unknown>;
   updatedAt: string;
 }
 
@@ -56,6 +60,13 @@ export interface PollOutcome {
   error?: ProviderException;
   /** Provider hint for the next poll. */
   retryAfterMs?: number;
+  /** Operation-specific result fields known now (cumulative: they replace earlier values of the same keys). */
+  result?: Record<string, unknown>;
+  /**
+   * Files the job ends with, when only the provider's answer tells (a ChatGPT reply with n images). With
+   * state 'completed' and an expected count of 0 the job completes without files (describe, text answers).
+   */
+  expectedCount?: number;
 }
 
 export interface DownloadedFile {
@@ -103,6 +114,9 @@ export abstract class ProviderAdapter {
    * SUBMISSION_UNKNOWN instead of being submitted twice).
    */
   findSubmission?(state: InflightState, signal: AbortSignal): Promise<Submission | null>;
+
+  /** Called once a job has ended (any terminal status): free its tab or other per-job resources. */
+  release?(jobId: string): Promise<void>;
 
   /** Browser state for status replies and readiness (absent for adapters without a browser). */
   browserState?(): { connected: boolean; launchedAt: string | null; relaunches: number; pages: number };

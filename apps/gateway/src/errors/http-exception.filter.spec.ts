@@ -106,5 +106,12 @@ describe('HttpExceptionFilter', () => {
     expect(isCompatRoute('/health')).toBe(true);
     expect(isCompatRoute('/health/ready')).toBe(false);
     expect(isCompatRoute('/v1/midjourney/imagine')).toBe(false);
+    expect(isCompatRoute('/health?x=1')).toBe(true);
+    expect(isCompatRoute('/api/job/ideogram-1')).toBe(true);
+    expect(isCompatRoute('/gptgen')).toBe(true);
+    expect(isCompatRoute('/recent-images')).toBe(true);
+    expect(isCompatRoute('/conversation-prompt?x')).toBe(true);
+    expect(isCompatRoute('/v1/chatgpt/recent-images')).toBe(false);
+    expect(isCompatRoute('/gptgen-other')).toBe(false);
   });
 });

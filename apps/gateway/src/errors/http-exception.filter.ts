@@ -30,6 +30,9 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   WORKER_UNAVAILABLE: 503,
   SUBMISSION_UNKNOWN: 503,
   CANCELED: 409,
+  QUOTA_EXHAUSTED: 429,
+  NETWORK_ERROR: 502,
+  GPT_NOT_FOUND: 404,
   PROVIDER_TIMEOUT: 504,
 };
 
@@ -45,9 +48,16 @@ const CODE_OF_STATUS: Record<number, ErrorCode> = {
   422: 'INVALID_REQUEST',
 };
 
-/** The original system's routes keep their error shape (`{success:false, error, timestamp}`) plus a code. */
+const COMPAT_PREFIXES = ['/midjourney/', '/api/'];
+const COMPAT_PATHS = new Set(['/midjourney', '/health', '/gptgen', '/recent-images', '/conversation-prompt']);
+
+/**
+ * The original services' routes (Midjourney, Ideogram `/api/*`, ChatGPT) keep their error shape: clients test
+ * `success` and read `error` as a string (`{success:false, error, timestamp}`), now with a stable code.
+ */
 export function isCompatRoute(url: string): boolean {
-  return url.startsWith('/midjourney/') || url === '/midjourney' || url.startsWith('/health?') || url === '/health';
+  const path = url.split('?')[0];
+  return COMPAT_PATHS.has(path) || COMPAT_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
 /**

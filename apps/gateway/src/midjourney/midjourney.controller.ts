@@ -1,18 +1,11 @@
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { Job } from '@app/contracts';
 import type { ApiKey } from '../auth/api-key.js';
 import { CurrentKey, RequireScope } from '../auth/auth.decorators.js';
-import { jobView } from '../jobs/job-view.js';
 import { ImagineDto, VideoDto } from './dto/imagine.dto.js';
-import { MidjourneyService, preferWaitSeconds } from './midjourney.service.js';
-
-/** 202 with the new job; 200 when an Idempotency-Key replays it or `Prefer: wait` saw it end. */
-function answer(reply: FastifyReply, outcome: { job: Job; final: boolean }, created: boolean) {
-  void reply.status(created && !outcome.final ? 202 : 200).header('location', `/v1/jobs/${outcome.job.id}`);
-  return jobView(outcome.job);
-}
+import { JobWaiter, jobAnswer, preferWaitSeconds } from '../jobs/job-waiter.js';
+import { MidjourneyService } from './midjourney.service.js';
 
 @ApiTags('midjourney')
 @ApiSecurity('api-key')
@@ -21,7 +14,10 @@ function answer(reply: FastifyReply, outcome: { job: Job; final: boolean }, crea
 @RequireScope('midjourney')
 @Controller('v1/midjourney')
 export class MidjourneyController {
-  constructor(private readonly midjourney: MidjourneyService) {}
+  constructor(
+    private readonly midjourney: MidjourneyService,
+    private readonly waiter: JobWaiter,
+  ) {}
 
   @Post('imagine')
   async submitImagine(
@@ -43,7 +39,7 @@ export class MidjourneyController {
       },
       idempotencyKey,
     );
-    return answer(reply, await this.midjourney.settle(created, preferWaitSeconds(prefer)), created.created);
+    return jobAnswer(reply, await this.waiter.settle(created, preferWaitSeconds(prefer)), created.created);
   }
 
   @Post('video')
@@ -71,6 +67,6 @@ export class MidjourneyController {
       },
       idempotencyKey,
     );
-    return answer(reply, await this.midjourney.settle(created, preferWaitSeconds(prefer)), created.created);
+    return jobAnswer(reply, await this.waiter.settle(created, preferWaitSeconds(prefer)), created.created);
   }
 }

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Subjects, type Job, type MidjourneyImagineOptions, type StatusReply } from '@app/contracts';
+import { Subjects, type MidjourneyImagineOptions, type StatusReply } from '@app/contracts';
 import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
-import { JobNotifier } from '../jobs/job-notifier.js';
 import { JobsService } from '../jobs/jobs.service.js';
-import { WorkerRpc } from './worker-rpc.js';
+import { WorkerRpc } from '../workers/worker-rpc.js';
 
 export class MidjourneyGatewayConfig {
   deadlineSeconds: number = 900;
@@ -34,17 +33,10 @@ export interface VideoRequest {
   timeoutSeconds?: number;
 }
 
-/** `Prefer: wait=N` (RFC 7240): wait up to N seconds (max 60) for the job to end before answering. */
-export function preferWaitSeconds(prefer: string | undefined): number {
-  const match = /(?:^|[;,\s])wait=(\d+)/.exec(prefer ?? '');
-  return match ? Math.min(60, Number(match[1])) : 0;
-}
-
 @Injectable()
 export class MidjourneyService {
   constructor(
     private readonly jobs: JobsService,
-    private readonly notifier: JobNotifier,
     private readonly rpc: WorkerRpc,
     private readonly config: MidjourneyGatewayConfig,
   ) {}
@@ -85,17 +77,6 @@ export class MidjourneyService {
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds + 300,
     });
-  }
-
-  /** Waits for a terminal state when the client asked for it; the job as it stands otherwise. */
-  async settle(created: { job: Job; created: boolean }, waitSeconds: number): Promise<{ job: Job; final: boolean }> {
-    if (waitSeconds <= 0 || ['completed', 'failed', 'timeout', 'canceled'].includes(created.job.status)) {
-      return { job: created.job, final: created.job.status !== 'pending' && created.job.status !== 'processing' };
-    }
-    const done = await this.notifier.waitForTerminal(created.job.id, waitSeconds * 1000);
-    return done
-      ? { job: done, final: true }
-      : { job: (await this.jobs.find(created.job.id)) ?? created.job, final: false };
   }
 
   status(): Promise<StatusReply> {

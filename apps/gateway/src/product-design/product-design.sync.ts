@@ -13,21 +13,28 @@ export interface ProductDesignUpdate {
   job_updated_at: string;
   error_message: string | null;
   /** Column → JSON-encoded string of the URL array (the original's representation inside jsonb). */
-  urls?: { column: 'generated_designs_url' | 'remixed_designs_url'; value: string };
+  urls?: { column: 'generated_designs_url' | 'remixed_designs_url'; value: string; list: string[]; merge: boolean };
+}
+
+/** The URLs already in the row first, then the job's new ones, each once (Ideogram's merge, PROVIDERS.md §1.1). */
+export function mergeUrls(existing: unknown, added: string[]): string[] {
+  return [...new Set([...readUrlColumn(existing), ...added])];
 }
 
 /** The row's CHECK constraint knows no 'canceled': it shows as failed with a reason. */
 export function toProductDesignUpdate(job: Job): ProductDesignUpdate {
   const status = job.status === 'canceled' ? 'failed' : job.status;
   const urls = (job.result?.images ?? []).map((i) => i.url).concat((job.result?.videos ?? []).map((v) => v.url));
-  const column = job.provider === 'ideogram' ? 'remixed_designs_url' : 'generated_designs_url';
+  // Ideogram results merge into remixed_designs_url (earlier remixes of the idea stay); Midjourney's replace.
+  const ideogram = job.provider === 'ideogram';
+  const column = ideogram ? 'remixed_designs_url' : 'generated_designs_url';
   return {
     job_status: status,
     job_id: job.id,
     job_created_at: job.createdAt,
     job_updated_at: new Date().toISOString(),
     error_message: job.error ? (job.status === 'canceled' ? 'Canceled' : job.error.message) : null,
-    ...(urls.length ? { urls: { column, value: JSON.stringify(urls) } } : {}),
+    ...(urls.length ? { urls: { column, value: JSON.stringify(urls), list: urls, merge: ideogram } } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import { createClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import type { Job } from '@app/contracts';
-import { ProductDesignSync, toProductDesignUpdate } from './product-design.sync.js';
+import { ProductDesignSync, mergeUrls, toProductDesignUpdate } from './product-design.sync.js';
 
 /** Through Supabase's REST API (PostgREST) when only SUPABASE_URL and the service-role key are configured. */
 export class SupabaseProductDesignSync extends ProductDesignSync {
@@ -22,13 +22,24 @@ export class SupabaseProductDesignSync extends ProductDesignSync {
   async sync(job: Job): Promise<void> {
     if (!job.ideaId) return;
     const u = toProductDesignUpdate(job);
+    let urls = u.urls?.value;
+    if (u.urls?.merge) {
+      const { data, error } = await this.client
+        .from('product_design')
+        .select(u.urls.column)
+        .eq('id', job.ideaId)
+        .maybeSingle();
+      if (error) throw new Error(`product_design read failed: ${error.message}`);
+      const existing = (data as Record<string, unknown> | null)?.[u.urls.column];
+      urls = JSON.stringify(mergeUrls(existing, u.urls.list));
+    }
     const row: Record<string, unknown> = {
       job_status: u.job_status,
       job_id: u.job_id,
       job_updated_at: u.job_updated_at,
       error_message: u.error_message,
       ...(job.status === 'pending' ? { job_created_at: u.job_created_at } : {}),
-      ...(u.urls ? { [u.urls.column]: u.urls.value } : {}),
+      ...(u.urls ? { [u.urls.column]: urls } : {}),
     };
     // No generated database types here: the row is checked by PostgREST, not by the compiler.
     const { error } = await this.client

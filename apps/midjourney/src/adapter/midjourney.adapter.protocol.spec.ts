@@ -4,11 +4,14 @@ import { BrowserSession, type BrowserState, type FetchInit, type FetchResult } f
 import { ProviderException, type JobMessage } from '@app/contracts';
 import type { InflightState, Submission } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
-import { isChallenge, MidjourneyAdapter, pngSize } from './midjourney.adapter.js';
-import { fetchExternalImage } from './url-guard.js';
+import { MidjourneyAdapter } from './midjourney.adapter.js';
+import { fetchExternalImage } from '@app/provider-adapter';
 
 // The SSRF-guarded download has its own spec; here it only hands the adapter bytes (or refuses).
-vi.mock('./url-guard.js', () => ({ fetchExternalImage: vi.fn() }));
+vi.mock('@app/provider-adapter', async (original) => ({
+  ...(await original<typeof import('@app/provider-adapter')>()),
+  fetchExternalImage: vi.fn(),
+}));
 const fetchImage = vi.mocked(fetchExternalImage);
 
 const APP = 'https://www.midjourney.com';
@@ -84,6 +87,16 @@ class StrictBrowser extends BrowserSession {
       },
     };
     return Promise.resolve(page as unknown as Page);
+  }
+
+  openTab(url: string): Promise<Page> {
+    this.unexpected.push(`openTab ${url}`);
+    return Promise.reject(new Error('Midjourney runs in the reused origin page, never in a tab of its own'));
+  }
+
+  closeTab(): Promise<void> {
+    this.unexpected.push('closeTab');
+    return Promise.resolve();
   }
 
   cookies(url: string): Promise<Array<{ name: string; value: string }>> {
@@ -188,47 +201,6 @@ afterEach(() => {
   vi.unstubAllGlobals();
   expect(browser.unexpected).toEqual([]);
   expect(browser.leftovers()).toBe(0);
-});
-
-describe('isChallenge', () => {
-  const page = '<html><head><title>Just a moment...</title></head></html>';
-
-  it.each([403, 200, 503])('recognises the Cloudflare interstitial with HTTP %i', (status) => {
-    expect(isChallenge({ status, body: page })).toBe(true);
-  });
-
-  it.each(['<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1">', 'window._cf_chl_opt = {}'])(
-    'recognises the challenge script %s',
-    (body) => {
-      expect(isChallenge({ status: 403, body })).toBe(true);
-    },
-  );
-
-  it('ignores other statuses, plain 403s and JSON bodies', () => {
-    expect(isChallenge({ status: 429, body: page })).toBe(false);
-    expect(isChallenge({ status: 500, body: page })).toBe(false);
-    expect(isChallenge({ status: 403, body: 'Forbidden' })).toBe(false);
-    expect(isChallenge({ status: 200, body: { message: 'Just a moment' } })).toBe(false);
-  });
-});
-
-describe('pngSize', () => {
-  const header = (width: number, height: number) => {
-    const bytes = Buffer.alloc(33);
-    Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex').copy(bytes);
-    bytes.writeUInt32BE(width, 16);
-    bytes.writeUInt32BE(height, 20);
-    return bytes;
-  };
-
-  it('reads the IHDR width and height', () => {
-    expect(pngSize(header(1456, 816))).toEqual({ width: 1456, height: 816 });
-  });
-
-  it('answers undefined for other formats and truncated files', () => {
-    expect(pngSize(Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex'))).toBeUndefined();
-    expect(pngSize(header(10, 10).subarray(0, 23))).toBeUndefined();
-  });
 });
 
 describe('lifecycle delegation', () => {

@@ -45,6 +45,8 @@ class ScriptedBrowser extends BrowserSession {
   start = () => Promise.resolve();
   stop = () => Promise.resolve();
   page = (): Promise<Page> => Promise.reject(new Error('not used'));
+  openTab = (): Promise<Page> => Promise.reject(new Error('not used'));
+  closeTab = () => Promise.resolve();
   cookies = () => Promise.resolve([]);
   saveCookies = () => Promise.resolve();
   state = (): BrowserState => ({ connected: true, launchedAt: null, relaunches: 0, pages: 1 });

@@ -9,6 +9,9 @@ import {
 import { BrowserSession, type FetchResult } from '@app/browser';
 import {
   ProviderAdapter,
+  fetchExternalImage,
+  isChallenge,
+  pngSize,
   type AccountCheck,
   type DownloadedFile,
   type InflightState,
@@ -18,24 +21,9 @@ import {
 } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
 import { buildImaginePrompt, buildVideoPrompt, comparablePrompt, sanitizePrompt } from './prompt-builder.js';
-import { fetchExternalImage } from './url-guard.js';
 
 const ID_COOKIE = '__Host-Midjourney.AuthUserTokenV3_i';
 const RENDER_MS: Record<string, number> = { fast: 60_000, relax: 120_000, relaxed: 120_000, turbo: 30_000 };
-
-export function isChallenge(res: { status: number; body: unknown; headers?: Record<string, string> }): boolean {
-  const text = typeof res.body === 'string' ? res.body : '';
-  return (
-    (res.status === 403 || res.status === 200 || res.status === 503) &&
-    /Just a moment|cf_chl|challenge-platform|\/cdn-cgi\/challenge/i.test(text)
-  );
-}
-
-/** Reads width/height from PNG bytes (IHDR), undefined for other formats. */
-export function pngSize(bytes: Buffer): { width: number; height: number } | undefined {
-  if (bytes.length < 24 || bytes.readUInt32BE(0) !== 0x89504e47) return undefined;
-  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-}
 
 /** One `success[]` entry of /api/submit-jobs (PROVIDERS.md §2.5). */
 interface SubmitSuccess {

@@ -1,17 +1,13 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Msg, Subscription } from '@nats-io/transport-node';
-import { ProxyImageRequest, ProviderException, Subjects, parsePayload } from '@app/contracts';
-import { NatsService, replyError, replyInChunks } from '@app/messaging';
+import { ProxyImageRequest, Subjects, parsePayload } from '@app/contracts';
+import { NatsService, serveChunked } from '@app/messaging';
 import { MidjourneyAdapter } from '../adapter/midjourney.adapter.js';
 
-/**
- * `midjourney.proxy-image` streams a CDN image back in chunks: images exceed NATS's 1 MiB payload limit, so this
- * one subject is served on the raw connection instead of Nest's single-reply @MessagePattern.
- */
+/** `midjourney.proxy-image` streams a CDN image back in chunks (images exceed NATS's payload limit). */
 @Injectable()
 export class ProxyImageService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProxyImageService.name);
-  private subscription?: Subscription;
+  private subscription?: { unsubscribe(): void };
 
   constructor(
     private readonly nats: NatsService,
@@ -19,37 +15,28 @@ export class ProxyImageService implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const nc = await this.nats.connection();
-    this.subscription = nc.subscribe(Subjects.rpc.proxyImage('midjourney'), {
-      queue: 'midjourney',
-      callback: (error, msg) => {
-        if (!error) void this.serve(msg);
-      },
-    });
+    this.subscription = serveChunked(
+      await this.nats.connection(),
+      Subjects.rpc.proxyImage('midjourney'),
+      'midjourney',
+      (payload) => this.proxy(payload),
+      (error) => this.logger.error(`proxy-image failed: ${String(error)}`),
+    );
   }
 
   onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 
-  private async serve(msg: Msg): Promise<void> {
-    if (!msg.reply) return;
-    const nc = await this.nats.connection();
+  private async proxy(payload: unknown): Promise<{ bytes: Buffer; contentType: string }> {
+    const request = parsePayload(ProxyImageRequest, payload);
     try {
-      const request = parsePayload(ProxyImageRequest, msg.json());
-      const image = await this.adapter.proxyImage(request.url, AbortSignal.timeout(90_000));
-      replyInChunks(nc, msg.reply, image.bytes, image.contentType);
+      return await this.adapter.proxyImage(request.url, AbortSignal.timeout(90_000));
     } catch (error) {
       const flags = error as { forbiddenHost?: boolean; notFound?: boolean };
-      const code = flags.forbiddenHost
-        ? 'FORBIDDEN_HOST'
-        : flags.notFound
-          ? 'NOT_FOUND'
-          : error instanceof ProviderException
-            ? error.code
-            : 'PROVIDER_ERROR';
-      if (!(error instanceof ProviderException)) this.logger.error(`proxy-image failed: ${String(error)}`);
-      replyError(nc, msg.reply, code, error instanceof Error ? error.message : 'proxy failed');
+      if (flags.forbiddenHost) throw Object.assign(new Error((error as Error).message), { code: 'FORBIDDEN_HOST' });
+      if (flags.notFound) throw Object.assign(new Error((error as Error).message), { code: 'NOT_FOUND' });
+      throw error; // a ProviderException answers with its own code
     }
   }
 }

@@ -1,4 +1,5 @@
-import { IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 
 export class SimulatorConfig {
   @IsInt() @Min(0) @Max(65535) SIMULATOR_PORT: number = 4000;
@@ -12,4 +13,8 @@ export class SimulatorConfig {
   /** Global time factor: 1 ≈ real render times (fast ≈ 30 s), 0.02 for tests. */
   @IsNumber() @Min(0.0001) SIM_SPEED: number = 1;
   @IsOptional() @IsNumber() @Min(0) SIM_JITTER: number = 0;
+  /** Every origin on a free port (tests run several simulators at once); SIMULATOR_READY tells the URLs. */
+  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  @IsBoolean()
+  SIM_ANY_PORTS: boolean = false;
 }

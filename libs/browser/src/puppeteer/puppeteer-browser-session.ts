@@ -45,6 +45,7 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
   private launchedAt: Date | null = null;
   private relaunches = 0;
   private readonly pages = new Map<string, Promise<Page>>();
+  private readonly tabs = new Set<Page>();
   private readonly relaunchListeners: Array<() => void> = [];
   private cookieHash = '';
   private saveTimer?: NodeJS.Timeout;
@@ -163,6 +164,7 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
   private onDisconnected(): void {
     this.browser = undefined;
     this.pages.clear();
+    this.tabs.clear();
     if (this.stopping) return;
     this.logger.warn('browser disconnected; relaunching');
     void this.relaunchWithBackoff(0);
@@ -189,7 +191,7 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
 
   /** Recycle after draining when the browser is too old or too big (memory creeps in long sessions). */
   private async recycleIfNeeded(): Promise<void> {
-    if (!this.browser?.connected || this.inFlight > 0 || this.config.wsEndpoint) return;
+    if (!this.browser?.connected || this.inFlight > 0 || this.tabs.size > 0 || this.config.wsEndpoint) return;
     const age = Date.now() - (this.launchedAt?.getTime() ?? Date.now());
     const rssMb = await this.browserRssMb();
     if (age < this.config.maxAgeMs && rssMb < this.config.maxMemoryMb) return;
@@ -217,6 +219,7 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
     const browser = this.browser;
     this.browser = undefined;
     this.pages.clear();
+    this.tabs.clear();
     if (!browser) return;
     if (this.config.wsEndpoint) await browser.disconnect().catch(() => undefined);
     else await browser.close().catch(() => undefined);
@@ -242,12 +245,37 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
     return this.page(key, url);
   }
 
-  private async openPage(origin: string, url: string): Promise<Page> {
+  private async newPage(): Promise<Page> {
     await this.start();
     const page = await this.browser!.newPage();
     if (this.userAgent) await page.setUserAgent(this.userAgent);
     page.setDefaultNavigationTimeout(this.config.timeoutMs);
     page.setDefaultTimeout(this.config.timeoutMs);
+    return page;
+  }
+
+  async openTab(url: string, signal?: AbortSignal): Promise<Page> {
+    signal?.throwIfAborted();
+    const page = await this.newPage();
+    this.tabs.add(page);
+    page.once('close', () => this.tabs.delete(page));
+    try {
+      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: this.config.timeoutMs, signal });
+    } catch (error) {
+      await this.closeTab(page);
+      throw error;
+    }
+    return page;
+  }
+
+  async closeTab(page: Page): Promise<void> {
+    this.tabs.delete(page);
+    if (!page.isClosed()) await page.close().catch(() => undefined);
+    this.scheduleCookieSave();
+  }
+
+  private async openPage(origin: string, url: string): Promise<Page> {
+    const page = await this.newPage();
     // A provider page that 404s or shows a challenge is still a page of that origin: fetch works from it.
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: this.config.timeoutMs }).catch((error: unknown) => {
       this.logger.warn(`opening ${origin}: ${String(error)}`);
@@ -370,7 +398,7 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
       connected: !!this.browser?.connected,
       launchedAt: this.launchedAt?.toISOString() ?? null,
       relaunches: this.relaunches,
-      pages: this.pages.size,
+      pages: this.pages.size + this.tabs.size,
     };
   }
 

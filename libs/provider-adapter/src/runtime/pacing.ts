@@ -38,6 +38,11 @@ export class AccountPacer {
     this.cooldownUntil = now + Math.max(retryAfter, this.penaltyMs);
   }
 
+  /** The provider is full for now (in-flight limit): take no job for `ms`, without counting it as a 429. */
+  hold(ms: number, now = Date.now()): void {
+    this.cooldownUntil = Math.max(this.cooldownUntil, now + ms);
+  }
+
   coolingDown(now = Date.now()): boolean {
     return now < this.cooldownUntil;
   }

@@ -24,4 +24,6 @@ export class RuntimeConfig {
   /** Deliveries of one message before a retriable failure ends the job. */
   maxDeliveries: number = 6;
   submitTimeoutMs: number = 120_000;
+  /** How long a job waits in the queue when the provider says the account is full (in-flight limit). */
+  queueWaitMs: number = 5_000;
 }

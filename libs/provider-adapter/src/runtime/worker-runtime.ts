@@ -309,6 +309,17 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       }
       const deliveries = msg?.info.deliveryCount ?? this.config.maxDeliveries;
       const deadlineLeft = Date.parse(state.job.deadlineAt) - Date.now();
+      if (error.details?.waitInQueue && msg) {
+        // The account is full at the provider (in-flight limit): the job waits in the queue, not counted as a failure.
+        const wait = Math.max(Number(error.details.retryAfterMs ?? 0), this.config.queueWaitMs);
+        if (deadlineLeft > wait + 5000) {
+          this.pacer.hold(wait);
+          await this.inflight!.delete(jobId);
+          msg.nak(wait);
+          this.logger.log(`${jobId} waits in the queue for ${wait} ms: ${error.message}`);
+          return;
+        }
+      }
       const delay = Math.max(backoffMs(deliveries, 2000), this.pacer.waitMs());
       if (error.retriable && deliveries < this.config.maxDeliveries && deadlineLeft > delay + 5000 && msg) {
         await this.inflight!.delete(jobId); // surely not accepted: a later delivery starts afresh
@@ -412,6 +423,10 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         return;
       }
       state.polls++;
+      if (outcome.result) state.extra = { ...state.extra, ...outcome.result };
+      if (outcome.expectedCount !== undefined && state.submission) {
+        state.submission.expectedCount = outcome.expectedCount;
+      }
       if (outcome.state === 'failed') {
         return await this.finish(
           state,
@@ -422,7 +437,10 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       const before = state.stored.length;
       await this.downloadReady(state, outcome.ready);
       const expected = state.submission?.expectedCount ?? 1;
-      if (state.stored.length >= expected) return await this.finish(state, 'completed');
+      // No files expected (a caption, a text answer): done when the provider says so.
+      if (state.stored.length >= expected && (expected > 0 || outcome.state === 'completed')) {
+        return await this.finish(state, 'completed');
+      }
 
       const elapsed = Date.now() - Date.parse(state.submittedAt ?? state.updatedAt);
       if (elapsed >= (state.submission?.expectedDurationMs ?? 0) || outcome.state === 'completed') {
@@ -430,9 +448,9 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       }
       const progress = Math.min(
         99,
-        Math.max(outcome.progress ?? 0, Math.floor((100 * state.stored.length) / expected)),
+        Math.max(outcome.progress ?? 0, expected > 0 ? Math.floor((100 * state.stored.length) / expected) : 0),
       );
-      if (state.stored.length !== before || progress !== this.lastProgress(state)) {
+      if (state.stored.length !== before || progress !== this.lastProgress(state) || outcome.result) {
         await this.emit(state, 'processing', progress);
       } else {
         await this.save(state);
@@ -492,11 +510,14 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private async finishAtDeadline(state: InflightState): Promise<void> {
     const count = state.stored.length;
     const expected = state.submission?.expectedCount ?? 0;
+    const partialText = typeof state.extra?.text === 'string' && state.extra.text.length > 0;
     return this.finish(state, 'timeout', {
       code: 'PROVIDER_TIMEOUT',
       message: count
         ? `Deadline passed with ${count} of ${expected} files stored`
-        : 'Deadline passed before any result was ready',
+        : partialText
+          ? 'Deadline passed before the answer finished; the partial text is kept'
+          : 'Deadline passed before any result was ready',
     });
   }
 
@@ -505,7 +526,10 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private result(state: InflightState, status: JobStatus): JobResult {
     const submission = state.submission;
     const expected = submission?.expectedCount;
+    const partialText = typeof state.extra?.text === 'string' && state.extra.text.length > 0;
     return {
+      ...submission?.result,
+      ...state.extra,
       images: state.stored.filter((f) => !f.contentType.startsWith('video/')),
       ...(submission?.kind === 'video'
         ? { videos: state.stored.filter((f) => f.contentType.startsWith('video/')) }
@@ -518,7 +542,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
             expectedCount: expected,
           }
         : {}),
-      ...(status === 'timeout' && state.stored.length > 0 ? { partial: true } : {}),
+      ...(status === 'timeout' && (state.stored.length > 0 || partialText) ? { partial: true } : {}),
     };
   }
 
@@ -563,6 +587,9 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     await this.emit(state, status, status === 'completed' ? 100 : (this.lastProgress(state) ?? 0), undefined, error);
     await this.inflight!.delete(jobId);
     this.running.delete(jobId);
+    await this.adapter
+      .release?.(jobId)
+      .catch((e: unknown) => this.logger.warn(`releasing ${jobId} failed: ${String(e)}`));
     this.lastEmitAt.delete(jobId);
     this.progressOf.delete(jobId);
     const name = `poll:${jobId}`;

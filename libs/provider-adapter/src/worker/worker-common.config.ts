@@ -1,0 +1,54 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
+import { BrowserConfig } from '@app/browser';
+import { StorageConfig } from '@app/storage';
+
+export const envBoolean = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value;
+export const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * The environment every provider worker shares (NATS, Chromium, storage, logging); each worker's config class
+ * extends it with its provider-prefixed variables. Validated before Nest starts.
+ */
+export class WorkerCommonConfig {
+  @IsString() NATS_URL: string = 'nats://127.0.0.1:4222';
+  @IsString() CHROME_PATH: string = '/usr/bin/chromium';
+  @IsOptional() @IsString() BROWSER_WS_ENDPOINT?: string;
+  @Transform(envBoolean) @IsBoolean() HEADLESS: boolean = true;
+  /** Extra Chromium flags, space separated (flags often carry comma-separated values themselves). */
+  @IsString() BROWSER_EXTRA_ARGS: string = '';
+  @IsIn(['local', 'supabase']) STORAGE_DRIVER: 'local' | 'supabase' = 'local';
+  @IsString() STORAGE_DIR: string = './data/files';
+  @IsString() PUBLIC_BASE_URL: string = 'http://localhost:3000';
+  @IsOptional() @IsString() FILES_SIGNING_SECRET?: string;
+  @IsOptional() @IsString() SUPABASE_URL?: string;
+  @IsOptional() @IsString() SUPABASE_SERVICE_ROLE_KEY?: string;
+  @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
+}
+
+export function storageConfigOf(config: WorkerCommonConfig): StorageConfig {
+  return Object.assign(new StorageConfig(), {
+    driver: config.STORAGE_DRIVER,
+    localDir: config.STORAGE_DIR,
+    publicBaseUrl: `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}/files`,
+    signingSecret: config.FILES_SIGNING_SECRET || undefined,
+    supabaseUrl: config.SUPABASE_URL,
+    supabaseServiceRoleKey: config.SUPABASE_SERVICE_ROLE_KEY,
+  });
+}
+
+export function browserConfigOf(
+  config: WorkerCommonConfig,
+  account: { account: string; profileDir: string; cookiesFile?: string; timeoutMs?: number },
+): BrowserConfig {
+  return Object.assign(new BrowserConfig(), {
+    chromePath: config.CHROME_PATH,
+    wsEndpoint: config.BROWSER_WS_ENDPOINT || undefined,
+    headless: config.HEADLESS,
+    args: config.BROWSER_EXTRA_ARGS.split(/\s+/).filter(Boolean),
+    ...account,
+    cookiesFile: account.cookiesFile || undefined,
+    ...(account.timeoutMs ? { timeoutMs: account.timeoutMs } : {}),
+  });
+}
