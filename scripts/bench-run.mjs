@@ -2,12 +2,20 @@
 // Installs what is missing, builds, then runs the TypeScript benchmark with tsx (it needs no decorators).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureBuild, ensureChromium, ensureNatsServer, ensureNodeModules, root } from './lib/prereqs.mjs';
+import {
+  ensureBuild,
+  ensureChromium,
+  ensureNatsServer,
+  ensureNodeModules,
+  ensurePostgres,
+  root,
+} from './lib/prereqs.mjs';
 
 ensureNodeModules();
 ensureChromium();
 ensureNatsServer();
 ensureBuild();
+const stopPostgres = await ensurePostgres();
 const result = spawnSync(
   join(root, 'node_modules', '.bin', 'tsx'),
   [join(root, 'scripts', 'bench.ts'), ...process.argv.slice(2)],
@@ -16,4 +24,5 @@ const result = spawnSync(
     cwd: root,
   },
 );
+stopPostgres();
 process.exit(result.status ?? 1);

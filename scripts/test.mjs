@@ -1,16 +1,25 @@
 #!/usr/bin/env node
-// `npm test`: installs what is missing, builds the apps, runs unit then integration tests, prints one summary
-// line ("N passed, N failed") and exits non-zero on any failure.
+// `npm test`: installs what is missing (npm packages, Chromium, nats-server; a private Postgres when none answers),
+// builds the apps, runs unit then integration tests, prints one summary line ("N passed, N failed") and exits
+// non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuild, ensureChromium, ensureNatsServer, ensureNodeModules, root } from './lib/prereqs.mjs';
+import {
+  ensureBuild,
+  ensureChromium,
+  ensureNatsServer,
+  ensureNodeModules,
+  ensurePostgres,
+  root,
+} from './lib/prereqs.mjs';
 
 ensureNodeModules();
 ensureChromium();
 ensureNatsServer();
 ensureBuild();
+const stopPostgres = await ensurePostgres();
 
 const outDir = mkdtempSync(join(tmpdir(), 'gw-test-'));
 const suites = [
@@ -51,6 +60,7 @@ for (const suite of suites) {
   totals.skipped += counts.skipped;
 }
 rmSync(outDir, { recursive: true, force: true });
+stopPostgres();
 
 process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exit(failedSuites > 0 || totals.failed > 0 || totals.passed === 0 ? 1 : 0);

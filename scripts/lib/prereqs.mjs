@@ -1,7 +1,9 @@
 // Installs what is missing for running or testing the project on a Debian/Ubuntu machine: npm packages,
-// Chromium and nats-server (Debian packages), and the compiled apps. Plain Node: runs before node_modules exists.
+// Chromium, nats-server and (for tests) PostgreSQL from Debian's packages, and the compiled apps. Plain Node: runs
+// before node_modules exists (Postgres checks import `pg` once it does).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '..', '..');
@@ -104,4 +106,92 @@ export function ensureBuild(apps = APPS) {
   // nest build leaves the entry untouched when the output is identical; touch it so staleness checks settle.
   const now = new Date();
   for (const app of stale) execFileSync('touch', ['-d', now.toISOString(), appEntry(app)]);
+}
+
+const DEFAULT_TEST_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function postgresAnswers(url) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function postgresBin() {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(base, versions[0], 'bin') : null;
+}
+
+/**
+ * A throw-away Postgres cluster of the test run's own (trust auth, loopback, a free port), for machines without a
+ * server at TEST_POSTGRES_URL's default. Runs as the `postgres` user: initdb refuses root. Returns its URL and a stop.
+ */
+export async function startPrivatePostgres() {
+  if (!postgresBin()) aptInstall(['postgresql']);
+  const bin = postgresBin();
+  if (!bin) throw new Error('postgresql was installed but initdb was not found under /usr/lib/postgresql');
+  const dir = join(root, '.tmp', `postgres-${process.pid}`);
+  const asPostgres = isRoot ? ['runuser', '-u', 'postgres', '--'] : [];
+  execFileSync('mkdir', ['-p', dir]);
+  if (isRoot) execFileSync('chown', ['-R', 'postgres:', dir]);
+  const port = await new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port: p } = server.address();
+      server.close(() => resolvePort(p));
+    });
+  });
+  const sh = (args) =>
+    run(asPostgres[0] ?? args[0], [...asPostgres.slice(1), ...(asPostgres.length ? args : args.slice(1))]);
+  sh([join(bin, 'initdb'), '-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  sh([
+    join(bin, 'pg_ctl'),
+    '-D',
+    join(dir, 'data'),
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    'start',
+  ]);
+  log(`started a private Postgres for this run on 127.0.0.1:${port}`);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        sh([join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * Integration tests and the benchmark need Postgres (the embedded PGlite is tested too). Uses TEST_POSTGRES_URL or
+ * the local server; when neither answers, starts a private cluster and points TEST_POSTGRES_URL at it.
+ * Returns a stop function for what it started (or a no-op).
+ */
+export async function ensurePostgres() {
+  const url = process.env.TEST_POSTGRES_URL ?? DEFAULT_TEST_POSTGRES;
+  if (await postgresAnswers(url)) return () => undefined;
+  if (process.env.TEST_POSTGRES_URL) {
+    throw new Error(`TEST_POSTGRES_URL (${url}) does not answer; fix it or unset it to use a private cluster`);
+  }
+  const own = await startPrivatePostgres();
+  process.env.TEST_POSTGRES_URL = own.url;
+  return () => own.stop();
 }
