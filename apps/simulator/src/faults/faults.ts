@@ -13,6 +13,8 @@ export const FAULTS = [
   'server_error',
   'queue_full',
   'network_drop',
+  'latency',
+  'moderated',
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
 
@@ -25,6 +27,14 @@ export interface Fault {
   /** How many times it fires; unlimited when absent. */
   times?: number;
   latencyMs?: number;
+  /**
+   * When a submit fault strikes: `before` the job exists (nothing created) or `after` it was created (the answer is
+   * lost or late). Defaults: `latency` before (a client that gave up meanwhile is never served, as if the request
+   * was held in front of the origin); `server_error` and `network_drop` after (the hard case: accepted, answer lost).
+   */
+  stage?: 'before' | 'after';
+  /** HTTP status of `server_error` (500, 502, 503, 504; default 503 on the app, 502 on the CDN). */
+  status?: number;
 }
 
 /** `api` covers every endpoint but the CDN and the HTML page; no endpoint or `any` covers all; no account, all. */
@@ -45,7 +55,8 @@ export class FaultRegistry {
       throw new Error(`unknown fault ${String(fault.fault)}; known: ${FAULTS.join(', ')}`);
     }
     if (fault.times !== undefined && fault.times <= 0) return; // armed to fire no time at all
-    this.faults.push({ ...fault });
+    // "Clears after one reload" is the point of this switch: it fires once unless told otherwise.
+    this.faults.push({ ...fault, ...(fault.fault === 'challenge_once' ? { times: fault.times ?? 1 } : {}) });
   }
 
   clear(): void {
@@ -62,8 +73,11 @@ export class FaultRegistry {
     endpoint: string,
     account: string | undefined,
     names: readonly FaultName[],
+    filter: (fault: Fault) => boolean = () => true,
   ): Fault | undefined {
-    const index = this.faults.findIndex((f) => names.includes(f.fault) && matches(f, provider, endpoint, account));
+    const index = this.faults.findIndex(
+      (f) => names.includes(f.fault) && matches(f, provider, endpoint, account) && filter(f),
+    );
     if (index < 0) return undefined;
     const fault = this.faults[index];
     if (fault.times !== undefined) {
