@@ -25,6 +25,7 @@ import {
   type InflightState,
   type PollOutcome,
   type ResultRef,
+  type Submission,
 } from '../provider-adapter.js';
 import { AccountPacer, backoffMs, nextPollDelay } from './pacing.js';
 import { RuntimeConfig } from './runtime.config.js';
@@ -286,6 +287,11 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.submitting++;
     const keepAlive = msg ? setInterval(() => msg.working(), Math.max(1000, this.config.ackWaitMs / 3)) : undefined;
     try {
+      if (!msg) {
+        // A resubmission: a later reconciliation looks for the job this attempt may create, from now on.
+        state.submittingAt = new Date().toISOString();
+        await this.save(state);
+      }
       const submission = await this.adapter.submit(state.job, AbortSignal.timeout(this.config.submitTimeoutMs));
       this.pacer.onSuccess();
       state.phase = 'submitted';
@@ -309,6 +315,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       }
       const deliveries = msg?.info.deliveryCount ?? this.config.maxDeliveries;
       const deadlineLeft = Date.parse(state.job.deadlineAt) - Date.now();
+      if (!msg) return this.retryWithoutMessage(state, error, deadlineLeft);
       if (error.details?.waitInQueue && msg) {
         // The account is full at the provider (in-flight limit): the job waits in the queue, not counted as a failure.
         const wait = Math.max(Number(error.details.retryAfterMs ?? 0), this.config.queueWaitMs);
@@ -334,6 +341,30 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       this.submitting--;
       this.pacer.onSubmitted();
     }
+  }
+
+  /**
+   * A resubmission after reconciliation (its message was acked long ago) refused for now: 429, queue full, a clear
+   * 5xx. It stays 'submitting', so the retry goes through reconciliation again and can never double-submit.
+   */
+  private async retryWithoutMessage(state: InflightState, error: ProviderException, deadlineLeft: number) {
+    const jobId = state.job.jobId;
+    const attempts = (state.submitAttempts ?? 0) + 1;
+    const queueWait = error.details?.waitInQueue
+      ? Math.max(Number(error.details.retryAfterMs ?? 0), this.config.queueWaitMs)
+      : 0;
+    const delay = Math.max(backoffMs(attempts, 2000), this.pacer.waitMs(), queueWait);
+    const mayRetry = error.details?.waitInQueue || attempts < this.config.maxDeliveries;
+    if (error.retriable && mayRetry && deadlineLeft > delay + 5000) {
+      if (queueWait) this.pacer.hold(queueWait);
+      state.submitAttempts = attempts;
+      await this.save(state);
+      this.running.add(jobId);
+      this.logger.warn(`resubmitting ${jobId} in ${delay} ms after ${error.code}`);
+      this.schedule(jobId, delay);
+      return;
+    }
+    await this.finish(state, 'failed', error.toJSON());
   }
 
   // ---------------------------------------------------------------- resuming
@@ -362,10 +393,30 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         message: 'The worker stopped while submitting and the provider offers no job list to check; not resubmitted',
       });
     }
-    const found = await this.adapter.findSubmission(state, AbortSignal.timeout(60_000));
+    const jobId = state.job.jobId;
+    let found: Submission | null;
+    try {
+      found = await this.adapter.findSubmission(state, AbortSignal.timeout(60_000));
+    } catch (thrown) {
+      // The provider cannot tell yet (a new job not listed yet, a failed call): ask again, until the deadline.
+      const error = this.adapter.classifyError(thrown);
+      if (error.code !== 'SUBMISSION_UNKNOWN') this.onAccountError(error);
+      state.pollErrors++;
+      await this.save(state);
+      const retryAfter = Number(error.details?.retryAfterMs ?? 0);
+      this.schedule(jobId, Math.max(retryAfter, backoffMs(state.pollErrors, 1000, 30_000)));
+      return;
+    }
     if (found === null) {
-      this.logger.log(`${state.job.jobId} was not submitted before the crash; submitting now`);
-      this.running.delete(state.job.jobId);
+      // Surely not submitted: submit now, unless the account must wait (pacing, a cooldown after a 429).
+      const wait = this.accountUsable() ? this.pacer.waitMs() : 1000;
+      if (wait > 0) {
+        this.schedule(jobId, wait);
+        return;
+      }
+      this.logger.log(`${jobId} was not submitted (crash or lost answer); submitting now`);
+      state.pollErrors = 0;
+      this.running.delete(jobId);
       return this.submit(state);
     }
     state.phase = 'submitted';
