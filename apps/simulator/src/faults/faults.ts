@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 /** Deterministic fault switches shared by every imitated provider (PROVIDERS.md §5.0). */
 export const FAULTS = [
   'unauthorized',
@@ -97,3 +99,15 @@ export const CHALLENGE_HTML =
   '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>' +
   '<div id="challenge-platform"><script>window._cf_chl_opt={cType:"managed"}</script>Checking your browser before accessing.</div>' +
   '<form action="/cdn-cgi/challenge-platform/h/b/orchestrate" method="POST"></form></body></html>';
+
+/**
+ * PROVIDERS.md §5.0 "network drop": the connection is reset mid-response. Status, headers and the start of the
+ * body go out, then the socket dies. (A connection closed before any response byte is another fault: Chromium may
+ * then resend the request by itself on a reused keep-alive socket, below anything a client can see.)
+ */
+export function dropMidResponse(reply: FastifyReply, contentType: string, start: string | Buffer): void {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { 'content-type': contentType, 'content-length': '65536' });
+  raw.write(start, () => raw.socket?.destroy());
+}

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CHALLENGE_HTML, FaultRegistry, type Fault, type FaultName } from '../faults/faults.js';
+import { CHALLENGE_HTML, FaultRegistry, dropMidResponse, type Fault, type FaultName } from '../faults/faults.js';
 import type { MidjourneyState, MjAccount, MjJob } from './midjourney-state.js';
 import { invalidFlag, normaliseEcho, parsePrompt, sizeOf } from './prompt-parser.js';
 
@@ -117,7 +117,7 @@ export function registerMidjourneyApp(
         await reply.code(fault.status ?? 503).send({ message: 'Service unavailable' });
         return true;
       case 'network_drop':
-        req.raw.socket.destroy();
+        dropMidResponse(reply, 'application/json', '{"success":[{"job_id":"');
         return true;
       default:
         return false;
@@ -300,7 +300,7 @@ export function registerMidjourneyApp(
       return reply.code(after.status ?? 503).send({ message: 'Service unavailable' });
     }
     if (after?.fault === 'network_drop') {
-      req.raw.socket.destroy();
+      dropMidResponse(reply, 'application/json', `{"success":[{"job_id":"${job.job_id.slice(0, 8)}`);
       return;
     }
     return reply.send({

@@ -159,6 +159,18 @@ describe('CDN faults', () => {
     expect((await get(`/${job.job_id}/0_0.png`)).statusCode).toBe(200);
   });
 
+  it('cuts a download mid-file on network_drop, then serves it whole', async () => {
+    const job = addJob();
+    render(job);
+    faults.add({ provider: 'midjourney', fault: 'network_drop', endpoint: 'cdn', times: 1 });
+    const url = await cdn.listen({ port: 0, host: '127.0.0.1' });
+    const cut = await fetch(`${url}/${job.job_id}/0_0.png`);
+    expect(cut.headers.get('content-type')).toBe('image/png');
+    await expect(cut.arrayBuffer()).rejects.toThrow(/terminated|other side closed/);
+    const whole = await fetch(`${url}/${job.job_id}/0_0.png`);
+    expect(pngSize(Buffer.from(await whole.arrayBuffer()))).toEqual({ width: 1024, height: 768 });
+  });
+
   it('slows a download by the latency asked (slow_cdn and the plain latency switch)', async () => {
     const job = addJob();
     render(job);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { colourOf, fakeMp4, noisePng, solidPng } from '../common/png.js';
 import { solidWebp } from '../common/webp.js';
 import type { FaultRegistry } from '../faults/faults.js';
-import { CHALLENGE_HTML } from '../faults/faults.js';
+import { CHALLENGE_HTML, dropMidResponse } from '../faults/faults.js';
 import type { MidjourneyState } from './midjourney-state.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,7 +30,7 @@ export function registerMidjourneyCdn(
     if (fault.latencyMs) await sleep(fault.latencyMs);
     if (fault.fault === 'challenge') return reply.code(403).type('text/html').send(CHALLENGE_HTML);
     if (fault.fault === 'server_error') return reply.code(fault.status ?? 502).send('Bad gateway');
-    if (fault.fault === 'network_drop') req.raw.socket.destroy();
+    if (fault.fault === 'network_drop') dropMidResponse(reply, 'image/png', Buffer.from('89504e470d0a1a0a', 'hex'));
   });
 
   cdn.get('/__fixtures/large.png', async (req, reply) => {
