@@ -119,6 +119,7 @@ class FakeConsumer {
 class FakeNats {
   readonly inflight = new FakeKv();
   readonly canceled = new FakeKv();
+  readonly finished = new FakeKv();
   readonly consumer = new FakeConsumer();
   readonly events: JobEvent[] = [];
   readonly subjects: string[] = [];
@@ -129,7 +130,14 @@ class FakeNats {
     consumers: { info: () => Promise.resolve({}), update: () => Promise.resolve({}) },
   };
   jetstreamManager = () => Promise.resolve(this.jsm);
-  bucket = (name: string) => Promise.resolve(name === Buckets.canceled ? this.canceled : this.inflight);
+  bucket = (name: string) =>
+    Promise.resolve(
+      name === Buckets.canceled
+        ? this.canceled
+        : name === Buckets.finished('midjourney')
+          ? this.finished
+          : this.inflight,
+    );
   isConnected = () => true;
   jetstream = () =>
     Promise.resolve({
@@ -332,6 +340,62 @@ describe(WorkerRuntime.name, () => {
     expect(adapter.submit).not.toHaveBeenCalled();
     expect(terminal(job.jobId)!.seq).toBeGreaterThan(4); // sequence continues where the crashed worker left it
     expect(adapter.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('acks a message redelivered after its job ended elsewhere, and never runs the job again', async () => {
+    // A worker took the message and died before acking it; a restarted one resumed the job from the KV and finished
+    // it. JetStream then redelivers the message: the end marker must stop a second submission.
+    const job = jobMessage();
+    await nats.inflight.put(
+      job.jobId,
+      JSON.stringify({
+        job,
+        account: 'default',
+        phase: 'submitted',
+        submission: submission({ expectedCount: 1 }),
+        stored: [],
+        seq: 1,
+        polls: 0,
+        pollErrors: 0,
+        submittedAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+      } satisfies InflightState),
+    );
+    adapter.poll.mockResolvedValue({ state: 'completed', ready: refs(0) });
+    adapter.download.mockResolvedValue(file);
+    await boot();
+    await until(() => expect(terminal(job.jobId)?.status).toBe('completed'));
+    expect(JSON.parse(nats.finished.data.get(job.jobId)!)).toMatchObject({ status: 'completed' });
+    const events = nats.events.length;
+
+    const redelivered = nats.consumer.push(new FakeMsg(job, { deliveryCount: 2 }));
+    await until(() => expect(redelivered.acks).toEqual(['ack']));
+    expect(adapter.submit).not.toHaveBeenCalled();
+    expect(nats.events).toHaveLength(events);
+    expect(nats.inflight.data.has(job.jobId)).toBe(false);
+  });
+
+  it('drops in-flight state of a job that had already ended when the worker stopped', async () => {
+    const job = jobMessage();
+    await nats.finished.put(job.jobId, JSON.stringify({ status: 'completed' }));
+    await nats.inflight.put(
+      job.jobId,
+      JSON.stringify({
+        job,
+        account: 'default',
+        phase: 'submitted',
+        submission: submission(),
+        stored: [],
+        seq: 9,
+        polls: 3,
+        pollErrors: 0,
+        updatedAt: new Date().toISOString(),
+      } satisfies InflightState),
+    );
+    await boot();
+    await until(() => expect(nats.inflight.data.has(job.jobId)).toBe(false));
+    expect(sut.inflightJobs()).toEqual([]);
+    expect(adapter.poll).not.toHaveBeenCalled();
   });
 
   it('naks a retriable submit failure with backoff, forgets it, and submits afresh on redelivery', async () => {

@@ -33,6 +33,8 @@ import { RuntimeConfig } from './runtime.config.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TERMINAL_SEQ = 1_000_000_000; // terminal events emitted without in-flight state always win
 const CANCELED_TTL_MS = 7 * 24 * 3600 * 1000;
+/** As long as the JOBS stream keeps a message: a redelivery can come no later. */
+const FINISHED_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /**
  * Runs any ProviderAdapter: pulls jobs from the provider's durable JetStream consumer when the account has room,
@@ -46,6 +48,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly pacer: AccountPacer;
   private inflight?: KV;
   private canceled?: KV;
+  private finished?: KV;
   private cancelWatch?: { stop(): void };
   private consumer?: Consumer;
   private stopping = false;
@@ -94,6 +97,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const durable = await ensureWorkerConsumer(jsm, this.config.provider, this.config.ackWaitMs);
     this.inflight = await this.nats.bucket(Buckets.inflight(this.config.provider));
     this.canceled = await this.nats.bucket(Buckets.canceled, CANCELED_TTL_MS);
+    this.finished = await this.nats.bucket(Buckets.finished(this.config.provider), FINISHED_TTL_MS);
     void this.watchCancels().catch((error: unknown) => this.logger.warn(`cancel watch ended: ${String(error)}`));
     this.consumer = await (await this.nats.jetstream()).consumers.get(Streams.jobs, durable);
     this.checkTimer = setInterval(() => void this.recheckAccount(), this.config.accountCheckIntervalMs);
@@ -258,6 +262,12 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         message: 'The deadline passed before the job could start',
       });
     }
+    if (await this.hasFinished(job.jobId)) {
+      // Redelivered after the job ended: its first worker died before acking the message, a restarted one resumed the
+      // job from the KV and finished it. Submitting now would run it twice.
+      msg.ack();
+      return;
+    }
     const existing = await this.load(job.jobId);
     if (existing) {
       // Redelivery after a crash: the KV already knows the job. Never submit it again.
@@ -374,6 +384,10 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     for await (const key of await this.inflight!.keys()) {
       const state = await this.load(key);
       if (!state || state.account !== this.config.account) continue;
+      if (await this.hasFinished(key)) {
+        await this.inflight!.delete(key); // ended before a crash removed its state
+        continue;
+      }
       this.resumeOne(state);
       count++;
     }
@@ -636,6 +650,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   ): Promise<void> {
     const jobId = state.job.jobId;
     await this.emit(state, status, status === 'completed' ? 100 : (this.lastProgress(state) ?? 0), undefined, error);
+    await this.finished!.put(jobId, JSON.stringify({ status, at: new Date().toISOString() }));
     await this.inflight!.delete(jobId);
     this.running.delete(jobId);
     await this.adapter
@@ -699,6 +714,11 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       if (this.stopping) break;
       if (entry.operation === 'PUT' && this.running.has(entry.key)) this.schedule(entry.key, 0);
     }
+  }
+
+  private async hasFinished(jobId: string): Promise<boolean> {
+    const entry = await this.finished!.get(jobId);
+    return !!entry && entry.operation === 'PUT' && entry.length > 0;
   }
 
   private async isCanceled(jobId: string): Promise<boolean> {
