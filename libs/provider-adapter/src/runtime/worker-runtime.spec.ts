@@ -457,7 +457,7 @@ describe(WorkerRuntime.name, () => {
     expect(adapter.findSubmission).toHaveBeenCalledTimes(1);
     expect(nats.of(job.jobId)[0]).toMatchObject({
       status: 'processing',
-      note: 'found at the provider after a restart',
+      note: 'found in the provider’s job list (the submission outcome was unknown)',
     });
     expect(terminal(job.jobId)!.result!.providerJobId).toBe('p-found');
   });

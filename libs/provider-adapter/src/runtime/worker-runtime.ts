@@ -437,7 +437,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     state.submission = found;
     state.submittedAt ??= state.submittingAt ?? new Date().toISOString();
     await this.save(state);
-    await this.emit(state, 'processing', 0, 'found at the provider after a restart');
+    await this.emit(state, 'processing', 0, 'found in the provider’s job list (the submission outcome was unknown)');
     this.schedule(state.job.jobId, nextPollDelay(state, undefined, this.config));
   }
 
