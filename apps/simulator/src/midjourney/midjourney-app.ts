@@ -97,10 +97,10 @@ export function registerMidjourneyApp(
       beforeOnly,
     );
     if (!fault) return false;
-    return applyFault(fault, req, reply);
+    return applyFault(fault, reply);
   }
 
-  async function applyFault(fault: Fault, req: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  async function applyFault(fault: Fault, reply: FastifyReply): Promise<boolean> {
     if (fault.latencyMs) await sleep(fault.latencyMs);
     switch (fault.fault) {
       case 'challenge':

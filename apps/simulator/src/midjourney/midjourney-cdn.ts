@@ -18,7 +18,7 @@ export function registerMidjourneyCdn(
   cdn.addHook('onSend', async (_req, reply) => {
     reply.header('access-control-allow-origin', appOrigin);
   });
-  cdn.addHook('onRequest', async (req, reply) => {
+  cdn.addHook('onRequest', async (_req, reply) => {
     const fault = faults.take(P, 'cdn', undefined, [
       'slow_cdn',
       'latency',
