@@ -39,6 +39,7 @@ export class AppModule {
       pollMaxMs: config.MIDJOURNEY_POLL_MAX_MS,
       heartbeatMs: config.MIDJOURNEY_HEARTBEAT_MS,
       accountCheckIntervalMs: config.MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS,
+      ackWaitMs: config.MIDJOURNEY_ACK_WAIT_MS,
     });
     const adapter = Object.assign(new MidjourneyAdapterConfig(), {
       appUrl: config.MIDJOURNEY_APP_URL,

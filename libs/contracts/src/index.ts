@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './jobs.js';
 export * from './subjects.js';
 export * from './messages.js';
+export * from './validators.js';
 export * from './midjourney.js';
 export * from './rpc.js';
 export * from './rpc-validation.pipe.js';

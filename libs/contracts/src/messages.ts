@@ -1,6 +1,20 @@
-import { IsIn, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID } from 'class-validator';
-import type { ErrorBody } from './errors.js';
-import type { JobResult, JobStatus } from './jobs.js';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import type { ErrorBody, ErrorCode } from './errors.js';
+import { JOB_STATUSES, type JobResult, type JobStatus } from './jobs.js';
 import { PROVIDERS, type ProviderName } from './providers.js';
 
 /** Published by the gateway on `jobs.<provider>.<operation>`; the worker validates it with the same class. */
@@ -33,6 +47,28 @@ export interface JobEvent {
   error?: ErrorBody;
   /** Short human note (e.g. "queued at provider", "reference image uploaded"). */
   note?: string;
+}
+
+/** The error of a job event (codes are checked loosely: a newer worker may know a code this gateway does not). */
+export class JobEventError implements ErrorBody {
+  @IsString() @IsNotEmpty() code!: ErrorCode;
+  @IsString() message!: string;
+  @IsOptional() details?: unknown;
+  @IsOptional() @IsString() errorId?: string;
+}
+
+/** A JobEvent as the gateway validates it before applying it (STYLE §5: JetStream payloads skip Nest's pipes). */
+export class JobEventMessage implements JobEvent {
+  @IsUUID() jobId!: string;
+  @IsIn(PROVIDERS) provider!: ProviderName;
+  @IsInt() @Min(0) seq!: number;
+  @IsIn(JOB_STATUSES) status!: JobStatus;
+  @IsISO8601() at!: string;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) progress?: number;
+  /** Cumulative snapshot; its fields vary by operation, so only its shape is checked here. */
+  @IsOptional() @IsObject() result?: JobResult;
+  @IsOptional() @ValidateNested() @Type(() => JobEventError) error?: JobEventError;
+  @IsOptional() @IsString() note?: string;
 }
 
 export class JobIdMessage {

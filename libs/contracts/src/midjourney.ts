@@ -13,6 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsNotBlank } from './validators.js';
 
 /** Limits the original never enforced; PROVIDERS.md §1.2. Ranges marked unverified there are kept permissive. */
 export const MJ_VERSIONS = ['5', '5.1', '5.2', '6', '6.1', '7'] as const;
@@ -42,7 +43,7 @@ export class MidjourneyImagineOptions {
 }
 
 export class MidjourneyImaginePayload {
-  @IsString() @IsNotEmpty() @MaxLength(4000) prompt!: string;
+  @IsString() @IsNotBlank() @MaxLength(4000) prompt!: string;
   @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }) imageUrl?: string;
   @ValidateNested() @Type(() => MidjourneyImagineOptions) options: MidjourneyImagineOptions =
     new MidjourneyImagineOptions();
@@ -50,7 +51,7 @@ export class MidjourneyImaginePayload {
 
 export class MidjourneyVideoPayload {
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }) imageUrl!: string;
-  @IsString() @MaxLength(4000) textPrompt: string = 'cinematic video, smooth motion';
+  @IsString() @IsNotBlank() @MaxLength(4000) textPrompt: string = 'cinematic video, smooth motion';
   @Type(() => Number) @IsInt() @Min(0) @Max(100) chaos: number = 5;
   @IsString() @Matches(/^[1-9]\d*:[1-9]\d*$/) ar: string = '4:3';
   @IsIn(MJ_MOTIONS) motion: 'low' | 'high' = 'high';

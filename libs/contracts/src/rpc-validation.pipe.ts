@@ -31,10 +31,17 @@ export const rpcValidationPipe = new ValidationPipe({
     }),
 });
 
-/** Validates a JetStream payload (Nest pipes do not run there); throws ProviderException('INVALID_PAYLOAD'). */
-export function parsePayload<T extends object>(cls: new () => T, data: unknown): T {
+/**
+ * Validates a JetStream payload (Nest pipes do not run there); throws ProviderException('INVALID_PAYLOAD'). Unknown
+ * fields are refused unless `keepUnknown` (events from a newer worker may carry fields this process does not know).
+ */
+export function parsePayload<T extends object>(
+  cls: new () => T,
+  data: unknown,
+  { keepUnknown = false }: { keepUnknown?: boolean } = {},
+): T {
   const instance = plainToInstance(cls, data ?? {});
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
+  const errors = validateSync(instance, keepUnknown ? {} : { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
     throw new ProviderException('INVALID_PAYLOAD', 'Payload failed validation', { problems: toFieldProblems(errors) });
   }

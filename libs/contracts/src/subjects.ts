@@ -37,6 +37,11 @@ export const Buckets = {
   inflight: (provider: ProviderName) => `inflight_${provider}`,
   /** jobId → cancel marker written by the gateway, read by workers before submit and on each poll. */
   canceled: 'canceled_jobs',
+  /**
+   * jobId → end marker of jobs a provider's workers finished: a job message redelivered after its job ended (its
+   * first worker died before acking it, a restarted one finished the job) is acked, never submitted again.
+   */
+  finished: (provider: ProviderName) => `finished_${provider}`,
 } as const;
 
 /** Headers used by the chunked proxy-image reply (NATS payloads are capped at 1 MiB by default). */

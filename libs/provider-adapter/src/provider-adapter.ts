@@ -38,6 +38,8 @@ export interface InflightState {
   submittingAt?: string;
   /** Polls made after the expected finish (drives the backoff). */
   overduePolls?: number;
+  /** Submissions refused for now after a reconciliation found nothing (429, 5xx before acceptance): bounds retries. */
+  submitAttempts?: number;
   /** Operation-specific result fields gathered so far (text, code blocks…); kept at a deadline as partial output. */
   extra?: Record<string, unknown>;
   updatedAt: string;
@@ -109,9 +111,10 @@ export abstract class ProviderAdapter {
   abstract checkAccount(signal: AbortSignal): Promise<AccountCheck>;
 
   /**
-   * After a crash during `submitting`, looks the job up in the provider's own job list. Returns the submission
-   * when found, null when surely not submitted; absent when the provider offers no list (the job then fails
-   * SUBMISSION_UNKNOWN instead of being submitted twice).
+   * After a crash during `submitting` (or a submit whose outcome is unknown), looks the job up in the provider's own
+   * job list. Returns the submission when found, null when surely not submitted; throws when it cannot tell yet (the
+   * runtime asks again later, `details.retryAfterMs` when given); absent when the provider offers no list (the job
+   * then fails SUBMISSION_UNKNOWN instead of being submitted twice).
    */
   findSubmission?(state: InflightState, signal: AbortSignal): Promise<Submission | null>;
 

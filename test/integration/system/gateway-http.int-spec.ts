@@ -337,4 +337,135 @@ describe('gateway HTTP contract', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(attempts()).toHaveLength(2); // delivered: no third attempt
   });
+
+  // Added after the metrics test on purpose: these create jobs, and that test counts creates since the restart.
+  it('replays Idempotency-Key on the original genimage and genvideo routes: an n8n retry creates nothing new', async () => {
+    const body = { prompt: 'a mug, retried by n8n', url_image: '', design_id: '', options: { chaos: 0, ar: '2:3' } };
+    const headers = { 'idempotency-key': 'n8n-run-7' };
+    const first = await system.api('POST', '/midjourney/genimage', body, headers);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ success: true, status: 'processing' });
+    const retry = await system.api('POST', '/midjourney/genimage', body, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.body.jobId).toBe(first.body.jobId);
+    // The same key on another request is refused in the original error shape.
+    expectError(
+      await system.api('POST', '/midjourney/genimage', { ...body, prompt: 'another mug' }, headers),
+      409,
+      'IDEMPOTENCY_CONFLICT',
+      '/midjourney/genimage',
+    );
+    // GET carries the key too; a different key is a different job.
+    const viaQuery = `/midjourney/genimage?prompt=${encodeURIComponent('a bowl')}&ar=1:1`;
+    const q1 = await system.api('GET', viaQuery, undefined, { 'idempotency-key': 'n8n-run-8' });
+    const q2 = await system.api('GET', viaQuery, undefined, { 'idempotency-key': 'n8n-run-8' });
+    const q3 = await system.api('GET', viaQuery, undefined, { 'idempotency-key': 'n8n-run-9' });
+    expect(q2.body.jobId).toBe(q1.body.jobId);
+    expect(q3.body.jobId).not.toBe(q1.body.jobId);
+
+    const video = { image_url: 'https://example.com/still.png', text_prompt: 'waves' };
+    const v1 = await system.api('POST', '/midjourney/genvideo', video, { 'idempotency-key': 'n8n-video-1' });
+    const v2 = await system.api('POST', '/midjourney/genvideo', video, { 'idempotency-key': 'n8n-video-1' });
+    expect(v1.status).toBe(200);
+    expect(v2.body.jobId).toBe(v1.body.jobId);
+
+    const listed = await system.api('GET', '/v1/jobs?limit=100');
+    const ids = listed.body.data.map((j: { id: string }) => j.id);
+    for (const id of [first.body.jobId, q1.body.jobId, v1.body.jobId]) {
+      expect(ids.filter((x: string) => x === id)).toHaveLength(1);
+    }
+  });
+
+  it('accepts unknown fields on the original routes (dropped) but refuses them on /v1', async () => {
+    const lenient = await system.api('POST', '/midjourney/genimage', {
+      prompt: 'a vase',
+      user_id: 'u-1',
+      cb: '1712_abc',
+      workflow: 'n8n',
+      options: { ar: '1:1', zoom: 2 },
+    });
+    expect(lenient.status).toBe(200);
+    const job = await system.api('GET', `/v1/jobs/${lenient.body.jobId}`);
+    expect(job.body.input).toEqual({ prompt: 'a vase', options: { ar: '1:1' } });
+    const query = await system.api('GET', `/midjourney/genimage?prompt=a%20cup&cb=${Date.now()}_x&_=1`);
+    expect(query.status).toBe(200);
+    const video = await system.api('GET', '/midjourney/genvideo?image_url=https://example.com/a.png&cb=1');
+    expect(video.status).toBe(200);
+    const proxyBuster = await system.api('GET', '/midjourney/proxy-image?url=https://evil.example/a.png&cb=1');
+    expectError(proxyBuster, 403, 'FORBIDDEN_HOST', '/midjourney/proxy-image'); // known fields still checked
+
+    // Known fields are still validated on the lenient routes.
+    expectError(
+      await system.api('POST', '/midjourney/genimage', { prompt: 'x', user_id: 'u', options: { chaos: 500 } }),
+      400,
+      'INVALID_REQUEST',
+      '/midjourney/genimage',
+    );
+    for (const [path, body] of [
+      ['/v1/midjourney/imagine', { prompt: 'x', cb: '1' }],
+      ['/v1/midjourney/imagine', { prompt: 'x', options: { zoom: 2 } }],
+      ['/v1/midjourney/video', { image_url: 'https://example.com/a.png', loop: true }],
+    ] as const) {
+      const res = await system.api('POST', path, body);
+      expectError(res, 400, 'INVALID_REQUEST', path);
+    }
+    expectError(await system.api('GET', '/v1/jobs?cb=1'), 400, 'INVALID_REQUEST', '/v1/jobs');
+  });
+
+  it('refuses blank prompts and missing or malformed fields on every route with a 400 and a code', async () => {
+    const cases: [string, string, unknown][] = [
+      ['POST', '/v1/midjourney/imagine', { prompt: '   ' }],
+      ['POST', '/v1/midjourney/imagine', { prompt: '\t\n' }],
+      ['POST', '/v1/midjourney/video', { image_url: 'https://example.com/a.png', text_prompt: '  ' }],
+      ['POST', '/midjourney/genimage', { prompt: '   ' }],
+      ['POST', '/midjourney/genimage', {}],
+      ['GET', '/midjourney/genimage?prompt=%20%20%20', undefined],
+      ['GET', '/midjourney/genimage', undefined],
+      ['GET', '/midjourney/genimage?ar=1:1&chaos=5', undefined],
+      ['GET', '/midjourney/genimage?prompt=x&chaos=500', undefined],
+      ['GET', '/midjourney/genimage?prompt=x&ar=wide', undefined],
+      ['GET', '/midjourney/genimage?prompt=x&version=42', undefined],
+      ['GET', '/midjourney/genimage?prompt=x&mode=ludicrous', undefined],
+      ['GET', '/midjourney/genimage?prompt=x&tile=perhaps', undefined],
+      ['POST', '/midjourney/genvideo', {}],
+      ['POST', '/midjourney/genvideo', { text_prompt: 'waves', options: { motion: 'low' } }],
+      ['POST', '/midjourney/genvideo', { image_url: 'https://example.com/a.png', text_prompt: '  ' }],
+      ['GET', '/midjourney/genvideo?text_prompt=waves', undefined],
+    ];
+    for (const [method, path, body] of cases) {
+      expectError(await system.api(method, path, body), 400, 'INVALID_REQUEST', path);
+    }
+  });
+
+  it('answers malformed job ids with 404 on every job route', async () => {
+    for (const [method, path] of [
+      ['GET', '/v1/jobs/not-a-uuid'],
+      ['POST', '/v1/jobs/not-a-uuid/cancel'],
+      ['POST', '/v1/jobs/12345/cancel'],
+      ['GET', '/v1/jobs/not-a-uuid/events'],
+      ['GET', `/v1/jobs/${JOB_ID.slice(0, -1)}x/events`],
+    ] as const) {
+      expectError(await system.api(method, path), 404, 'NOT_FOUND', path);
+    }
+    // A well-formed id of no job: 404 as well, with the events stream never opened.
+    const events = await fetch(`${system.gatewayUrl}/v1/jobs/${JOB_ID}/events`, {
+      headers: { 'x-api-key': system.apiKey },
+    });
+    expect(events.status).toBe(404);
+    expect(events.headers.get('content-type')).toMatch(/json/);
+  });
+
+  it('restores a revoked BOOTSTRAP_API_KEY at the next start, as the variable promises', async () => {
+    const keys = await system.api('GET', '/v1/admin/keys');
+    const bootstrap = keys.body.data.find((k: { name: string }) => k.name === 'bootstrap');
+    expect(bootstrap).toBeDefined();
+    expect((await system.api('DELETE', `/v1/admin/keys/${bootstrap.id}`)).status).toBe(200);
+    expectError(await system.api('GET', '/v1/jobs'), 401, 'UNAUTHENTICATED', '/v1/jobs');
+    await system.stopGateway();
+    await system.startGateway();
+    expect((await system.api('GET', '/v1/jobs')).status).toBe(200);
+    const after = await system.api('GET', '/v1/admin/keys');
+    const restored = after.body.data.find((k: { id: string }) => k.id === bootstrap.id);
+    expect(restored).toMatchObject({ revoked_at: null, scopes: ['*'] });
+  });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestSystem } from '../system.js';
@@ -19,7 +20,14 @@ CREATE TABLE product_design (
   error_message text,
   created_at timestamptz DEFAULT now(),
   updated_at timestamptz DEFAULT now()
-);`;
+);
+-- A row whose every update fails (a client-side trigger gone wrong): the sync of its job can never succeed.
+CREATE FUNCTION refuse_locked_rows() RETURNS trigger AS $$
+BEGIN
+  IF NEW.prompt = 'locked' THEN RAISE EXCEPTION 'product_design row % is locked', NEW.id; END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER refuse_locked BEFORE UPDATE ON product_design FOR EACH ROW EXECUTE FUNCTION refuse_locked_rows();`;
 
 describe('original routes with product_design sync on Postgres', () => {
   const system = new TestSystem({ database: 'postgres', simSpeed: 0.03, postgresSetup: PRODUCT_DESIGN });
@@ -59,6 +67,47 @@ describe('original routes with product_design sync on Postgres', () => {
     const urls = JSON.parse(rows[0].generated_designs_url);
     expect(urls).toEqual(job.result.images.map((i: any) => i.url));
     expect(urls).toHaveLength(4);
+  });
+
+  it('does not hold a job’s events forever when its product_design sync keeps failing: the webhook still goes out', async () => {
+    const hooks: string[] = [];
+    const hookServer: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooks.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+    try {
+      const address = hookServer.address();
+      const hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
+      const ideaId = randomUUID();
+      await db.query('INSERT INTO product_design (id, prompt) VALUES ($1, $2)', [ideaId, 'locked']);
+      const created = await system.api('POST', '/v1/midjourney/imagine', {
+        prompt: 'a teapot',
+        idea_id: ideaId,
+        webhook_url: hookUrl,
+        options: { mode: 'turbo' },
+      });
+      expect(created.status).toBe(202);
+      const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 90_000);
+      expect(job.result.images).toHaveLength(4); // the job row is the truth
+      // Redelivered with backoff (1, 2, 4, 8 s), then given up on: the webhook behind the event is delivered.
+      const until = Date.now() + 60_000;
+      while (!hooks.some((h) => h.includes(created.body.id)) && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const hook = hooks.find((h) => h.includes(created.body.id));
+      expect(hook, 'webhook delivered despite the failing sync').toBeDefined();
+      expect(JSON.parse(hook!)).toMatchObject({ event: 'job.completed', job: { id: created.body.id } });
+      const { rows } = await db.query('SELECT job_status FROM product_design WHERE id = $1', [ideaId]);
+      expect(rows[0].job_status).toBeNull(); // the row never took an update
+      expect(system.gateway!.output()).toMatch(/product_design sync for .* keeps failing; giving up on this event/);
+    } finally {
+      hookServer.close();
+    }
   });
 
   it('streams the image through proxy-image only for the CDN host', async () => {

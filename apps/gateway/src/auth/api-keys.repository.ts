@@ -51,6 +51,15 @@ export class ApiKeysRepository {
     return (await this.sql.query<Row>('SELECT * FROM api_keys ORDER BY created_at DESC')).map(toKey);
   }
 
+  /** Un-revokes a key, drops its expiry and sets its scopes (the bootstrap key's promise). */
+  async restore(id: string, scopes: string[]): Promise<ApiKey | null> {
+    const rows = await this.sql.query<Row>(
+      'UPDATE api_keys SET revoked_at = NULL, expires_at = NULL, scopes = $2 WHERE id = $1 RETURNING *',
+      [id, scopes],
+    );
+    return rows[0] ? toKey(rows[0]) : null;
+  }
+
   async revoke(id: string): Promise<ApiKey | null> {
     const rows = await this.sql.query<Row>(
       'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING *',

@@ -23,6 +23,7 @@ function repo(found: ApiKey | null) {
     ),
     revoke: vi.fn(async (id: string) => (id === 'k1' ? stored({ revokedAt: '2026-02-01T00:00:00.000Z' }) : null)),
     list: vi.fn(async () => [stored()]),
+    restore: vi.fn(async (id: string, scopes: string[]) => stored({ id, scopes })),
   };
 }
 
@@ -111,8 +112,24 @@ describe('ApiKeysService', () => {
     expect(missing.insert).toHaveBeenCalledWith(
       expect.objectContaining({ name: 'bootstrap', scopes: ['*'], hash: hashKey('gw_bootstrap_value') }),
     );
-    const present = repo(stored());
+    const present = repo(stored({ scopes: ['*'] }));
     await service(present, 'gw_bootstrap_value').onApplicationBootstrap();
     expect(present.insert).not.toHaveBeenCalled();
+    expect(present.restore).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['revoked', stored({ scopes: ['*'], revokedAt: '2026-02-01T00:00:00.000Z' })],
+    ['expired', stored({ scopes: ['*'], expiresAt: '2026-01-02T00:00:00.000Z' })],
+    ['narrowed', stored({ scopes: ['midjourney'] })],
+  ])('restores a %s bootstrap key at start instead of leaving the promised key unusable', async (_case, key) => {
+    const r = repo(key);
+    const keys = service(r, 'gw_bootstrap_value');
+    await keys.onApplicationBootstrap();
+    expect(r.restore).toHaveBeenCalledWith('k1', ['*']);
+    expect(r.insert).not.toHaveBeenCalled();
+    // The hash is looked up afresh after the restore: no stale "revoked" answer from the cache.
+    r.findByHash.mockResolvedValue(stored({ scopes: ['*'] }));
+    expect((await keys.authenticate('gw_bootstrap_value')).scopes).toEqual(['*']);
   });
 });

@@ -45,11 +45,25 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return { key, plain };
   }
 
-  /** Makes sure a key with this value and scope `*` exists (BOOTSTRAP_API_KEY). */
+  /**
+   * Makes sure a usable key with this value and scope `*` exists (BOOTSTRAP_API_KEY): created when missing, and
+   * restored when it was revoked, expired or narrowed — the variable promises it, and the operator holds its value.
+   */
   async ensureBootstrap(plain: string): Promise<void> {
-    if (await this.keys.findByHash(hashKey(plain))) return;
-    await this.create({ name: 'bootstrap', scopes: ['*'], plain });
-    this.logger.log('bootstrap API key created');
+    const hash = hashKey(plain);
+    const existing = await this.keys.findByHash(hash);
+    if (!existing) {
+      await this.create({ name: 'bootstrap', scopes: ['*'], plain });
+      this.logger.log('bootstrap API key created');
+      return;
+    }
+    const expired = !!existing.expiresAt && Date.parse(existing.expiresAt) <= Date.now();
+    if (!existing.revokedAt && !expired && existing.scopes.includes('*')) return;
+    await this.keys.restore(existing.id, ['*']);
+    this.cache.delete(hash);
+    this.logger.warn(
+      'bootstrap API key was revoked, expired or narrowed and is restored; unset BOOTSTRAP_API_KEY to retire it',
+    );
   }
 
   list(): Promise<ApiKey[]> {

@@ -1,12 +1,20 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { ConsumerMessages } from '@nats-io/jetstream';
-import { Streams, type JobEvent } from '@app/contracts';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { JobEventMessage, Streams, parsePayload } from '@app/contracts';
 import { NatsService, ensureGatewayEventsConsumer, ensureStreams } from '@app/messaging';
 import { JobsService } from '../jobs/jobs.service.js';
 
 /**
+ * From this delivery on, a `product_design` sync that still fails no longer holds the event back: the job row (the
+ * truth) is written, the failure is logged, the webhook goes out. Deliveries are 1, 2, 4, 8 s apart before that.
+ */
+export const FINAL_EVENT_ATTEMPT = 5;
+
+/**
  * Applies worker events from JetStream durably: ack only after the database write (and its side effects)
- * succeeded, so a gateway killed mid-job loses nothing — JetStream redelivers.
+ * succeeded, so a gateway killed mid-job loses nothing — JetStream redelivers. Events are validated against the
+ * contracts class first (fields it does not know pass: a newer worker may send them); a malformed one is
+ * terminated, never retried.
  */
 @Injectable()
 export class EventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -30,21 +38,29 @@ export class EventsConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   private async run(messages: ConsumerMessages): Promise<void> {
     for await (const msg of messages) {
-      let event: JobEvent;
-      try {
-        event = msg.json<JobEvent>();
-      } catch {
-        msg.term();
-        continue;
-      }
-      try {
-        await this.jobs.applyEvent(event);
-        msg.ack();
-      } catch (error) {
-        if (this.stopped) return;
-        this.logger.warn(`applying event ${event.jobId}#${event.seq} failed, will retry: ${String(error)}`);
-        msg.nak(2000);
-      }
+      if (this.stopped) return;
+      await this.handle(msg);
+    }
+  }
+
+  /** One event: parse and validate, apply, then ack; nak with backoff on a failure worth retrying. */
+  async handle(msg: Pick<JsMsg, 'json' | 'ack' | 'nak' | 'term' | 'info' | 'subject'>): Promise<void> {
+    let event: JobEventMessage;
+    try {
+      event = parsePayload(JobEventMessage, msg.json(), { keepUnknown: true });
+    } catch (error) {
+      this.logger.warn(`dropping a malformed event on ${msg.subject}: ${String(error)}`);
+      msg.term();
+      return;
+    }
+    const attempt = msg.info.deliveryCount;
+    try {
+      await this.jobs.applyEvent(event, { finalAttempt: attempt >= FINAL_EVENT_ATTEMPT });
+      msg.ack();
+    } catch (error) {
+      if (this.stopped) return;
+      this.logger.warn(`applying event ${event.jobId}#${event.seq} failed (attempt ${attempt}): ${String(error)}`);
+      msg.nak(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
     }
   }
 

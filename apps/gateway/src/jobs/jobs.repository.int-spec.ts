@@ -201,5 +201,9 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
     expect((await keys.revoke(id))?.revokedAt).toBe(revoked?.revokedAt); // revoking twice keeps the first time
     expect(await keys.revoke(randomUUID())).toBeNull();
     expect((await keys.list()).map((k) => k.id)).toContain(id);
+    const restored = await keys.restore(id, ['*']);
+    expect(restored).toMatchObject({ id, scopes: ['*'], revokedAt: null, expiresAt: null });
+    expect(await keys.findByHash(`hash-${id}`)).toEqual(restored);
+    expect(await keys.restore(randomUUID(), ['*'])).toBeNull();
   });
 });

@@ -207,21 +207,34 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     return job;
   }
 
-  /** Applies a worker event; side effects run again on redelivery of the event that last changed the job. */
-  async applyEvent(event: JobEvent): Promise<void> {
+  /**
+   * Applies a worker event; side effects run again on redelivery of the event that last changed the job. On the
+   * `finalAttempt` a failing product_design sync is logged instead of thrown: the job row is the truth, and the
+   * event (and the webhook behind it) must not wait forever on a client table.
+   */
+  async applyEvent(event: JobEvent, options: { finalAttempt?: boolean } = {}): Promise<void> {
     const job = await this.jobs.applyEvent(event);
     if (job) {
       this.metrics.jobChanged(job);
-      return this.afterChange(job);
+      return this.afterChange(job, options.finalAttempt);
     }
     const current = await this.jobs.findById(event.jobId);
-    if (current && current.lastSeq === event.seq) await this.afterChange(current);
+    if (current && current.lastSeq === event.seq) await this.afterChange(current, options.finalAttempt);
   }
 
-  private async afterChange(job: StoredJob): Promise<void> {
+  private async afterChange(job: StoredJob, finalAttempt = false): Promise<void> {
     this.remember(job);
     this.notifier.publish(job);
-    if (job.ideaId) await this.syncProductDesign(job);
+    if (job.ideaId) {
+      try {
+        await this.syncProductDesign(job);
+      } catch (error) {
+        if (!finalAttempt) throw error;
+        this.logger.error(
+          `product_design sync for ${job.ideaId} (job ${job.id}, ${job.status}) keeps failing; giving up on this event: ${String(error)}`,
+        );
+      }
+    }
     if (job.webhookUrl && isTerminal(job.status)) await this.webhooks.enqueue(job);
   }
 

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res, UseInterceptors } from '@nestjs/common';
-import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { MidjourneyImagineOptions } from '@app/contracts';
 import type { ApiKey } from '../auth/api-key.js';
@@ -11,7 +11,7 @@ import { CompatService } from './compat.service.js';
 /**
  * The original Midjourney service's routes, for existing clients (n8n flows): same fields, defaults and success
  * shapes, 200 on accepted work. Now behind API keys, validated (400 instead of 500), and durable: `jobId`
- * resolves at /v1/jobs/:id.
+ * resolves at /v1/jobs/:id. The job-creating routes honour `Idempotency-Key`: n8n retries after its timeout.
  */
 @ApiTags('original routes')
 @ApiSecurity('api-key')
@@ -37,19 +37,33 @@ export class CompatController {
   @UseInterceptors(LegacyStatsInterceptor)
   @Post('midjourney/genimage')
   @HttpCode(200)
-  genImage(@Body() body: GenImageBody, @CurrentKey() key: ApiKey) {
-    return this.compat.genImage(key, {
-      prompt: body.prompt,
-      imageUrl: body.url_image,
-      options: body.options ?? {},
-      ideaId: body.design_id ?? body.idea_id,
-    });
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  genImage(
+    @Body() body: GenImageBody,
+    @CurrentKey() key: ApiKey,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ) {
+    return this.compat.genImage(
+      key,
+      {
+        prompt: body.prompt,
+        imageUrl: body.url_image,
+        options: body.options ?? {},
+        ideaId: body.design_id ?? body.idea_id,
+      },
+      idempotencyKey,
+    );
   }
 
   @RequireScope('midjourney')
   @UseInterceptors(LegacyStatsInterceptor)
   @Get('midjourney/genimage')
-  genImageQuery(@Query() q: GenImageQuery, @CurrentKey() key: ApiKey) {
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  genImageQuery(
+    @Query() q: GenImageQuery,
+    @CurrentKey() key: ApiKey,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ) {
     const options: MidjourneyImagineOptions = {
       chaos: q.chaos,
       ar: q.ar,
@@ -63,41 +77,63 @@ export class CompatController {
       mode: q.mode,
       private: q.private,
     };
-    return this.compat.genImage(key, {
-      prompt: q.prompt,
-      imageUrl: q.url_image,
-      options: JSON.parse(JSON.stringify(options)) as MidjourneyImagineOptions,
-      ideaId: q.design_id ?? q.idea_id,
-    });
+    return this.compat.genImage(
+      key,
+      {
+        prompt: q.prompt,
+        imageUrl: q.url_image,
+        options: JSON.parse(JSON.stringify(options)) as MidjourneyImagineOptions,
+        ideaId: q.design_id ?? q.idea_id,
+      },
+      idempotencyKey,
+    );
   }
 
   @RequireScope('midjourney')
   @UseInterceptors(LegacyStatsInterceptor)
   @Post('midjourney/genvideo')
   @HttpCode(200)
-  genVideo(@Body() body: GenVideoBody, @CurrentKey() key: ApiKey) {
-    return this.compat.genVideo(key, {
-      imageUrl: body.image_url,
-      textPrompt: body.text_prompt,
-      ...body.options,
-      ideaId: body.design_id ?? body.idea_id,
-    });
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  genVideo(
+    @Body() body: GenVideoBody,
+    @CurrentKey() key: ApiKey,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ) {
+    return this.compat.genVideo(
+      key,
+      {
+        imageUrl: body.image_url,
+        textPrompt: body.text_prompt,
+        ...body.options,
+        ideaId: body.design_id ?? body.idea_id,
+      },
+      idempotencyKey,
+    );
   }
 
   @RequireScope('midjourney')
   @UseInterceptors(LegacyStatsInterceptor)
   @Get('midjourney/genvideo')
-  genVideoQuery(@Query() q: GenVideoQuery, @CurrentKey() key: ApiKey) {
-    return this.compat.genVideo(key, {
-      imageUrl: q.image_url,
-      textPrompt: q.text_prompt,
-      chaos: q.chaos,
-      ar: q.ar,
-      motion: q.motion,
-      mode: q.mode,
-      private: q.private,
-      ideaId: q.design_id ?? q.idea_id,
-    });
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  genVideoQuery(
+    @Query() q: GenVideoQuery,
+    @CurrentKey() key: ApiKey,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ) {
+    return this.compat.genVideo(
+      key,
+      {
+        imageUrl: q.image_url,
+        textPrompt: q.text_prompt,
+        chaos: q.chaos,
+        ar: q.ar,
+        motion: q.motion,
+        mode: q.mode,
+        private: q.private,
+        ideaId: q.design_id ?? q.idea_id,
+      },
+      idempotencyKey,
+    );
   }
 
   @RequireScope('midjourney')

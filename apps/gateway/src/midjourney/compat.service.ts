@@ -32,11 +32,13 @@ export class CompatService {
     return { success: true, message: 'Midjourney client initialized', status: status.account.state };
   }
 
+  /** A replay of the same Idempotency-Key answers with the job the first request created (n8n retries). */
   async genImage(
     key: ApiKey,
     request: { prompt: string; imageUrl?: string; options: MidjourneyImagineOptions; ideaId?: string },
+    idempotencyKey?: string,
   ) {
-    const { job } = await this.midjourney.imagine(key, request);
+    const { job } = await this.midjourney.imagine(key, request, idempotencyKey);
     return {
       success: true,
       message: 'Image generation started',
@@ -50,8 +52,8 @@ export class CompatService {
     };
   }
 
-  async genVideo(key: ApiKey, request: VideoRequest) {
-    const { job } = await this.midjourney.video(key, request);
+  async genVideo(key: ApiKey, request: VideoRequest, idempotencyKey?: string) {
+    const { job } = await this.midjourney.video(key, request, idempotencyKey);
     const input = job.input as { textPrompt: string; motion: string; chaos: number; ar: string };
     return {
       success: true,

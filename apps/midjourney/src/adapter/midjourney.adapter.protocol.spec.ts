@@ -35,13 +35,15 @@ interface SentRequest {
  */
 class StrictBrowser extends BrowserSession {
   readonly requests: SentRequest[] = [];
-  readonly navigations: { origin: string; url: string; signal?: AbortSignal }[] = [];
+  /** Tabs opened for sign-in checks and session refreshes (the shared API page is never navigated). */
+  readonly tabs: { url: string; signal?: AbortSignal }[] = [];
+  readonly openTabs = new Set<Page>();
   readonly unexpected: string[] = [];
   readonly waits: { fn: () => unknown; options: unknown }[] = [];
   private replies: Reply[] = [];
   private markers: Marker[] = [];
   jar?: Array<{ name: string; value: string }>;
-  failNavigation = false;
+  failTab = false;
   readonly started = vi.fn();
   readonly stopped = vi.fn();
 
@@ -71,31 +73,33 @@ class StrictBrowser extends BrowserSession {
     return Promise.resolve({ url, headers: {}, body: undefined, ...reply, status, ok: status < 300 } as FetchResult<T>);
   }
 
-  navigate(origin: string, url: string, signal?: AbortSignal): Promise<Page> {
-    this.navigations.push({ origin, url, signal });
-    if (this.failNavigation) return Promise.reject(new Error('net::ERR_ABORTED'));
-    const page = {
+  navigate(_origin: string, url: string): Promise<Page> {
+    // Navigating the shared page would abort the in-flight calls of running jobs.
+    this.unexpected.push(`navigate ${url}`);
+    return Promise.reject(new Error('the shared API page must not be navigated'));
+  }
+
+  openTab(url: string, signal?: AbortSignal): Promise<Page> {
+    this.tabs.push({ url, signal });
+    if (this.failTab) return Promise.reject(new Error('net::ERR_ABORTED'));
+    const tab = {
       waitForFunction: (fn: () => unknown, options: unknown) => {
         this.waits.push({ fn, options });
         const marker = this.markers.shift();
         if (!marker) {
-          this.unexpected.push(`sign-in check after navigating to ${url}`);
+          this.unexpected.push(`sign-in check in a tab on ${url}`);
           return Promise.reject(new Error('unscripted sign-in check'));
         }
         if (marker === 'none') return Promise.reject(new Error('Waiting failed: 20000ms exceeded'));
         return Promise.resolve({ jsonValue: () => Promise.resolve(marker) });
       },
-    };
-    return Promise.resolve(page as unknown as Page);
+    } as unknown as Page;
+    this.openTabs.add(tab);
+    return Promise.resolve(tab);
   }
 
-  openTab(url: string): Promise<Page> {
-    this.unexpected.push(`openTab ${url}`);
-    return Promise.reject(new Error('Midjourney runs in the reused origin page, never in a tab of its own'));
-  }
-
-  closeTab(): Promise<void> {
-    this.unexpected.push('closeTab');
+  closeTab(page: Page): Promise<void> {
+    if (!this.openTabs.delete(page)) this.unexpected.push('closeTab of a tab that is not open');
     return Promise.resolve();
   }
 
@@ -201,6 +205,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
   expect(browser.unexpected).toEqual([]);
   expect(browser.leftovers()).toBe(0);
+  expect(browser.openTabs.size).toBe(0); // every tab opened is closed again
 });
 
 describe('lifecycle delegation', () => {
@@ -223,7 +228,7 @@ describe('checkAccount', () => {
   it('opens /imagine on the app origin and reports ready when the prompt bar shows', async () => {
     browser.show('in');
     expect(await adapterWith().checkAccount(signal)).toEqual({ signedIn: true, state: 'ready' });
-    expect(browser.navigations).toEqual([{ origin: APP, url: `${APP}/imagine`, signal }]);
+    expect(browser.tabs).toEqual([{ url: `${APP}/imagine`, signal }]);
     expect(browser.waits[0].options).toMatchObject({ timeout: 20_000 });
   });
 
@@ -231,13 +236,13 @@ describe('checkAccount', () => {
     browser.show('out');
     const check = await adapterWith().checkAccount(signal);
     expect(check).toMatchObject({ signedIn: false, state: 'signed_out' });
-    expect(browser.navigations).toHaveLength(1);
+    expect(browser.tabs).toHaveLength(1);
   });
 
   it('reloads once after a challenge and is ready when it cleared', async () => {
     browser.show('challenge', 'in');
     expect((await adapterWith().checkAccount(signal)).state).toBe('ready');
-    expect(browser.navigations).toHaveLength(2);
+    expect(browser.tabs).toHaveLength(2);
   });
 
   it('reports a challenge that survives the reload', async () => {
@@ -245,7 +250,39 @@ describe('checkAccount', () => {
     const check = await adapterWith().checkAccount(signal);
     expect(check).toMatchObject({ signedIn: false, state: 'challenge' });
     expect(check.detail).toMatch(/persists/);
-    expect(browser.navigations).toHaveLength(2);
+    expect(browser.tabs).toHaveLength(2);
+  });
+
+  it('never navigates the shared API page, so running calls go on during a check', async () => {
+    browser.show('in');
+    await adapterWith().checkAccount(signal);
+    expect(browser.tabs).toHaveLength(1);
+    // The strict double records any navigate() as unexpected; afterEach also sees the tab closed.
+  });
+
+  it('shares one check between concurrent callers (init while a re-check runs)', async () => {
+    browser.show('in');
+    const adapter = adapterWith();
+    const [a, b] = await Promise.all([adapter.checkAccount(signal), adapter.checkAccount(signal)]);
+    expect(a).toEqual({ signedIn: true, state: 'ready' });
+    expect(b).toBe(a);
+    expect(browser.tabs).toHaveLength(1);
+    browser.show('out'); // a later check runs afresh
+    expect((await adapter.checkAccount(signal)).state).toBe('signed_out');
+  });
+
+  it('answers an error state, not an exception, when /imagine cannot be loaded', async () => {
+    browser.failTab = true;
+    expect(await adapterWith().checkAccount(signal)).toMatchObject({ signedIn: false, state: 'error' });
+    expect(browser.tabs).toHaveLength(2);
+  });
+
+  it('gives up at once when the caller’s signal is aborted', async () => {
+    browser.failTab = true;
+    const controller = new AbortController();
+    controller.abort();
+    await expect(adapterWith().checkAccount(controller.signal)).rejects.toThrow();
+    expect(browser.tabs).toHaveLength(1);
   });
 
   it('reports an error when neither marker appears twice', async () => {
@@ -307,7 +344,7 @@ describe('channel id from the session', () => {
     const adapter = adapterWith({ userId: undefined });
     await adapter.submit(job({ prompt: 'a' }), signal);
     await adapter.submit(job({ prompt: 'b' }), signal);
-    expect(browser.navigations).toHaveLength(1);
+    expect(browser.tabs).toHaveLength(1);
     expect(browser.requests.map((r) => bodyOf(r).channelId)).toEqual(['singleplayer_u-9', 'singleplayer_u-9']);
   });
 
@@ -507,21 +544,22 @@ describe('submit: reference image upload', () => {
     expect(browser.requests.map((r) => r.url)).toEqual([`${APP}/api/storage-upload-file`]);
   });
 
-  it.each<[string, Reply[]]>([
-    ['RATE_LIMITED', [{ status: 429, headers: { 'retry-after': '3' }, body: {} }]],
+  it.each<[string, Reply[], Marker[]]>([
+    ['RATE_LIMITED', [{ status: 429, headers: { 'retry-after': '3' }, body: {} }], []],
     [
       'SIGNED_OUT',
       [
         { status: 401, body: {} },
         { status: 401, body: {} },
       ],
+      ['out'],
     ],
-    ['CHALLENGE', [{ status: 403, body: 'denied' }]],
-  ])('keeps %s from the upload instead of calling it an upload failure', async (code, replies) => {
+    ['CHALLENGE', [{ status: 403, body: 'denied' }], []],
+  ])('keeps %s from the upload instead of calling it an upload failure', async (code, replies, markers) => {
     vi.useRealTimers();
     vi.useFakeTimers();
     fetchImage.mockResolvedValue({ bytes: jpeg, contentType: 'image/jpeg' });
-    browser.reply(...replies);
+    browser.reply(...replies).show(...markers);
     const outcome = rejection(adapterWith().submit(job({ prompt: 'a', imageUrl: 'https://e.com/a' }), signal));
     await vi.runAllTimersAsync();
     expect((await outcome).code).toBe(code);
@@ -575,19 +613,30 @@ describe('submit: video', () => {
 describe('submit: answers and their classification', () => {
   const submit = () => adapterWith().submit(job({ prompt: 'x' }), signal);
 
+  // Clear refusals keep their code and are never reconciled; answers that may hide an accepted job are.
+  const unknown = { outcomeUnknown: true };
   it.each([
-    [{ failure: [{ type: 'invalid_parameter', message: 'Invalid value for --ar' }] }, 'INVALID_PARAMETER', false],
-    [{ failure: [{ type: 'queue_full', message: 'Job queue is full' }] }, 'QUEUE_FULL', true],
-    [{ failure: [{ type: 'moderation', message: 'Banned prompt' }] }, 'CONTENT_REJECTED', false],
-    [{ success: [], failure: [{ type: 'blocked', message: 'Account blocked' }] }, 'CHALLENGE', false],
-    [{ success: [{ job_id: 'mj-1', softban: true }] }, 'CONTENT_REJECTED', false],
-    [{ success: [{ softban: false }] }, 'PROVIDER_ERROR', true],
-    [{}, 'PROVIDER_ERROR', true],
-  ])('%j → %s (retriable %s)', async (body, code, retriable) => {
+    [
+      { failure: [{ type: 'invalid_parameter', message: 'Invalid value for --ar' }] },
+      'INVALID_PARAMETER',
+      false,
+      undefined,
+    ],
+    [{ failure: [{ type: 'queue_full', message: 'Job queue is full' }] }, 'QUEUE_FULL', true, { waitInQueue: true }],
+    [{ failure: [{ type: 'moderation', message: 'Banned prompt' }] }, 'CONTENT_REJECTED', false, undefined],
+    [{ success: [], failure: [{ type: 'blocked', message: 'Account blocked' }] }, 'CHALLENGE', false, undefined],
+    [{ success: [{ job_id: 'mj-1', softban: true }] }, 'CONTENT_REJECTED', false, undefined],
+    [{ success: [{ softban: true }] }, 'CONTENT_REJECTED', false, undefined],
+    [{ success: [{ softban: false }] }, 'PROVIDER_ERROR', true, unknown],
+    [{ success: [], failure: [] }, 'PROVIDER_ERROR', true, unknown],
+    [{}, 'PROVIDER_ERROR', true, unknown],
+    [{ success: 'yes' }, 'PROVIDER_ERROR', true, unknown],
+  ])('%j → %s (retriable %s, details %j)', async (body, code, retriable, details) => {
     browser.reply({ body });
     const error = await rejection(submit());
     expect(error.code).toBe(code);
     expect(error.retriable).toBe(retriable);
+    expect(error.details).toEqual(details);
   });
 
   it('keeps the moderation message for the client', async () => {
@@ -600,11 +649,19 @@ describe('submit: answers and their classification', () => {
     expect((await rejection(submit())).code).toBe('INVALID_PARAMETER');
   });
 
-  it('reports a non-JSON 200 as an unexpected answer with its status', async () => {
+  it('reports a non-JSON 200 as an answer of unknown outcome, with its status', async () => {
     browser.reply({ status: 200, body: '<html>maintenance</html>' });
     const error = await rejection(submit());
     expect(error.code).toBe('PROVIDER_ERROR');
     expect(error.message).toMatch(/HTTP 200/);
+    expect(error.details).toEqual({ outcomeUnknown: true });
+  });
+
+  it('treats a 4xx without a failure entry as a clear refusal, not an unknown outcome', async () => {
+    browser.reply({ status: 400, body: { message: 'Bad Request' } });
+    const error = await rejection(submit());
+    expect(error.code).toBe('PROVIDER_ERROR');
+    expect(error.details).toBeUndefined();
   });
 
   it.each([
@@ -617,60 +674,92 @@ describe('submit: answers and their classification', () => {
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.details).toEqual({ retryAfterMs: ms });
     expect(browser.requests).toHaveLength(1);
-    expect(browser.navigations).toEqual([]);
+    expect(browser.tabs).toEqual([]);
   });
 
-  it.each([500, 502, 503, 504])('turns %i into a retriable PROVIDER_ERROR without retrying', async (status) => {
+  it.each([500, 502, 503, 504])(
+    'turns %i on submit into an outcome-unknown PROVIDER_ERROR (an edge may have answered after MJ accepted)',
+    async (status) => {
+      browser.reply({ status, body: 'upstream' });
+      const error = await rejection(submit());
+      expect(error.code).toBe('PROVIDER_ERROR');
+      expect(error.message).toContain(String(status));
+      expect(error.details).toEqual({ outcomeUnknown: true });
+      expect(browser.requests).toHaveLength(1);
+    },
+  );
+
+  it.each([502, 503])('keeps %i on other calls a plain retriable error', async (status) => {
     browser.reply({ status, body: 'upstream' });
-    const error = await rejection(submit());
+    const error = await rejection(adapterWith().poll(inflight({}), signal));
     expect(error.code).toBe('PROVIDER_ERROR');
-    expect(error.message).toContain(String(status));
-    expect(browser.requests).toHaveLength(1);
+    expect(error.retriable).toBe(true);
+    expect(error.details).toBeUndefined();
   });
 
   it('treats a plain 403 as a challenge without reloading (only the interstitial earns a reload)', async () => {
     browser.reply({ status: 403, body: { error: 'forbidden' } });
     expect((await rejection(submit())).code).toBe('CHALLENGE');
-    expect(browser.navigations).toEqual([]);
+    expect(browser.tabs).toEqual([]);
   });
 
-  it('reloads /imagine after a 503 interstitial and submits again', async () => {
-    browser.reply(
-      { status: 503, body: '<title>Just a moment...</title>' },
-      { body: { success: [{ job_id: 'mj-2' }] } },
-    );
+  it('reloads /imagine in a tab of its own after a 503 interstitial and submits again', async () => {
+    browser
+      .reply({ status: 503, body: '<title>Just a moment...</title>' }, { body: { success: [{ job_id: 'mj-2' }] } })
+      .show('in');
     expect((await submit()).providerJobId).toBe('mj-2');
-    expect(browser.navigations.map((n) => n.url)).toEqual([`${APP}/imagine`]);
+    expect(browser.tabs.map((n) => n.url)).toEqual([`${APP}/imagine`]);
     expect(bodyOf(browser.requests[1])).toEqual(bodyOf(browser.requests[0]));
   });
 
-  it('waits a second after reloading on 401 before the retry (the page refreshes its token meanwhile)', async () => {
-    vi.useFakeTimers();
+  it('after a 401 retries only once /imagine has settled in its tab (the page refreshes its token meanwhile)', async () => {
+    let settle!: (marker: unknown) => void;
     browser.reply({ status: 401, body: {} }, { body: { success: [{ job_id: 'mj-3' }] } });
+    // A tab whose page takes its time: the retry must wait for it, however long it takes.
+    browser.openTab = (url: string) => {
+      browser.tabs.push({ url });
+      const tab = {
+        waitForFunction: () => new Promise((resolve) => (settle = resolve)),
+      } as unknown as Page;
+      browser.openTabs.add(tab);
+      return Promise.resolve(tab);
+    };
     const pending = submit();
-    await vi.advanceTimersByTimeAsync(999);
+    await new Promise((r) => setTimeout(r, 20));
     expect(browser.requests).toHaveLength(1);
-    expect(browser.navigations).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1);
+    expect(browser.tabs).toHaveLength(1);
+    settle({ jsonValue: () => Promise.resolve('in') });
     expect((await pending).providerJobId).toBe('mj-3');
     expect(browser.requests).toHaveLength(2);
   });
 
-  it('still retries once when the reload itself fails, then reports signed out', async () => {
-    vi.useFakeTimers();
-    browser.failNavigation = true;
+  it('still retries once when the tab cannot load, then reports signed out', async () => {
+    browser.failTab = true;
     browser.reply({ status: 401, body: {} }, { status: 401, body: {} });
-    const outcome = rejection(submit());
-    await vi.runAllTimersAsync();
-    expect((await outcome).code).toBe('SIGNED_OUT');
+    expect((await rejection(submit())).code).toBe('SIGNED_OUT');
     expect(browser.requests).toHaveLength(2);
+    expect(browser.tabs).toHaveLength(1);
   });
 
   it('does not reload twice: a 401 after a cleared challenge is final', async () => {
     const challenge = { status: 403, body: '<div id="challenge-platform">' };
-    browser.reply(challenge, { status: 401, body: {} });
+    browser.reply(challenge, { status: 401, body: {} }).show('in');
     expect((await rejection(submit())).code).toBe('SIGNED_OUT');
-    expect(browser.navigations).toHaveLength(1);
+    expect(browser.tabs).toHaveLength(1);
+  });
+
+  it('shares one session refresh between calls that hit a 401 at the same time', async () => {
+    const adapter = adapterWith();
+    browser
+      .reply({ status: 401, body: {} }, { status: 401, body: {} })
+      .reply(
+        { body: [{ id: 'mj-1', current_status: 'running' }] },
+        { body: [{ id: 'mj-1', current_status: 'running' }] },
+      )
+      .show('in');
+    const outcomes = await Promise.all([adapter.poll(inflight({}), signal), adapter.poll(inflight({}), signal)]);
+    expect(outcomes.map((o) => o.state)).toEqual(['running', 'running']);
+    expect(browser.tabs).toHaveLength(1);
   });
 
   it('marks a submit that failed in flight as outcome-unknown, but not other calls', async () => {

@@ -38,14 +38,21 @@ class ScriptedBrowser extends BrowserSession {
   }
 
   navigate(_origin: string, url: string): Promise<Page> {
-    this.navigations.push(url);
-    return Promise.resolve({} as Page);
+    return Promise.reject(new Error(`the shared API page must not be navigated (${url})`));
   }
+
+  /** Sign-in checks and session refreshes run in tabs of their own; this page always shows the prompt bar. */
+  openTab(url: string): Promise<Page> {
+    this.navigations.push(url);
+    const tab = { waitForFunction: () => Promise.resolve({ jsonValue: () => Promise.resolve(this.marker) }) };
+    return Promise.resolve(tab as unknown as Page);
+  }
+
+  marker: 'in' | 'out' | 'challenge' = 'in';
 
   start = () => Promise.resolve();
   stop = () => Promise.resolve();
   page = (): Promise<Page> => Promise.reject(new Error('not used'));
-  openTab = (): Promise<Page> => Promise.reject(new Error('not used'));
   closeTab = () => Promise.resolve();
   cookies = () => Promise.resolve([]);
   saveCookies = () => Promise.resolve();
@@ -173,6 +180,7 @@ describe('MidjourneyAdapter', () => {
     });
 
     it('reloads once on a Cloudflare challenge, then reports it', async () => {
+      browser.marker = 'challenge';
       const challenge = {
         status: 403,
         body: '<html><title>Just a moment...</title><div id="challenge-platform"></div></html>',
@@ -189,11 +197,12 @@ describe('MidjourneyAdapter', () => {
       expect(error.details).toEqual({ outcomeUnknown: true });
     });
 
-    it('classifies server errors as retriable provider errors', async () => {
+    it('reconciles a submit answered by a server error instead of submitting again', async () => {
       browser.script({ status: 502, body: 'bad gateway' });
       const error = await failure(adapter.submit(job({ prompt: 'x' }), signal()));
       expect(error.code).toBe('PROVIDER_ERROR');
-      expect(error.details).toBeUndefined();
+      expect(error.retriable).toBe(true);
+      expect(error.details).toEqual({ outcomeUnknown: true });
     });
 
     it('refuses an invalid payload before any request', async () => {
@@ -321,9 +330,8 @@ describe('MidjourneyAdapter', () => {
       expect(browser.calls[0].url).toBe(`${APP}/api/imagine?user_id=u-42&page_size=50`);
     });
 
-    it('answers null when nothing matches (the submit surely did not land)', async () => {
-      browser.script({ body: { data: [] } });
-      const state = {
+    const submitting = (startedMsAgo: number) =>
+      ({
         job: job({ prompt: 'a fox' }),
         account: 'default',
         phase: 'submitting',
@@ -331,9 +339,21 @@ describe('MidjourneyAdapter', () => {
         seq: 0,
         polls: 0,
         pollErrors: 0,
+        submittingAt: new Date(Date.now() - startedMsAgo).toISOString(),
         updatedAt: new Date().toISOString(),
-      } as InflightState;
-      expect(await adapter.findSubmission(state, signal())).toBeNull();
+      }) as InflightState;
+
+    it('answers null when nothing matches in a feed old enough (the submit surely did not land)', async () => {
+      browser.script({ body: { data: [] } });
+      expect(await adapter.findSubmission(submitting(11_000), signal())).toBeNull();
+    });
+
+    it('cannot tell yet while the submit is too recent for the feed to list it, and says when to ask again', async () => {
+      browser.script({ body: { data: [] } });
+      const error = await failure(adapter.findSubmission(submitting(4_000), signal()));
+      expect(error.code).toBe('SUBMISSION_UNKNOWN');
+      expect(Number(error.details?.retryAfterMs)).toBeGreaterThan(5_000);
+      expect(Number(error.details?.retryAfterMs)).toBeLessThanOrEqual(6_000);
     });
   });
 });

@@ -6,6 +6,7 @@ import {
   parsePayload,
   type JobMessage,
 } from '@app/contracts';
+import type { Page } from 'puppeteer-core';
 import { BrowserSession, type FetchResult } from '@app/browser';
 import {
   ProviderAdapter,
@@ -23,6 +24,9 @@ import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
 import { buildImaginePrompt, buildVideoPrompt, comparablePrompt, sanitizePrompt } from './prompt-builder.js';
 
 const ID_COOKIE = '__Host-Midjourney.AuthUserTokenV3_i';
+/** Jobs show up in the account's feed within this of their submission; before it, "not listed" proves nothing. */
+const FEED_SETTLE_MS = 10_000;
+type Marker = 'in' | 'out' | 'challenge';
 const RENDER_MS: Record<string, number> = { fast: 60_000, relax: 120_000, relaxed: 120_000, turbo: 30_000 };
 
 /** One `success[]` entry of /api/submit-jobs (PROVIDERS.md §2.5). */
@@ -38,7 +42,8 @@ interface SubmitSuccess {
 export function classifyFailure(failure: { type?: string; message?: string } | undefined): ProviderException {
   const text = `${failure?.type ?? ''} ${failure?.message ?? ''}`;
   if (/queue|concurrent|maximum allowed/i.test(text)) {
-    return new ProviderException('QUEUE_FULL', failure?.message ?? 'Queue full');
+    // The account's queue at MJ is full: the job waits in ours (account held a while), it has not failed.
+    return new ProviderException('QUEUE_FULL', failure?.message ?? 'Queue full', { waitInQueue: true });
   }
   if (/invalid|unrecognized|parameter|conflict/i.test(text)) {
     return new ProviderException('INVALID_PARAMETER', failure?.message ?? 'Invalid parameter');
@@ -61,6 +66,8 @@ export class MidjourneyAdapter extends ProviderAdapter {
   private readonly app: string;
   private readonly cdn: string;
   private userId?: string;
+  private checking?: Promise<AccountCheck>;
+  private refreshing?: Promise<Marker | null>;
 
   constructor(
     private readonly browser: BrowserSession,
@@ -86,7 +93,16 @@ export class MidjourneyAdapter extends ProviderAdapter {
 
   // ------------------------------------------------------------ account
 
-  async checkAccount(signal: AbortSignal): Promise<AccountCheck> {
+  /**
+   * Opens /imagine in a tab of its own and reads the markers. Never the shared API page: navigating that would
+   * abort in-flight calls of running jobs (and theirs this check). Concurrent checks share one run.
+   */
+  checkAccount(signal: AbortSignal): Promise<AccountCheck> {
+    this.checking ??= this.runAccountCheck(signal).finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async runAccountCheck(signal: AbortSignal): Promise<AccountCheck> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const marker = await this.pageMarker(signal);
       if (marker === 'in') {
@@ -106,24 +122,48 @@ export class MidjourneyAdapter extends ProviderAdapter {
     };
   }
 
-  private async pageMarker(signal: AbortSignal): Promise<'in' | 'out' | 'challenge' | null> {
-    const page = await this.browser.navigate(this.app, `${this.app}/imagine`, signal);
-    const handle = await page
-      .waitForFunction(
-        () => {
-          if (document.querySelector('textarea#desktop_input_bar, textarea[placeholder="What will you imagine?"]')) {
-            return 'in';
-          }
-          if (document.querySelector('a[href*="login"]')) return 'out';
-          if (/moment/i.test(document.title) || document.querySelector('#challenge-platform, [id^="cf-chl"]')) {
-            return 'challenge';
-          }
-          return false;
-        },
-        { timeout: 20_000, polling: 200 },
-      )
-      .catch(() => null);
-    return ((await handle?.jsonValue()) as 'in' | 'out' | 'challenge' | undefined) ?? null;
+  /** What /imagine shows in a fresh tab; null when it could not load or showed neither marker in time. */
+  private async pageMarker(signal: AbortSignal): Promise<Marker | null> {
+    let tab: Page;
+    try {
+      tab = await this.browser.openTab(`${this.app}/imagine`, signal);
+    } catch (error) {
+      signal.throwIfAborted();
+      this.logger.warn(`opening /imagine failed: ${String(error)}`);
+      return null;
+    }
+    try {
+      const handle = await tab
+        .waitForFunction(
+          () => {
+            if (document.querySelector('textarea#desktop_input_bar, textarea[placeholder="What will you imagine?"]')) {
+              return 'in';
+            }
+            if (document.querySelector('a[href*="login"]')) return 'out';
+            if (/moment/i.test(document.title) || document.querySelector('#challenge-platform, [id^="cf-chl"]')) {
+              return 'challenge';
+            }
+            return false;
+          },
+          { timeout: 20_000, polling: 200 },
+        )
+        .catch(() => null);
+      return ((await handle?.jsonValue()) as Marker | undefined) ?? null;
+    } finally {
+      await this.browser.closeTab(tab);
+    }
+  }
+
+  /**
+   * The web app's own recovery after a 401 or a challenge: load /imagine once (its script refreshes the session
+   * token; a challenge may clear), in a tab of its own so running calls on the shared page go on. Concurrent
+   * recoveries share one load.
+   */
+  private refreshSession(signal: AbortSignal): Promise<Marker | null> {
+    this.refreshing ??= this.pageMarker(signal)
+      .catch(() => null)
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
   }
 
   /** The MJ user id sits in the session JWT's payload; channelId is `singleplayer_<id>`. */
@@ -201,13 +241,8 @@ export class MidjourneyAdapter extends ProviderAdapter {
           opts.submit ? { outcomeUnknown: true } : undefined,
         );
       }
-      if (res.status === 401 && attempt === 0) {
-        await this.browser.navigate(this.app, `${this.app}/imagine`, signal).catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 1000)); // let the page's own refresh finish
-        continue;
-      }
-      if (isChallenge(res) && attempt === 0) {
-        await this.browser.navigate(this.app, `${this.app}/imagine`, signal).catch(() => undefined);
+      if ((res.status === 401 || isChallenge(res)) && attempt === 0) {
+        await this.refreshSession(signal);
         continue;
       }
       if (res.status === 401) {
@@ -225,7 +260,14 @@ export class MidjourneyAdapter extends ProviderAdapter {
           retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 30_000,
         });
       }
-      if (res.status >= 500) throw new ProviderException('PROVIDER_ERROR', `Midjourney ${path} answered ${res.status}`);
+      if (res.status >= 500) {
+        // A 5xx on submit may come from an edge after MJ accepted the job: reconcile through the feed.
+        throw new ProviderException(
+          'PROVIDER_ERROR',
+          `Midjourney ${path} answered ${res.status}`,
+          opts.submit ? { outcomeUnknown: true } : undefined,
+        );
+      }
       if (res.status === 403) throw new ProviderException('CHALLENGE', `Midjourney ${path} answered 403`);
       return res;
     }
@@ -292,12 +334,25 @@ export class MidjourneyAdapter extends ProviderAdapter {
       success?: SubmitSuccess[];
       failure?: Array<{ type?: string; message?: string }>;
     }>('POST', '/api/submit-jobs', body, signal, { submit: true });
-    const item = res.body && typeof res.body === 'object' ? res.body.success?.[0] : undefined;
-    // Accepted only with a job id (the original read ids from wrong fields and "succeeded" without one).
+    const answer = res.body && typeof res.body === 'object' ? res.body : {};
+    const item = Array.isArray(answer.success) ? answer.success[0] : undefined;
+    // Accepted only with a job id (the original read ids from wrong fields and "succeeded" without one). A failure
+    // entry or a soft ban is a clear refusal; an answer with neither (an edge's page, an empty body) may hide an
+    // accepted job, so it is reconciled through the feed rather than submitted again.
     if (!item?.job_id) {
-      const failure = res.body && typeof res.body === 'object' ? res.body.failure?.[0] : undefined;
+      const failure = Array.isArray(answer.failure) ? answer.failure[0] : undefined;
       if (failure) throw classifyFailure(failure);
-      throw new ProviderException('PROVIDER_ERROR', `Midjourney accepted nothing (HTTP ${res.status})`);
+      if (item?.softban) throw new ProviderException('CONTENT_REJECTED', 'Midjourney soft-banned the prompt');
+      if (res.status >= 400) {
+        throw new ProviderException('PROVIDER_ERROR', `Midjourney refused the job (HTTP ${res.status})`);
+      }
+      throw new ProviderException(
+        'PROVIDER_ERROR',
+        `Midjourney answered neither success nor failure (HTTP ${res.status})`,
+        {
+          outcomeUnknown: true,
+        },
+      );
     }
     if (item.softban) throw new ProviderException('CONTENT_REJECTED', 'Midjourney soft-banned the prompt');
     const batch = Number(item.meta?.batch_size) || 4;
@@ -382,7 +437,16 @@ export class MidjourneyAdapter extends ProviderAdapter {
         isVideo(item) === (state.job.operation === 'video') &&
         comparablePrompt(item.full_command ?? '').includes(wanted.split(' --')[0]),
     );
-    if (matches.length === 0) return null;
+    if (matches.length === 0) {
+      // A job accepted a moment ago may not be listed yet: only a feed old enough proves it was never created.
+      const settled = Date.now() - Date.parse(state.submittingAt ?? state.updatedAt);
+      if (settled < FEED_SETTLE_MS) {
+        throw new ProviderException('SUBMISSION_UNKNOWN', 'Not in the job feed yet; asking again', {
+          retryAfterMs: FEED_SETTLE_MS - settled,
+        });
+      }
+      return null;
+    }
     if (matches.length > 1) {
       this.logger.warn(
         `${matches.length} recent jobs match ${state.job.jobId}; taking the oldest after the submit began`,

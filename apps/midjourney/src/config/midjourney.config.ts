@@ -20,6 +20,8 @@ export class MidjourneyConfig extends WorkerCommonConfig {
   @IsInt() @Min(100) MIDJOURNEY_POLL_MAX_MS: number = 5_000;
   @IsInt() @Min(1000) MIDJOURNEY_HEARTBEAT_MS: number = 15_000;
   @IsInt() @Min(1000) MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS: number = 60_000;
+  /** JetStream ack wait of the job consumer: a job taken by a worker that died is redelivered after it. */
+  @IsInt() @Min(3000) MIDJOURNEY_ACK_WAIT_MS: number = 60_000;
   /** Expected render time; 0 = by mode (fast 60 s, relax 120 s, turbo 30 s). */
   @IsInt() @Min(0) MIDJOURNEY_EXPECTED_RENDER_MS: number = 0;
   /** Allow reference images on private/loopback addresses (sandbox and tests only). */

@@ -125,6 +125,24 @@ describe('matching', () => {
     expect(registry.take('ideogram', 'submit', undefined, ['rate_limit'])).toBeDefined();
   });
 
+  it('fires challenge_once once when no count is given, and as often as asked otherwise', () => {
+    registry.add({ provider: MJ, fault: 'challenge_once', endpoint: 'page' });
+    expect(registry.take(MJ, 'page', undefined, ['challenge_once'])).toBeDefined();
+    expect(registry.take(MJ, 'page', undefined, ['challenge_once'])).toBeUndefined();
+    registry.add({ provider: MJ, fault: 'challenge_once', endpoint: 'page', times: 2 });
+    expect(registry.take(MJ, 'page', undefined, ['challenge_once'])).toBeDefined();
+    expect(registry.take(MJ, 'page', undefined, ['challenge_once'])).toBeDefined();
+    expect(registry.take(MJ, 'page', undefined, ['challenge_once'])).toBeUndefined();
+  });
+
+  it('takes only faults the filter accepts, leaving the others armed', () => {
+    registry.add({ provider: MJ, fault: 'latency', endpoint: 'submit', stage: 'after', latencyMs: 100, times: 1 });
+    const before = (f: { stage?: string }) => f.stage !== 'after';
+    expect(registry.take(MJ, 'submit', undefined, ['latency'], before)).toBeUndefined();
+    expect(registry.take(MJ, 'submit', undefined, ['latency'])?.stage).toBe('after');
+    expect(registry.list()).toEqual([]);
+  });
+
   it('hands back the latency of the fault that fired', () => {
     registry.add({ provider: MJ, fault: 'slow_cdn', endpoint: 'cdn', latencyMs: 2500 });
     expect(registry.take(MJ, 'cdn', undefined, ['slow_cdn'])?.latencyMs).toBe(2500);

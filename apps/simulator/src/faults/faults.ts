@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 /** Deterministic fault switches shared by every imitated provider (PROVIDERS.md §5.0). */
 export const FAULTS = [
   'unauthorized',
@@ -13,6 +15,8 @@ export const FAULTS = [
   'server_error',
   'queue_full',
   'network_drop',
+  'latency',
+  'moderated',
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
 
@@ -25,6 +29,14 @@ export interface Fault {
   /** How many times it fires; unlimited when absent. */
   times?: number;
   latencyMs?: number;
+  /**
+   * When a submit fault strikes: `before` the job exists (nothing created) or `after` it was created (the answer is
+   * lost or late). Defaults: `latency` before (a client that gave up meanwhile is never served, as if the request
+   * was held in front of the origin); `server_error` and `network_drop` after (the hard case: accepted, answer lost).
+   */
+  stage?: 'before' | 'after';
+  /** HTTP status of `server_error` (500, 502, 503, 504; default 503 on the app, 502 on the CDN). */
+  status?: number;
 }
 
 /** `api` covers every endpoint but the CDN and the HTML page; no endpoint or `any` covers all; no account, all. */
@@ -45,7 +57,8 @@ export class FaultRegistry {
       throw new Error(`unknown fault ${String(fault.fault)}; known: ${FAULTS.join(', ')}`);
     }
     if (fault.times !== undefined && fault.times <= 0) return; // armed to fire no time at all
-    this.faults.push({ ...fault });
+    // "Clears after one reload" is the point of this switch: it fires once unless told otherwise.
+    this.faults.push({ ...fault, ...(fault.fault === 'challenge_once' ? { times: fault.times ?? 1 } : {}) });
   }
 
   clear(): void {
@@ -62,8 +75,11 @@ export class FaultRegistry {
     endpoint: string,
     account: string | undefined,
     names: readonly FaultName[],
+    filter: (fault: Fault) => boolean = () => true,
   ): Fault | undefined {
-    const index = this.faults.findIndex((f) => names.includes(f.fault) && matches(f, provider, endpoint, account));
+    const index = this.faults.findIndex(
+      (f) => names.includes(f.fault) && matches(f, provider, endpoint, account) && filter(f),
+    );
     if (index < 0) return undefined;
     const fault = this.faults[index];
     if (fault.times !== undefined) {
@@ -83,3 +99,15 @@ export const CHALLENGE_HTML =
   '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>' +
   '<div id="challenge-platform"><script>window._cf_chl_opt={cType:"managed"}</script>Checking your browser before accessing.</div>' +
   '<form action="/cdn-cgi/challenge-platform/h/b/orchestrate" method="POST"></form></body></html>';
+
+/**
+ * PROVIDERS.md §5.0 "network drop": the connection is reset mid-response. Status, headers and the start of the
+ * body go out, then the socket dies. (A connection closed before any response byte is another fault: Chromium may
+ * then resend the request by itself on a reused keep-alive socket, below anything a client can see.)
+ */
+export function dropMidResponse(reply: FastifyReply, contentType: string, start: string | Buffer): void {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { 'content-type': contentType, 'content-length': '65536' });
+  raw.write(start, () => raw.socket?.destroy());
+}

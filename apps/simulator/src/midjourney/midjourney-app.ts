@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CHALLENGE_HTML, FaultRegistry, type Fault, type FaultName } from '../faults/faults.js';
+import { CHALLENGE_HTML, FaultRegistry, dropMidResponse, type Fault, type FaultName } from '../faults/faults.js';
 import type { MidjourneyState, MjAccount, MjJob } from './midjourney-state.js';
 import { invalidFlag, normaliseEcho, parsePrompt, sizeOf } from './prompt-parser.js';
 
@@ -67,8 +67,12 @@ export function registerMidjourneyApp(
   origins: MjOrigins,
 ) {
   const P = 'midjourney';
-  const take = (endpoint: string, account: string | undefined, names: readonly FaultName[]) =>
-    faults.take(P, endpoint, account, names);
+  const take = (
+    endpoint: string,
+    account: string | undefined,
+    names: readonly FaultName[],
+    filter?: (fault: Fault) => boolean,
+  ) => faults.take(P, endpoint, account, names, filter);
 
   /** Generic faults every endpoint honours: latency, challenge, 429, 5xx, dropped connections. */
   async function genericFault(
@@ -77,15 +81,30 @@ export function registerMidjourneyApp(
     reply: FastifyReply,
     account?: string,
   ): Promise<boolean> {
-    const fault = take(endpoint, account, ['challenge', 'challenge_200', 'rate_limit', 'server_error', 'network_drop']);
+    const delay = take(endpoint, account, ['latency'], (f) => f.stage !== 'after');
+    if (delay?.latencyMs) {
+      await sleep(delay.latencyMs);
+      // Held in front of the origin: a client that gave up meanwhile never reaches it.
+      if (req.raw.socket?.destroyed) return true;
+    }
+    // On submit, 5xx and dropped connections strike after the job exists unless armed with stage 'before'.
+    const beforeOnly = (f: Fault) =>
+      endpoint !== 'submit' || f.stage === 'before' || !['server_error', 'network_drop'].includes(f.fault);
+    const fault = take(
+      endpoint,
+      account,
+      ['challenge', 'challenge_200', 'challenge_once', 'rate_limit', 'server_error', 'network_drop'],
+      beforeOnly,
+    );
     if (!fault) return false;
-    return applyFault(fault, req, reply);
+    return applyFault(fault, reply);
   }
 
-  async function applyFault(fault: Fault, req: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  async function applyFault(fault: Fault, reply: FastifyReply): Promise<boolean> {
     if (fault.latencyMs) await sleep(fault.latencyMs);
     switch (fault.fault) {
       case 'challenge':
+      case 'challenge_once':
         await reply.code(403).type('text/html').send(CHALLENGE_HTML);
         return true;
       case 'challenge_200':
@@ -95,10 +114,10 @@ export function registerMidjourneyApp(
         await reply.code(429).header('retry-after', '1').send({ message: 'Too many requests' });
         return true;
       case 'server_error':
-        await reply.code(503).send({ message: 'Service unavailable' });
+        await reply.code(fault.status ?? 503).send({ message: 'Service unavailable' });
         return true;
       case 'network_drop':
-        req.raw.socket.destroy();
+        dropMidResponse(reply, 'application/json', '{"success":[{"job_id":"');
         return true;
       default:
         return false;
@@ -177,7 +196,7 @@ export function registerMidjourneyApp(
     setSessionCookies(reply, account);
     return {
       access_token: account.idToken,
-      expires_in: String(state.timing.tokenLifetimeS),
+      expires_in: state.timing.tokenLifetimeS,
       refresh_token: account.refreshToken,
       id_token: account.idToken,
       user_id: account.userId,
@@ -259,7 +278,10 @@ export function registerMidjourneyApp(
           ? 'stuck'
           : prompt.includes('[[fail]]')
             ? 'fail'
-            : undefined,
+            : // Accepted now, moderated halfway through the render (the later `moderated` status).
+              prompt.includes('[[moderate_later]]') || take('submit', account.name, ['moderated'])
+              ? 'moderated'
+              : undefined,
       statusRequests: 0,
       cdnRequests: 0,
       isQueued: running >= state.timing.runningLimit,
@@ -268,9 +290,17 @@ export function registerMidjourneyApp(
       state.jobs.set(job.job_id, job);
       state.submits++;
     }
-    // network_drop on submit: the job is accepted, then the connection dies before the answer arrives.
-    if (take('submit', account.name, ['network_drop'])) {
-      req.raw.socket.destroy();
+    // Faults after acceptance: the answer is late (latency stage 'after'), a 5xx from the edge, or the connection
+    // dies before the answer arrives. The job exists either way; only the provider's job list tells.
+    const after = take('submit', account.name, ['latency', 'server_error', 'network_drop'], (f) =>
+      f.fault === 'latency' ? f.stage === 'after' : f.stage !== 'before',
+    );
+    if (after?.latencyMs) await sleep(after.latencyMs);
+    if (after?.fault === 'server_error') {
+      return reply.code(after.status ?? 503).send({ message: 'Service unavailable' });
+    }
+    if (after?.fault === 'network_drop') {
+      dropMidResponse(reply, 'application/json', `{"success":[{"job_id":"${job.job_id.slice(0, 8)}`);
       return;
     }
     return reply.send({

@@ -1,15 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { colourOf, fakeMp4, noisePng, solidPng } from '../common/png.js';
+import { solidWebp } from '../common/webp.js';
 import type { FaultRegistry } from '../faults/faults.js';
-import { CHALLENGE_HTML } from '../faults/faults.js';
+import { CHALLENGE_HTML, dropMidResponse } from '../faults/faults.js';
 import type { MidjourneyState } from './midjourney-state.js';
 
-const IMAGE_TYPES: Record<string, string> = {
-  png: 'image/png',
-  webp: 'image/webp',
-  jpeg: 'image/jpeg',
-  jpg: 'image/jpeg',
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** cdn.midjourney.com stand-in: cells appear when the job completes; 404 before (the `cb` query is ignored). */
@@ -23,13 +18,19 @@ export function registerMidjourneyCdn(
   cdn.addHook('onSend', async (_req, reply) => {
     reply.header('access-control-allow-origin', appOrigin);
   });
-  cdn.addHook('onRequest', async (req, reply) => {
-    const fault = faults.take(P, 'cdn', undefined, ['slow_cdn', 'challenge', 'server_error', 'network_drop']);
+  cdn.addHook('onRequest', async (_req, reply) => {
+    const fault = faults.take(P, 'cdn', undefined, [
+      'slow_cdn',
+      'latency',
+      'challenge',
+      'server_error',
+      'network_drop',
+    ]);
     if (!fault) return;
     if (fault.latencyMs) await sleep(fault.latencyMs);
     if (fault.fault === 'challenge') return reply.code(403).type('text/html').send(CHALLENGE_HTML);
-    if (fault.fault === 'server_error') return reply.code(502).send('Bad gateway');
-    if (fault.fault === 'network_drop') req.raw.socket.destroy();
+    if (fault.fault === 'server_error') return reply.code(fault.status ?? 502).send('Bad gateway');
+    if (fault.fault === 'network_drop') dropMidResponse(reply, 'image/png', Buffer.from('89504e470d0a1a0a', 'hex'));
   });
 
   cdn.get('/__fixtures/large.png', async (req, reply) => {
@@ -48,7 +49,7 @@ export function registerMidjourneyCdn(
     const { jobId, file } = req.params as { jobId: string; file: string };
     const job = state.jobs.get(jobId);
     if (job) job.cdnRequests++;
-    const match = /^(?:0_)?(\d+)(?:_\d+_N)?\.(mp4|gif)$/.exec(file);
+    const match = /^(?:0_)?(\d+)(?:_\d+)?(?:_N)?\.(mp4|gif)$/.exec(file);
     if (!job || !match || job.kind !== 'video' || !state.cellReady(job, Number(match[1]))) {
       return reply.code(404).send('Not found');
     }
@@ -69,8 +70,11 @@ export function registerMidjourneyCdn(
     const scale = thumb ? thumb / Math.max(job.width, job.height) : 1;
     const w = Math.round(job.width * scale * (grid && !thumb ? 2 : 1));
     const h = Math.round(job.height * scale * (grid && !thumb ? 2 : 1));
-    // Every format is served as a PNG body with the matching type: enough for clients that only store bytes.
-    return reply.type(IMAGE_TYPES[ext]).send(solidPng(w, h, colourOf(`${jobId}:${grid ? 'grid' : index}`)));
+    const colour = colourOf(`${jobId}:${grid ? 'grid' : index}`);
+    // Bytes always match the Content-Type: real WebP for .webp; no JPEG encoder here, so .jpeg/.jpg answer with
+    // the PNG and say so (a client that trusts the header stores a valid file either way).
+    if (ext === 'webp') return reply.type('image/webp').send(solidWebp(w, h, colour));
+    return reply.type('image/png').send(solidPng(w, h, colour));
   });
 }
 

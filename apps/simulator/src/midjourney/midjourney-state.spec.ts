@@ -182,15 +182,23 @@ describe('job lifecycle over time', () => {
     expect(mj.state(same, T0)).toBe('completed');
   });
 
-  it.each([
-    ['fail', 'failed'],
-    ['moderated', 'moderated'],
-  ] as const)('a %s job runs until completesAt, then ends %s at full progress', (marker, final) => {
-    const j = job({ marker });
+  it('a failing job runs until completesAt, then ends failed at full progress', () => {
+    const j = job({ marker: 'fail' });
     expect(mj.state(j, T0 + 9_000)).toBe('running');
     expect(mj.progress(j, T0 + 9_000)).toBe(90);
-    expect(mj.state(j, T0 + 10_000)).toBe(final);
+    expect(mj.state(j, T0 + 10_000)).toBe('failed');
     expect(mj.progress(j, T0 + 10_000)).toBe(100);
+    expect(mj.cellReady(j, 0, T0 + 60_000)).toBe(false);
+    expect(j.completedAt).toBeUndefined();
+  });
+
+  it('moderates a job halfway through its render: accepted, running, then moderated with no file', () => {
+    const j = job({ marker: 'moderated' });
+    expect(mj.state(j, T0 + 4_999)).toBe('running');
+    expect(mj.progress(j, T0 + 4_999)).toBe(49);
+    expect(mj.state(j, T0 + 5_000)).toBe('moderated');
+    expect(mj.progress(j, T0 + 5_000)).toBe(50); // frozen where moderation struck
+    expect(mj.state(j, T0 + 60_000)).toBe('moderated');
     expect(mj.cellReady(j, 0, T0 + 60_000)).toBe(false);
     expect(j.completedAt).toBeUndefined();
   });

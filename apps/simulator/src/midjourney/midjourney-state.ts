@@ -110,9 +110,10 @@ export class MidjourneyState {
 
   state(job: MjJob, now = Date.now()): 'running' | 'completed' | 'failed' | 'moderated' {
     if (job.marker === 'stuck') return 'running';
+    // Moderation strikes during the run, halfway through the render; no file ever appears.
+    if (job.marker === 'moderated' && now >= (job.submittedAt + job.completesAt) / 2) return 'moderated';
     if (now < job.completesAt) return 'running';
     if (job.marker === 'fail') return 'failed';
-    if (job.marker === 'moderated') return 'moderated';
     job.completedAt ??= job.completesAt;
     return 'completed';
   }
@@ -120,6 +121,7 @@ export class MidjourneyState {
   progress(job: MjJob, now = Date.now()): number {
     if (job.marker === 'stuck') return 42;
     const state = this.state(job, now);
+    if (state === 'moderated') return 50;
     if (state !== 'running') return 100;
     return Math.min(99, Math.floor((100 * (now - job.submittedAt)) / Math.max(1, job.completesAt - job.submittedAt)));
   }

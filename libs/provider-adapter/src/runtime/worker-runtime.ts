@@ -25,6 +25,7 @@ import {
   type InflightState,
   type PollOutcome,
   type ResultRef,
+  type Submission,
 } from '../provider-adapter.js';
 import { AccountPacer, backoffMs, nextPollDelay } from './pacing.js';
 import { RuntimeConfig } from './runtime.config.js';
@@ -32,6 +33,8 @@ import { RuntimeConfig } from './runtime.config.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TERMINAL_SEQ = 1_000_000_000; // terminal events emitted without in-flight state always win
 const CANCELED_TTL_MS = 7 * 24 * 3600 * 1000;
+/** As long as the JOBS stream keeps a message: a redelivery can come no later. */
+const FINISHED_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /**
  * Runs any ProviderAdapter: pulls jobs from the provider's durable JetStream consumer when the account has room,
@@ -45,6 +48,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly pacer: AccountPacer;
   private inflight?: KV;
   private canceled?: KV;
+  private finished?: KV;
   private cancelWatch?: { stop(): void };
   private consumer?: Consumer;
   private stopping = false;
@@ -93,6 +97,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const durable = await ensureWorkerConsumer(jsm, this.config.provider, this.config.ackWaitMs);
     this.inflight = await this.nats.bucket(Buckets.inflight(this.config.provider));
     this.canceled = await this.nats.bucket(Buckets.canceled, CANCELED_TTL_MS);
+    this.finished = await this.nats.bucket(Buckets.finished(this.config.provider), FINISHED_TTL_MS);
     void this.watchCancels().catch((error: unknown) => this.logger.warn(`cancel watch ended: ${String(error)}`));
     this.consumer = await (await this.nats.jetstream()).consumers.get(Streams.jobs, durable);
     this.checkTimer = setInterval(() => void this.recheckAccount(), this.config.accountCheckIntervalMs);
@@ -257,6 +262,12 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         message: 'The deadline passed before the job could start',
       });
     }
+    if (await this.hasFinished(job.jobId)) {
+      // Redelivered after the job ended: its first worker died before acking the message, a restarted one resumed the
+      // job from the KV and finished it. Submitting now would run it twice.
+      msg.ack();
+      return;
+    }
     const existing = await this.load(job.jobId);
     if (existing) {
       // Redelivery after a crash: the KV already knows the job. Never submit it again.
@@ -286,6 +297,11 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.submitting++;
     const keepAlive = msg ? setInterval(() => msg.working(), Math.max(1000, this.config.ackWaitMs / 3)) : undefined;
     try {
+      if (!msg) {
+        // A resubmission: a later reconciliation looks for the job this attempt may create, from now on.
+        state.submittingAt = new Date().toISOString();
+        await this.save(state);
+      }
       const submission = await this.adapter.submit(state.job, AbortSignal.timeout(this.config.submitTimeoutMs));
       this.pacer.onSuccess();
       state.phase = 'submitted';
@@ -309,6 +325,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       }
       const deliveries = msg?.info.deliveryCount ?? this.config.maxDeliveries;
       const deadlineLeft = Date.parse(state.job.deadlineAt) - Date.now();
+      if (!msg) return this.retryWithoutMessage(state, error, deadlineLeft);
       if (error.details?.waitInQueue && msg) {
         // The account is full at the provider (in-flight limit): the job waits in the queue, not counted as a failure.
         const wait = Math.max(Number(error.details.retryAfterMs ?? 0), this.config.queueWaitMs);
@@ -336,6 +353,30 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  /**
+   * A resubmission after reconciliation (its message was acked long ago) refused for now: 429, queue full, a clear
+   * 5xx. It stays 'submitting', so the retry goes through reconciliation again and can never double-submit.
+   */
+  private async retryWithoutMessage(state: InflightState, error: ProviderException, deadlineLeft: number) {
+    const jobId = state.job.jobId;
+    const attempts = (state.submitAttempts ?? 0) + 1;
+    const queueWait = error.details?.waitInQueue
+      ? Math.max(Number(error.details.retryAfterMs ?? 0), this.config.queueWaitMs)
+      : 0;
+    const delay = Math.max(backoffMs(attempts, 2000), this.pacer.waitMs(), queueWait);
+    const mayRetry = error.details?.waitInQueue || attempts < this.config.maxDeliveries;
+    if (error.retriable && mayRetry && deadlineLeft > delay + 5000) {
+      if (queueWait) this.pacer.hold(queueWait);
+      state.submitAttempts = attempts;
+      await this.save(state);
+      this.running.add(jobId);
+      this.logger.warn(`resubmitting ${jobId} in ${delay} ms after ${error.code}`);
+      this.schedule(jobId, delay);
+      return;
+    }
+    await this.finish(state, 'failed', error.toJSON());
+  }
+
   // ---------------------------------------------------------------- resuming
 
   private async resume(): Promise<void> {
@@ -343,6 +384,10 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     for await (const key of await this.inflight!.keys()) {
       const state = await this.load(key);
       if (!state || state.account !== this.config.account) continue;
+      if (await this.hasFinished(key)) {
+        await this.inflight!.delete(key); // ended before a crash removed its state
+        continue;
+      }
       this.resumeOne(state);
       count++;
     }
@@ -362,17 +407,37 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         message: 'The worker stopped while submitting and the provider offers no job list to check; not resubmitted',
       });
     }
-    const found = await this.adapter.findSubmission(state, AbortSignal.timeout(60_000));
+    const jobId = state.job.jobId;
+    let found: Submission | null;
+    try {
+      found = await this.adapter.findSubmission(state, AbortSignal.timeout(60_000));
+    } catch (thrown) {
+      // The provider cannot tell yet (a new job not listed yet, a failed call): ask again, until the deadline.
+      const error = this.adapter.classifyError(thrown);
+      if (error.code !== 'SUBMISSION_UNKNOWN') this.onAccountError(error);
+      state.pollErrors++;
+      await this.save(state);
+      const retryAfter = Number(error.details?.retryAfterMs ?? 0);
+      this.schedule(jobId, Math.max(retryAfter, backoffMs(state.pollErrors, 1000, 30_000)));
+      return;
+    }
     if (found === null) {
-      this.logger.log(`${state.job.jobId} was not submitted before the crash; submitting now`);
-      this.running.delete(state.job.jobId);
+      // Surely not submitted: submit now, unless the account must wait (pacing, a cooldown after a 429).
+      const wait = this.accountUsable() ? this.pacer.waitMs() : 1000;
+      if (wait > 0) {
+        this.schedule(jobId, wait);
+        return;
+      }
+      this.logger.log(`${jobId} was not submitted (crash or lost answer); submitting now`);
+      state.pollErrors = 0;
+      this.running.delete(jobId);
       return this.submit(state);
     }
     state.phase = 'submitted';
     state.submission = found;
     state.submittedAt ??= state.submittingAt ?? new Date().toISOString();
     await this.save(state);
-    await this.emit(state, 'processing', 0, 'found at the provider after a restart');
+    await this.emit(state, 'processing', 0, 'found in the provider’s job list (the submission outcome was unknown)');
     this.schedule(state.job.jobId, nextPollDelay(state, undefined, this.config));
   }
 
@@ -585,6 +650,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   ): Promise<void> {
     const jobId = state.job.jobId;
     await this.emit(state, status, status === 'completed' ? 100 : (this.lastProgress(state) ?? 0), undefined, error);
+    await this.finished!.put(jobId, JSON.stringify({ status, at: new Date().toISOString() }));
     await this.inflight!.delete(jobId);
     this.running.delete(jobId);
     await this.adapter
@@ -648,6 +714,11 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       if (this.stopping) break;
       if (entry.operation === 'PUT' && this.running.has(entry.key)) this.schedule(entry.key, 0);
     }
+  }
+
+  private async hasFinished(jobId: string): Promise<boolean> {
+    const entry = await this.finished!.get(jobId);
+    return !!entry && entry.operation === 'PUT' && entry.length > 0;
   }
 
   private async isCanceled(jobId: string): Promise<boolean> {

@@ -3,7 +3,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsNotEmpty,
   IsOptional,
   IsString,
   IsUrl,
@@ -15,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  IsNotBlank,
   MJ_MODES,
   MJ_MOTIONS,
   MJ_NIJI_VERSIONS,
@@ -22,14 +22,18 @@ import {
   MJ_VERSIONS,
   MidjourneyImagineOptions,
 } from '@app/contracts';
+import { LenientFields } from '../../errors/validation.pipe.js';
 
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || value === null ? undefined : value);
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
+// The original routes accepted any extra field; their DTOs drop unknown ones (LenientFields) and validate the rest.
+
 /** POST /midjourney/genimage (original field names). */
+@LenientFields()
 export class GenImageBody {
-  @IsString() @IsNotEmpty() @MaxLength(4000) prompt!: string;
+  @IsString() @IsNotBlank() @MaxLength(4000) prompt!: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl(url) url_image?: string;
   @IsOptional() @ValidateNested() @Type(() => MidjourneyImagineOptions) options?: MidjourneyImagineOptions;
   @IsOptional() @Transform(emptyToUndefined) @IsUUID() design_id?: string;
@@ -38,8 +42,9 @@ export class GenImageBody {
 }
 
 /** GET /midjourney/genimage: options flat in the query, as strings. */
+@LenientFields()
 export class GenImageQuery {
-  @IsString() @IsNotEmpty() @MaxLength(4000) prompt!: string;
+  @IsString() @IsNotBlank() @MaxLength(4000) prompt!: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl(url) url_image?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) chaos?: number;
   @IsOptional() @IsString() @Matches(/^[1-9]\d*:[1-9]\d*$/) ar?: string;
@@ -65,22 +70,26 @@ export class GenVideoOptions {
 }
 
 /** POST /midjourney/genvideo. */
+@LenientFields()
 export class GenVideoBody {
   @IsUrl(url) image_url!: string;
-  @IsOptional() @IsString() @MaxLength(4000) text_prompt?: string;
+  @IsOptional() @IsString() @IsNotBlank() @MaxLength(4000) text_prompt?: string;
   @IsOptional() @ValidateNested() @Type(() => GenVideoOptions) options?: GenVideoOptions;
   @IsOptional() @Transform(emptyToUndefined) @IsUUID() design_id?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUUID() idea_id?: string;
 }
 
 /** GET /midjourney/genvideo: the same fields flat in the query. */
+@LenientFields()
 export class GenVideoQuery extends GenVideoOptions {
   @IsUrl(url) image_url!: string;
-  @IsOptional() @IsString() @MaxLength(4000) text_prompt?: string;
+  @IsOptional() @IsString() @IsNotBlank() @MaxLength(4000) text_prompt?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUUID() design_id?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUUID() idea_id?: string;
 }
 
+/** GET /midjourney/proxy-image (clients add cache-busters to the query). */
+@LenientFields()
 export class ProxyImageQuery {
   @IsUrl({ ...url, require_tld: false }) url!: string;
 }

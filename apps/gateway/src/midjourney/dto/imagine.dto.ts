@@ -2,7 +2,6 @@ import { Transform, Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
-  IsNotEmpty,
   IsOptional,
   IsString,
   IsUrl,
@@ -14,7 +13,7 @@ import {
   ValidateNested,
   IsBoolean,
 } from 'class-validator';
-import { MJ_MODES, MJ_MOTIONS, MidjourneyImagineOptions } from '@app/contracts';
+import { IsNotBlank, MJ_MODES, MJ_MOTIONS, MidjourneyImagineOptions } from '@app/contracts';
 
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 /** n8n sends '' for "no image": treat empty strings as absent. */
@@ -28,7 +27,7 @@ class JobOptionsDto {
 }
 
 export class ImagineDto extends JobOptionsDto {
-  @IsString() @IsNotEmpty() @MaxLength(4000) prompt!: string;
+  @IsString() @IsNotBlank() @MaxLength(4000) prompt!: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl(url) image_url?: string;
   /** The original's name for image_url. */
   @IsOptional() @Transform(emptyToUndefined) @IsUrl(url) url_image?: string;
@@ -43,7 +42,7 @@ export class ImagineDto extends JobOptionsDto {
 
 export class VideoDto extends JobOptionsDto {
   @IsUrl(url) image_url!: string;
-  @IsOptional() @IsString() @MaxLength(4000) text_prompt?: string;
+  @IsOptional() @IsString() @IsNotBlank() @MaxLength(4000) text_prompt?: string;
   @IsOptional() @IsIn(MJ_MOTIONS) motion?: 'low' | 'high';
   @IsOptional() @IsIn(MJ_MODES) mode?: (typeof MJ_MODES)[number];
   @IsOptional() @IsString() @Matches(/^[1-9]\d*:[1-9]\d*$/) ar?: string;

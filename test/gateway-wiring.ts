@@ -1,0 +1,76 @@
+import type { Provider, Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { hashKey, type ApiKey } from '../apps/gateway/src/auth/api-key.js';
+import { ApiKeyGuard } from '../apps/gateway/src/auth/api-key.guard.js';
+import type { ApiKeysRepository } from '../apps/gateway/src/auth/api-keys.repository.js';
+import { ApiKeysService, AuthConfig } from '../apps/gateway/src/auth/api-keys.service.js';
+import { HttpExceptionFilter } from '../apps/gateway/src/errors/http-exception.filter.js';
+import { httpValidationPipe } from '../apps/gateway/src/errors/validation.pipe.js';
+
+/**
+ * Controller wiring specs (STYLE §9): a real Fastify app with the gateway's real global pipe, guard and filter, and
+ * the real ApiKeysService over an in-memory key table; the controllers' services are the caller's doubles.
+ */
+export const KEYS = {
+  all: 'gw_wiring_all_scopes_0000000000',
+  midjourney: 'gw_wiring_midjourney_000000000',
+  ideogram: 'gw_wiring_ideogram_00000000000',
+  expired: 'gw_wiring_expired_000000000000',
+  revoked: 'gw_wiring_revoked_000000000000',
+} as const;
+
+const key = (name: string, scopes: string[], over: Partial<ApiKey> = {}): ApiKey => ({
+  id: `00000000-0000-4000-8000-${String(Object.keys(KEYS).indexOf(name) + 1).padStart(12, '0')}`,
+  name,
+  prefix: 'gw_wiring',
+  scopes,
+  expiresAt: null,
+  revokedAt: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  ...over,
+});
+
+const TABLE = new Map<string, ApiKey>([
+  [hashKey(KEYS.all), key('all', ['*'])],
+  [hashKey(KEYS.midjourney), key('midjourney', ['midjourney'])],
+  [hashKey(KEYS.ideogram), key('ideogram', ['ideogram'])],
+  [hashKey(KEYS.expired), key('expired', ['*'], { expiresAt: '2026-01-02T00:00:00.000Z' })],
+  [hashKey(KEYS.revoked), key('revoked', ['*'], { revokedAt: '2026-01-02T00:00:00.000Z' })],
+]);
+
+export async function wiringApp(controllers: Type<unknown>[], providers: Provider[]): Promise<NestFastifyApplication> {
+  const repository = { findByHash: (hash: string) => Promise.resolve(TABLE.get(hash) ?? null) };
+  const moduleRef = await Test.createTestingModule({
+    controllers,
+    providers: [
+      { provide: APP_PIPE, useFactory: httpValidationPipe },
+      { provide: APP_GUARD, useClass: ApiKeyGuard },
+      { provide: APP_FILTER, useClass: HttpExceptionFilter },
+      {
+        provide: ApiKeysService,
+        useValue: new ApiKeysService(repository as unknown as ApiKeysRepository, new AuthConfig()),
+      },
+      ...providers,
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+/** A service double with only the given methods: anything else the controller calls fails loudly. */
+export function serviceDouble<T extends object>(name: string, methods: Partial<T>): T {
+  return new Proxy(methods as T, {
+    get(target, property) {
+      if (property in target) return target[property as keyof T];
+      // Nest probes lifecycle hooks and thenables; those are simply absent.
+      if (typeof property === 'symbol' || /^on[A-Z]|^before|^then$/.test(property)) return undefined;
+      return () => {
+        throw new Error(`${name}.${property}: called without a stub`);
+      };
+    },
+  });
+}
