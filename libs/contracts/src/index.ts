@@ -6,6 +6,7 @@ export * from './jobs.js';
 export * from './subjects.js';
 export * from './messages.js';
 export * from './midjourney.js';
+export * from './ideogram.js';
 export * from './rpc.js';
 export * from './rpc-validation.pipe.js';
 export * from './config.js';
