@@ -13,6 +13,12 @@ export const FAULTS = [
   'server_error',
   'queue_full',
   'network_drop',
+  // Ideogram: a request that fails half way (`is_errored`), no credits left, the account's in-flight slot taken,
+  // the Bearer token expiring at this call.
+  'errored',
+  'quota_exhausted',
+  'inflight_limit',
+  'token_expired',
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
 
