@@ -50,9 +50,7 @@ describe('Ideogram payloads', () => {
   it('enforces the limits the original never did', () => {
     const base = { imageUrl: 'https://example.com/a.png' };
     expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, imageWeight: 0 }))).toEqual(['imageWeight']);
-    expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, imageWeight: 101 }))).toEqual([
-      'imageWeight',
-    ]);
+    expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, imageWeight: 101 }))).toEqual(['imageWeight']);
     expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, numImages: 5 }))).toEqual(['numImages']);
     expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, magicPrompt: 'MAYBE' }))).toEqual([
       'magicPrompt',

@@ -77,8 +77,7 @@ export function IsIdeogramResolution(options?: ValidationOptions): PropertyDecor
       validator: {
         validate: (value) => isIdeogramResolution(value),
         defaultMessage: buildMessage(
-          (each) =>
-            `${each}$property must be one of ${IDEOGRAM_RESOLUTIONS.map(([w, h]) => `${w}x${h}`).join(', ')}`,
+          (each) => `${each}$property must be one of ${IDEOGRAM_RESOLUTIONS.map(([w, h]) => `${w}x${h}`).join(', ')}`,
           options,
         ),
       },
@@ -111,8 +110,10 @@ export class IdeogramRemixPayload {
   @Type(() => Number) @IsInt() @Min(1) @Max(100) imageWeight: number = 70;
   @IsIn(IDEOGRAM_MAGIC_PROMPT) magicPrompt: IdeogramMagicPrompt = 'AUTO';
   @IsIn(IDEOGRAM_STYLES) style: IdeogramStyle = 'AUTO';
-  @ValidateNested() @Type(() => IdeogramResolution) @IsIdeogramResolution() resolution: IdeogramResolution =
-    resolution(800, 1280);
+  @ValidateNested() @Type(() => IdeogramResolution) @IsIdeogramResolution() resolution: IdeogramResolution = resolution(
+    800,
+    1280,
+  );
   @Type(() => Number) @IsInt() @Min(1) @Max(4) numImages: number = 1;
   @IsIn(IDEOGRAM_MODEL_VERSIONS) modelVersion: IdeogramModelVersion = 'V_3_0';
   @IsIn(IDEOGRAM_PARENT_TYPES) parentType: 'VARIATION' | 'REMIX' = 'VARIATION';
@@ -124,8 +125,10 @@ export class IdeogramRemixPayload {
 /** Text to image. */
 export class IdeogramGeneratePayload {
   @IsString() @IsNotEmpty() @MaxLength(4000) prompt!: string;
-  @ValidateNested() @Type(() => IdeogramResolution) @IsIdeogramResolution() resolution: IdeogramResolution =
-    resolution(1024, 1024);
+  @ValidateNested() @Type(() => IdeogramResolution) @IsIdeogramResolution() resolution: IdeogramResolution = resolution(
+    1024,
+    1024,
+  );
   @IsIn(IDEOGRAM_MAGIC_PROMPT) magicPrompt: IdeogramMagicPrompt = 'ON';
   @IsIn(IDEOGRAM_STYLES) style: IdeogramStyle = 'AUTO';
   @IsIn(IDEOGRAM_MODEL_VERSIONS) modelVersion: IdeogramModelVersion = 'V_3_0';
