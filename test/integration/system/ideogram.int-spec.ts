@@ -1,26 +1,13 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestSystem } from '../system.js';
+import { startImageServer } from './image-server.js';
 import { pngSize } from './png.js';
 
 // Every Ideogram operation as separate processes: HTTP → gateway → JetStream → Ideogram worker → Chromium (in-page
 // fetch on the simulated ideogram.ai) → storage → events → gateway. The simulator requires a Bearer token here, so the
 // worker's token path (IndexedDB record of the signed-in page) carries every call.
 const ended = (j: any) => ['completed', 'failed', 'timeout', 'canceled'].includes(j.status);
-
-export async function startImageServer(): Promise<{ server: Server; url: string }> {
-  const png = Buffer.from(
-    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-    'base64',
-  );
-  const server = createServer((req, res) => {
-    if (req.url === '/page.html') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
-    res.writeHead(200, { 'content-type': 'image/png' }).end(png);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  return { server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
-}
 
 describe('Ideogram end to end', () => {
   const system = new TestSystem({ simSpeed: 0.05, workers: ['ideogram'] });
@@ -193,7 +180,9 @@ describe('Ideogram end to end', () => {
       expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
       expect(res.body.error.code).toBe('INVALID_REQUEST');
     }
-    const missing = await system.api('POST', '/v1/ideogram/upscale', { job_id: '00000000-0000-4000-8000-000000000000' });
+    const missing = await system.api('POST', '/v1/ideogram/upscale', {
+      job_id: '00000000-0000-4000-8000-000000000000',
+    });
     expect(missing.status).toBe(404);
 
     const first = await system.api('POST', '/v1/ideogram/describe', { upload_id: 'abc' }, { 'idempotency-key': 'k-1' });
