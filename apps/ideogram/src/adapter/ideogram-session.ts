@@ -211,14 +211,26 @@ export class IdeogramSession {
     return token;
   }
 
+  /** Waits for a token record with time left; stops early when the page shows it is signed out. */
   private async waitForPageToken(signal: AbortSignal, timeoutMs: number): Promise<BearerToken | undefined> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const token = await this.readPageToken();
       if (token && token.expiresAt - Date.now() > this.config.tokenRefreshMarginMs) return token;
-      if (Date.now() >= until || signal.aborted) return undefined;
+      if (Date.now() >= until || signal.aborted || (await this.showsSignedOut())) return undefined;
       await sleep(200);
     }
+  }
+
+  private async showsSignedOut(): Promise<boolean> {
+    const page = await this.browser.page(this.app, `${this.app}${HOME}`);
+    return page
+      .evaluate(
+        () =>
+          !document.querySelector('.tiptap-prompt-editor, [data-testid="generate-button"]') &&
+          /sign in|log in|continue with google|sign up/i.test(document.body?.innerText ?? ''),
+      )
+      .catch(() => false);
   }
 
   /** IndexedDB `firebaseLocalStorageDb` → `firebaseLocalStorage` → `firebase:authUser:<key>:[DEFAULT]`. */

@@ -82,8 +82,9 @@ export function registerIdeogramApp(app: FastifyInstance, state: IdeogramState, 
       'challenge_200',
       'rate_limit',
       'server_error',
-      'network_drop',
       'slow_cdn',
+      // On submit the connection is cut after the request was accepted (below), not before.
+      ...(endpoint === 'submit' ? [] : (['network_drop'] as const)),
     ]);
     return fault ? applyFault(fault, req, reply) : false;
   }
@@ -327,9 +328,12 @@ export function registerIdeogramApp(app: FastifyInstance, state: IdeogramState, 
           }
         : {}),
     });
-    // network_drop on submit: the request is accepted, then the connection dies before the answer arrives.
+    // network_drop on submit: the request is accepted, then the connection dies in the middle of the answer. (Cut
+    // before any byte, Chromium would silently send the POST again on a fresh connection.)
     if (take('submit', account.name, ['network_drop'])) {
-      req.raw.socket.destroy();
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });
+      reply.raw.write(`{"user_id":"${account.userId}","request_id":`, () => req.raw.socket.destroy());
       return;
     }
     const d = gcd(width, height);
