@@ -349,8 +349,8 @@ describe('IdeogramAdapter', () => {
         ready: [],
       });
       const holding = await poll({ has_started: true, completion_percentage: 99 });
-      expect(holding.retryAfterMs).toBeGreaterThanOrEqual(250);
-      expect(holding.retryAfterMs).toBeLessThanOrEqual(2000);
+      expect(holding.retryAfterMs).toBeGreaterThanOrEqual(400);
+      expect(holding.retryAfterMs).toBeLessThanOrEqual(3000);
       const done = await poll({ is_completed: true, has_started: true, responses: [{ response_id: 'a' }] });
       expect(done).toEqual({
         state: 'completed',

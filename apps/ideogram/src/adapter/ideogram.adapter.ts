@@ -484,7 +484,7 @@ export class IdeogramAdapter extends ProviderAdapter {
           state: now.state,
           progress: now.progress,
           ready: [],
-          ...(now.progress >= 99 ? { retryAfterMs: Math.min(2000, Math.max(250, Math.round(elapsed * 0.03))) } : {}),
+          ...(now.progress >= 99 ? { retryAfterMs: Math.min(3000, Math.max(400, Math.round(elapsed * 0.05))) } : {}),
         };
       }
     }
