@@ -4,13 +4,17 @@
 //      (first try at once, then every 15 s, 4 CDN fetches per try) running beside it on the same simulator;
 //   2. job submissions per second with p99 latency (gateway + JetStream, no worker draining);
 //   3. job reads per second beside bare Fastify serving the same JSON on this machine;
-//   4. memory of one Midjourney service (Node + its Chromium) holding 50 in-flight jobs, against the idle service.
+//   4. memory of one Midjourney service (Node + its Chromium) holding 50 in-flight jobs, against the idle service;
+//   5. the Ideogram completion-detection delay and provider requests per job, against the original's poller (first
+//      poll at once, then every 15 s, at most 40) on the same simulator.
+// `--only=midjourney` or `--only=ideogram` runs one provider's part.
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { readFileSync, readdirSync } from 'node:fs';
 import { TestSystem } from '../test/integration/system.js';
 
 const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const results: Record<string, unknown> = {};
 
 function percentile(values: number[], p: number): number {
@@ -169,8 +173,123 @@ async function load(url: string, options: Partial<autocannon.Options>) {
   return { ...median, errors: rounds.reduce((n, r) => n + r.errors, 0), rounds: rounds.map((r) => Math.round(r.rps)) };
 }
 
+/** The original Ideogram poller: sample, then the legacy metadata at once and every 15 s (max 40), then download. */
+async function ideogramSeedPoller(app: string, headers: Record<string, string>, userId: string, prompt: string) {
+  const res = await fetch(`${app}/api/images/sample`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      prompt,
+      user_id: userId,
+      private: true,
+      model_version: 'V_3_0',
+      use_autoprompt_option: 'AUTO',
+      sampling_speed: -2,
+      style_expert: 'AUTO',
+      resolution: { width: 1024, height: 1024 },
+      num_images: 1,
+    }),
+  });
+  const { request_id: requestId } = (await res.json()) as { request_id: string };
+  for (let attempt = 0; attempt < 40; attempt++) {
+    if (attempt > 0) await sleep(15_000);
+    const poll = await fetch(`${app}/api/images/retrieve_metadata_request_id/${requestId}`, { headers });
+    const body = (await poll.json()) as { responses?: { response_id: string }[] };
+    if (body.responses?.length) {
+      for (const r of body.responses) {
+        await (
+          await fetch(`${app}/api/download/response/${r.response_id}/image?quality=PNG`, { headers })
+        ).arrayBuffer();
+      }
+      return { requestId, detectedAt: Date.now() };
+    }
+  }
+  return { requestId, detectedAt: NaN };
+}
+
+async function ideogramDetection(system: TestSystem, jobs: number) {
+  const app = system.sim.ideogram.app;
+  const account = await system.admin('GET', '/__admin/ideogram/accounts/default');
+  const cookies = await system.admin('GET', '/__admin/ideogram/accounts/default/cookies');
+  const headers = {
+    cookie: cookies.map((c: { name: string; value: string }) => `${c.name}=${c.value}`).join('; '),
+    'x-ideo-org': account.orgId,
+  };
+  const ours = Promise.all(
+    Array.from({ length: jobs }, async (_, i) => {
+      await sleep(i * 700);
+      const created = await system.api('POST', '/v1/ideogram/generate', { prompt: `bench ours ${i}` });
+      const job = await system.waitForJob(
+        created.body.id,
+        (j) => ['completed', 'failed', 'timeout'].includes(j.status),
+        180_000,
+      );
+      return {
+        requestId: job.result?.providerJobId as string,
+        detectedAt: Date.parse(job.completed_at ?? job.updated_at),
+      };
+    }),
+  );
+  const baseline = Promise.all(
+    Array.from({ length: jobs }, async (_, i) => {
+      await sleep(i * 700 + 350);
+      return ideogramSeedPoller(app, headers, account.userId, `bench seed ${i}`);
+    }),
+  );
+  const [oursDone, baseDone] = await Promise.all([ours, baseline]);
+  const stats = (await system.admin('GET', '/__admin/stats')).ideogram;
+  const measure = (runs: { requestId: string; detectedAt: number }[]) => {
+    const delays: number[] = [];
+    const requests: number[] = [];
+    for (const run of runs) {
+      const simJob = stats.jobs.find((j: any) => j.request_id === run.requestId);
+      if (!simJob || !Number.isFinite(run.detectedAt)) continue;
+      delays.push((run.detectedAt - simJob.completesAt) / 1000);
+      requests.push(simJob.pollRequests + simJob.legacyPolls + simJob.downloadRequests);
+    }
+    return {
+      median: percentile(delays, 50),
+      p95: percentile(delays, 95),
+      requests: percentile(requests, 50),
+      n: delays.length,
+    };
+  };
+  return { ours: measure(oursDone), baseline: measure(baseDone) };
+}
+
+async function ideogramPart() {
+  // Generations of ≈21 s (SIM_SPEED 0.35 of 60 s) so the baseline's 15 s grid matters as in production; the account's
+  // in-flight limit is lifted so both pollers' jobs run side by side.
+  const system = await new TestSystem({
+    simSpeed: 0.35,
+    workers: ['ideogram'],
+    envOf: { ideogram: { IDEOGRAM_MAX_RUNNING: '60', IDEOGRAM_EXPECTED_RENDER_MS: '21000' } },
+  }).start();
+  try {
+    await system.admin('POST', '/__admin/ideogram/config', { maxInflight: 100 });
+    const d = await ideogramDetection(system, quick ? 4 : 10);
+    line(
+      'Ideogram detection median (ours / seed 15 s)',
+      `${fmt(d.ours.median)} s / ${fmt(d.baseline.median)} s  → ${fmt(d.baseline.median / d.ours.median, 1)}× faster`,
+    );
+    line('Ideogram detection p95 (ours / seed 15 s)', `${fmt(d.ours.p95)} s / ${fmt(d.baseline.p95)} s`);
+    line(
+      'Ideogram provider requests per job (ours / seed)',
+      `${d.ours.requests} / ${d.baseline.requests}  (n = ${d.ours.n} / ${d.baseline.n})`,
+    );
+    results.ideogramDetection = d;
+  } finally {
+    await system.stop();
+  }
+}
+
 async function main() {
-  process.stdout.write('Benchmark: generation gateway, Midjourney slice (simulator)\n\n');
+  process.stdout.write('Benchmark: generation gateway, Midjourney and Ideogram slices (simulator)\n\n');
+  if (only !== 'midjourney') await ideogramPart();
+  if (only === 'ideogram') {
+    process.stdout.write(`\nJSON ${JSON.stringify(results)}\n`);
+    return;
+  }
 
   // 1 + 4: full system. Renders of ~21 s (SIM_SPEED 0.7) so the 15 s grid of the baseline matters as in production,
   // spread ±30 % (SIM_JITTER) as real renders are. The worker is not told the simulator's render time: it gets its

@@ -46,4 +46,19 @@ export const PROVIDER_WORKERS = [
       return urls.midjourney.app;
     },
   },
+  {
+    name: 'ideogram',
+    port: ['IDEOGRAM_PORT', 3003],
+    live: (env) => !!env.IDEOGRAM_COOKIES_FILE,
+    async sandbox(env, urls) {
+      const account = env.IDEOGRAM_ACCOUNT ?? 'default';
+      env.IDEOGRAM_COOKIES_FILE = await sandboxCookies(env, urls, 'ideogram', account);
+      env.IDEOGRAM_APP_URL = urls.ideogram.app;
+      env.IDEOGRAM_PROFILE_DIR ??= join(env.DATA_DIR, 'sandbox', 'profiles', `ideogram-${account}`);
+      env.IDEOGRAM_ALLOW_PRIVATE_URLS ??= 'true';
+      env.IDEOGRAM_MIN_SUBMIT_GAP_MS ??= '0';
+      env.IDEOGRAM_EXPECTED_RENDER_MS ??= String(Math.round(60_000 * Number(env.SIM_SPEED)));
+      return urls.ideogram.app;
+    },
+  },
 ];

@@ -30,6 +30,7 @@ export async function freePort(): Promise<number> {
 export interface SimulatorUrls {
   admin: string;
   midjourney: { app: string; cdn: string; links: string };
+  ideogram: { app: string };
   [provider: string]: unknown;
 }
 
@@ -64,6 +65,28 @@ export const WORKER_SETUPS: Partial<Record<WorkerName, WorkerSetup>> = {
         MIDJOURNEY_RATE_LIMIT_PENALTY_MS: '2000',
         MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS: '2000',
         MIDJOURNEY_EXPECTED_RENDER_MS: String(Math.round(30_000 * speed)),
+      };
+    },
+  },
+  ideogram: {
+    portVariable: 'IDEOGRAM_PORT',
+    async env(system) {
+      await system.admin('POST', '/__admin/ideogram/accounts', { name: 'default' });
+      const cookies = await (await fetch(`${system.sim.admin}/__admin/ideogram/accounts/default/cookies`)).text();
+      const cookiesFile = join(system.dataDir, 'ideogram.cookies.json');
+      await writeFile(cookiesFile, cookies, { mode: 0o600 });
+      return {
+        IDEOGRAM_APP_URL: system.sim.ideogram.app,
+        IDEOGRAM_COOKIES_FILE: cookiesFile,
+        IDEOGRAM_PROFILE_DIR: join(system.dataDir, 'profile-ideogram'),
+        IDEOGRAM_ALLOW_PRIVATE_URLS: 'true',
+        IDEOGRAM_MIN_SUBMIT_GAP_MS: '0',
+        IDEOGRAM_RATE_LIMIT_PENALTY_MS: '2000',
+        IDEOGRAM_ACCOUNT_CHECK_INTERVAL_MS: '2000',
+        IDEOGRAM_DESCRIBE_DELAY_MS: '0',
+        IDEOGRAM_INFLIGHT_WAIT_MS: '1000',
+        IDEOGRAM_POLL_MIN_MS: '100',
+        IDEOGRAM_EXPECTED_RENDER_MS: String(Math.round(60_000 * system.simSpeed)),
       };
     },
   },

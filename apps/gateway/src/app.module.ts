@@ -14,6 +14,11 @@ import { httpValidationPipe } from './errors/validation.pipe.js';
 import { EventsConsumer } from './events/events.consumer.js';
 import { FilesController } from './files/files.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { IdeogramCompatController } from './ideogram/ideogram-compat.controller.js';
+import { IdeogramCompatService } from './ideogram/ideogram-compat.service.js';
+import { IdeogramJobsService } from './ideogram/ideogram-jobs.service.js';
+import { IdeogramController } from './ideogram/ideogram.controller.js';
+import { IdeogramGatewayConfig, IdeogramService } from './ideogram/ideogram.service.js';
 import { JobNotifier } from './jobs/job-notifier.js';
 import { JobStreamService } from './jobs/job-stream.service.js';
 import { JobWaiter } from './jobs/job-waiter.js';
@@ -60,6 +65,8 @@ export class AppModule {
         JobsController,
         MidjourneyController,
         CompatController,
+        IdeogramController,
+        IdeogramCompatController,
         AdminKeysController,
         FilesController,
         MetricsController,
@@ -75,6 +82,14 @@ export class AppModule {
           useValue: Object.assign(new MidjourneyGatewayConfig(), {
             deadlineSeconds: config.MIDJOURNEY_DEADLINE_SECONDS,
             cdnHosts: config.MIDJOURNEY_CDN_HOSTS,
+          }),
+        },
+        {
+          provide: IdeogramGatewayConfig,
+          useValue: Object.assign(new IdeogramGatewayConfig(), {
+            deadlineSeconds: config.IDEOGRAM_DEADLINE_SECONDS,
+            submitWaitSeconds: config.IDEOGRAM_SUBMIT_WAIT_SECONDS,
+            rpcTimeoutMs: config.IDEOGRAM_RPC_TIMEOUT_MS,
           }),
         },
         {
@@ -99,6 +114,9 @@ export class AppModule {
         WorkerRpc,
         MidjourneyService,
         CompatService,
+        IdeogramService,
+        IdeogramJobsService,
+        IdeogramCompatService,
         LegacyStats,
         LegacyStatsInterceptor,
         MetricsService,

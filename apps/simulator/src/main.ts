@@ -4,6 +4,9 @@ import { loadConfig } from '@app/contracts';
 import { registerAdmin } from './admin/admin.js';
 import { SimulatorConfig } from './config/simulator.config.js';
 import { FaultRegistry } from './faults/faults.js';
+import { registerIdeogramAdmin } from './ideogram/ideogram-admin.js';
+import { registerIdeogramApp } from './ideogram/ideogram-app.js';
+import { IdeogramState } from './ideogram/ideogram-state.js';
 import { registerMidjourneyApp } from './midjourney/midjourney-app.js';
 import { registerMidjourneyCdn, registerMidjourneyLinks } from './midjourney/midjourney-cdn.js';
 import { MidjourneyState } from './midjourney/midjourney-state.js';
@@ -35,15 +38,25 @@ const mj = new MidjourneyState({
   tokenLifetimeS: 3600,
 });
 
+const ideogram = new IdeogramState({
+  speed: config.SIM_SPEED,
+  jitter: config.SIM_JITTER,
+  maxInflight: 1,
+  tokenLifetimeS: 3600,
+  requireBearer: false,
+});
+
 const admin = server();
 const mjApp = server();
 const mjCdn = server();
 const mjLinks = server();
+const ideogramApp = server();
 
-registerAdmin(admin, mj, faults, config.SIM_HOST);
+registerAdmin(admin, mj, faults, config.SIM_HOST, [registerIdeogramAdmin(admin, ideogram, config.SIM_HOST)]);
 const urls = {
   admin: await listen(admin, config.SIMULATOR_PORT),
   midjourney: { app: '', cdn: '', links: '' },
+  ideogram: { app: '' },
 };
 // Origins learn each other's URLs once bound (links in upload answers, CORS on the CDN): `origins` is filled below.
 const origins = { app: '', cdn: '', links: '', host: config.SIM_HOST };
@@ -54,11 +67,13 @@ urls.midjourney.app = await listen(mjApp, config.SIM_MIDJOURNEY_APP_PORT);
 registerMidjourneyCdn(mjCdn, mj, faults, urls.midjourney.app);
 urls.midjourney.cdn = await listen(mjCdn, config.SIM_MIDJOURNEY_CDN_PORT);
 Object.assign(origins, urls.midjourney);
+registerIdeogramApp(ideogramApp, ideogram, faults);
+urls.ideogram.app = await listen(ideogramApp, config.SIM_IDEOGRAM_APP_PORT);
 
 process.stdout.write(`SIMULATOR_READY ${JSON.stringify(urls)}\n`);
 
 const shutdown = async () => {
-  await Promise.all([admin, mjApp, mjCdn, mjLinks].map((s) => s.close()));
+  await Promise.all([admin, mjApp, mjCdn, mjLinks, ideogramApp].map((s) => s.close()));
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown());

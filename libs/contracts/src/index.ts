@@ -7,6 +7,7 @@ export * from './subjects.js';
 export * from './messages.js';
 export * from './validators.js';
 export * from './midjourney.js';
+export * from './ideogram.js';
 export * from './rpc.js';
 export * from './rpc-validation.pipe.js';
 export * from './config.js';

@@ -26,6 +26,12 @@ export class GatewayConfig {
   @IsIn(['auto', 'sql', 'supabase', 'off']) PRODUCT_DESIGN_SYNC: 'auto' | 'sql' | 'supabase' | 'off' = 'auto';
   @Transform(list) @IsString({ each: true }) MIDJOURNEY_CDN_HOSTS: string[] = ['cdn.midjourney.com'];
   @IsInt() @Min(10) MIDJOURNEY_DEADLINE_SECONDS: number = 900;
+  /** Hard deadline of an Ideogram job (the original gave up after 10 minutes). */
+  @IsInt() @Min(10) IDEOGRAM_DEADLINE_SECONDS: number = 600;
+  /** How long /api/upscale, /api/removebackground and /api/genimageprompt wait for the provider's submit answer. */
+  @IsInt() @Min(1) @Max(300) IDEOGRAM_SUBMIT_WAIT_SECONDS: number = 60;
+  /** Timeout of the Ideogram quick commands (upload fetches the caller's image first), ms. */
+  @IsInt() @Min(1000) IDEOGRAM_RPC_TIMEOUT_MS: number = 60_000;
   @IsOptional() @IsString() WEBHOOK_SECRET?: string;
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;

@@ -17,6 +17,12 @@ export const FAULTS = [
   'network_drop',
   'latency',
   'moderated',
+  // Ideogram: a request that fails half way (`is_errored`), no credits left, the account's in-flight slot taken,
+  // the Bearer token expiring at this call.
+  'errored',
+  'quota_exhausted',
+  'inflight_limit',
+  'token_expired',
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
 

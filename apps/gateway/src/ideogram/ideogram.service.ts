@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import {
+  IDEOGRAM_COMMANDS,
+  Subjects,
+  isTerminal,
+  type IdeogramCaptionReply,
+  type IdeogramGeneratePayload,
+  type IdeogramMetadataReply,
+  type IdeogramRemixPayload,
+  type IdeogramRemoveBackgroundPayload,
+  type IdeogramUploadReply,
+  type IdeogramUpscalePayload,
+  type Job,
+  type StatusReply,
+} from '@app/contracts';
+import type { ApiKey } from '../auth/api-key.js';
+import { GatewayException } from '../errors/gateway.exception.js';
+import { JobNotifier } from '../jobs/job-notifier.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import { WorkerRpc } from '../workers/worker-rpc.js';
+
+export class IdeogramGatewayConfig {
+  deadlineSeconds: number = 600;
+  /** How long the submit-only original routes wait for the worker to report the provider's answer. */
+  submitWaitSeconds: number = 60;
+  /** Bound of the quick commands (upload includes fetching the caller's image). */
+  rpcTimeoutMs: number = 60_000;
+}
+
+/** Where a job is delivered and how long it may run; every create takes these. */
+export interface JobTarget {
+  ideaId?: string;
+  webhookUrl?: string;
+  timeoutSeconds?: number;
+  idempotencyKey?: string;
+}
+
+type Payload<T> = Partial<Omit<T, 'resolution'>> & { resolution?: { width: number; height: number } };
+
+/** Drops undefined fields: the stored input (and the Idempotency-Key hash) shows only what was asked. */
+function defined<T extends object>(value: T): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+/** The Ideogram provider as durable jobs (remix, generate, upscale, remove-background, describe) and quick commands. */
+@Injectable()
+export class IdeogramService {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly notifier: JobNotifier,
+    private readonly rpc: WorkerRpc,
+    private readonly config: IdeogramGatewayConfig,
+  ) {}
+
+  private create(key: ApiKey, operation: string, input: Record<string, unknown>, target: JobTarget) {
+    return this.jobs.create(key, {
+      provider: 'ideogram',
+      operation,
+      input,
+      ideaId: target.ideaId,
+      webhookUrl: target.webhookUrl,
+      idempotencyKey: target.idempotencyKey,
+      deadlineSeconds: target.timeoutSeconds ?? this.config.deadlineSeconds,
+    });
+  }
+
+  remix(key: ApiKey, input: Payload<IdeogramRemixPayload>, target: JobTarget) {
+    return this.create(key, 'remix', defined(input), target);
+  }
+
+  generate(key: ApiKey, input: Payload<IdeogramGeneratePayload>, target: JobTarget) {
+    return this.create(key, 'generate', defined(input), target);
+  }
+
+  upscale(key: ApiKey, input: Payload<IdeogramUpscalePayload>, target: JobTarget) {
+    return this.create(key, 'upscale', defined(input), target);
+  }
+
+  removeBackground(key: ApiKey, input: Partial<IdeogramRemoveBackgroundPayload>, target: JobTarget) {
+    return this.create(key, 'remove-background', defined(input), target);
+  }
+
+  describe(key: ApiKey, input: { imageUrl?: string; uploadId?: string }, target: JobTarget) {
+    return this.create(key, 'describe', defined(input), target);
+  }
+
+  /**
+   * One image of an earlier Ideogram job as the provider knows it: request and response id, the prompt it was made
+   * from and its size (upscale and background removal take them).
+   */
+  async imageOf(key: ApiKey, jobId: string, index = 0) {
+    const job = await this.jobs.get(key, jobId);
+    if (job.provider !== 'ideogram') throw new GatewayException('NOT_FOUND', `No Ideogram job ${jobId}`);
+    const result = job.result;
+    const responseIds = Array.isArray(result?.responseIds) ? (result.responseIds as string[]) : [];
+    const image = result?.images.find((i) => i.index === index);
+    const responseId =
+      responseIds[index] ?? (image?.sourceUrl ? /\/response\/([^/?]+)\/image/.exec(image.sourceUrl)?.[1] : undefined);
+    if (!result?.providerJobId || !responseId) {
+      throw new GatewayException(
+        'INVALID_REQUEST',
+        `Job ${jobId} has no image ${index} (status ${job.status}); upscale or edit a completed job's image`,
+      );
+    }
+    return {
+      requestId: result.providerJobId,
+      responseId,
+      prompt: typeof result.prompt === 'string' ? result.prompt : undefined,
+      size: image?.width && image.height ? { width: image.width, height: image.height } : undefined,
+    };
+  }
+
+  /** Resolves once the worker reported the provider's submit answer, the job ended, or the wait passed. */
+  untilSubmitted(job: Job, waitSeconds = this.config.submitWaitSeconds): Promise<Job> {
+    const settled = (j: Job) => isTerminal(j.status) || j.result?.providerResponse !== undefined;
+    if (settled(job)) return Promise.resolve(job);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (j: Job) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        off();
+        resolve(j);
+      };
+      // Subscribe before re-reading, so a change between the two is not missed.
+      const off = this.notifier.subscribe(job.id, (j) => {
+        if (settled(j)) finish(j);
+      });
+      const timer = setTimeout(() => {
+        void this.jobs.find(job.id).then(
+          (j) => finish(j ?? job),
+          () => finish(job),
+        );
+      }, waitSeconds * 1000);
+      void this.jobs.find(job.id).then(
+        (j) => {
+          if (j && settled(j)) finish(j);
+        },
+        () => undefined,
+      );
+    });
+  }
+
+  status(): Promise<StatusReply> {
+    return this.rpc.send<StatusReply>(Subjects.rpc.status('ideogram'));
+  }
+
+  upload(imageUrl: string, token?: string): Promise<IdeogramUploadReply> {
+    return this.rpc.send(
+      Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.upload),
+      { imageUrl, ...(token ? { token } : {}) },
+      this.config.rpcTimeoutMs,
+    );
+  }
+
+  caption(uploadId: string, token?: string): Promise<IdeogramCaptionReply> {
+    return this.rpc.send(
+      Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.caption),
+      { uploadId, ...(token ? { token } : {}) },
+      this.config.rpcTimeoutMs,
+    );
+  }
+
+  requestMetadata(requestId: string, token?: string): Promise<IdeogramMetadataReply> {
+    return this.rpc.send(
+      Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.requestMetadata),
+      { requestId, ...(token ? { token } : {}) },
+      this.config.rpcTimeoutMs,
+    );
+  }
+
+  download(responseId: string, quality: string, token?: string): Promise<{ bytes: Buffer; contentType: string }> {
+    return this.rpc.file(Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.download), {
+      responseId,
+      quality,
+      ...(token ? { token } : {}),
+    });
+  }
+}
