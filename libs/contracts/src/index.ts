@@ -9,3 +9,4 @@ export * from './midjourney.js';
 export * from './rpc.js';
 export * from './rpc-validation.pipe.js';
 export * from './config.js';
+export * from './chatgpt.js';
