@@ -3,8 +3,21 @@ import { FAULTS, type Fault, type FaultRegistry } from '../faults/faults.js';
 import { sessionCookies } from '../midjourney/midjourney-app.js';
 import type { MidjourneyState } from '../midjourney/midjourney-state.js';
 
+/** Another imitated provider's share of `/__admin/stats` and `/__admin/reset`. */
+export interface SimulatedProvider {
+  name: string;
+  stats(): unknown;
+  reset(): void;
+}
+
 /** The test/benchmark control surface: accounts, faults, timing and counters. */
-export function registerAdmin(admin: FastifyInstance, mj: MidjourneyState, faults: FaultRegistry, host: string) {
+export function registerAdmin(
+  admin: FastifyInstance,
+  mj: MidjourneyState,
+  faults: FaultRegistry,
+  host: string,
+  others: SimulatedProvider[] = [],
+) {
   admin.post('/__admin/midjourney/accounts', async (req) => {
     const { name } = (req.body ?? {}) as { name?: string };
     const account = mj.account(name || 'default');
@@ -73,6 +86,7 @@ export function registerAdmin(admin: FastifyInstance, mj: MidjourneyState, fault
           state: mj.state(j, now),
         })),
       },
+      ...Object.fromEntries(others.map((p) => [p.name, p.stats()])),
     };
   });
 
@@ -84,6 +98,7 @@ export function registerAdmin(admin: FastifyInstance, mj: MidjourneyState, fault
 
   admin.post('/__admin/reset', async () => {
     mj.reset();
+    for (const provider of others) provider.reset();
     faults.clear();
     return { ok: true };
   });
