@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '..', '..');
-export const APPS = ['gateway', 'midjourney', 'simulator'];
+export const APPS = ['gateway', 'midjourney', 'chatgpt', 'simulator'];
 
 export function log(message) {
   process.stdout.write(`[setup] ${message}\n`);
