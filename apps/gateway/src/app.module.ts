@@ -21,6 +21,10 @@ import { JobsController } from './jobs/jobs.controller.js';
 import { JobsQueue } from './jobs/jobs.queue.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
 import { JobsService } from './jobs/jobs.service.js';
+import { ChatgptCompatController } from './chatgpt/chatgpt-compat.controller.js';
+import { ChatgptCompatService } from './chatgpt/chatgpt-compat.service.js';
+import { ChatgptController } from './chatgpt/chatgpt.controller.js';
+import { ChatgptGatewayConfig, ChatgptService } from './chatgpt/chatgpt.service.js';
 import { CompatController } from './midjourney/compat.controller.js';
 import { CompatService } from './midjourney/compat.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -60,6 +64,8 @@ export class AppModule {
         JobsController,
         MidjourneyController,
         CompatController,
+        ChatgptController,
+        ChatgptCompatController,
         AdminKeysController,
         FilesController,
         MetricsController,
@@ -75,6 +81,15 @@ export class AppModule {
           useValue: Object.assign(new MidjourneyGatewayConfig(), {
             deadlineSeconds: config.MIDJOURNEY_DEADLINE_SECONDS,
             cdnHosts: config.MIDJOURNEY_CDN_HOSTS,
+          }),
+        },
+        {
+          provide: ChatgptGatewayConfig,
+          useValue: Object.assign(new ChatgptGatewayConfig(), {
+            deadlineSeconds: config.CHATGPT_DEADLINE_SECONDS,
+            gptgenWaitSeconds: config.CHATGPT_GPTGEN_WAIT_SECONDS,
+            appUrl: config.CHATGPT_APP_URL,
+            uploadBucket: config.CHATGPT_UPLOAD_BUCKET,
           }),
         },
         {
@@ -99,6 +114,8 @@ export class AppModule {
         WorkerRpc,
         MidjourneyService,
         CompatService,
+        ChatgptService,
+        ChatgptCompatService,
         LegacyStats,
         LegacyStatsInterceptor,
         MetricsService,

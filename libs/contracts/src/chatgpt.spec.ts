@@ -54,9 +54,7 @@ describe(ChatgptConversationPayload.name, () => {
   });
 
   it('checks image URLs, stored uploads, GPT URLs and conversation ids', () => {
-    expect(problems(ChatgptConversationPayload, { imageUrls: ['ftp://example.com/a.png'] })[0]).toMatch(
-      /^imageUrls:/,
-    );
+    expect(problems(ChatgptConversationPayload, { imageUrls: ['ftp://example.com/a.png'] })[0]).toMatch(/^imageUrls:/);
     expect(
       problems(ChatgptConversationPayload, {
         uploads: [{ bucket: 'b', path: 'p.txt', contentType: 'text/plain' }],
@@ -72,12 +70,16 @@ describe(ChatgptConversationPayload.name, () => {
 });
 
 describe('isGptUrl', () => {
-  it.each([GPT, 'https://chatgpt.com/g/g-abc123', 'http://localhost:4010/g/g-abc123-some-slug/'])('accepts %s', (url) => {
+  it.each([
+    GPT,
+    'https://chatgpt.com/g/g-abc123',
+    'http://localhost:4010/g/g-abc123-some-slug/',
+    'https://chatgpt.com/',
+  ])('accepts %s (the root: a plain chat)', (url) => {
     expect(isGptUrl(url)).toBe(true);
   });
 
   it.each([
-    'https://chatgpt.com/',
     'https://chatgpt.com/c/682b4c8d-1234-800a-9e5f-0123456789ab',
     'https://chatgpt.com/g/g-abc/c/682b4c8d-1234-800a-9e5f-0123456789ab',
     'javascript:alert(1)//g/g-abc',

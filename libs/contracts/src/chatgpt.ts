@@ -34,12 +34,15 @@ export const CHATGPT_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'im
 /** The host every deployment accepts in GPT and conversation URLs, besides its configured app origin. */
 export const CHATGPT_PUBLIC_HOSTS = ['chatgpt.com', 'www.chatgpt.com'];
 
-/** A URL that names a custom GPT: http(s), path `/g/g-…` only (the worker opens it on its own origin). */
+/**
+ * A URL that names a custom GPT (path `/g/g-…`), or the app root for a plain chat without a GPT; http(s) only. The
+ * worker opens the path on its own origin.
+ */
 export function isGptUrl(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   try {
     const url = new URL(value);
-    return ['http:', 'https:'].includes(url.protocol) && CHATGPT_GPT_PATH.test(url.pathname);
+    return ['http:', 'https:'].includes(url.protocol) && (url.pathname === '/' || CHATGPT_GPT_PATH.test(url.pathname));
   } catch {
     return false;
   }
@@ -51,7 +54,7 @@ class GptUrlConstraint implements ValidatorConstraintInterface {
     return isGptUrl(value);
   }
   defaultMessage(args: ValidationArguments): string {
-    return `${args.property} must be a custom GPT URL like https://chatgpt.com/g/g-<id>-<slug>`;
+    return `${args.property} must be a custom GPT URL like https://chatgpt.com/g/g-<id>-<slug> (or the chatgpt.com root)`;
   }
 }
 
@@ -115,7 +118,9 @@ export class ChatgptConversationPayload {
   @IsOptional() @Validate(GptUrlConstraint) gptUrl?: string;
 
   /** Continue this conversation instead of starting a new one. */
-  @IsOptional() @IsString() @Matches(CHATGPT_CONVERSATION_ID, { message: 'conversationId must be a conversation id' })
+  @IsOptional()
+  @IsString()
+  @Matches(CHATGPT_CONVERSATION_ID, { message: 'conversationId must be a conversation id' })
   conversationId?: string;
 }
 
@@ -140,7 +145,8 @@ export interface ChatgptRecentImagesReply {
 
 /** `chatgpt.conversation-prompt`: the first fenced code block of a conversation. */
 export class ChatgptConversationPromptRequest {
-  @IsString() @Matches(CHATGPT_CONVERSATION_ID, { message: 'conversationId must be a conversation id' })
+  @IsString()
+  @Matches(CHATGPT_CONVERSATION_ID, { message: 'conversationId must be a conversation id' })
   conversationId!: string;
 }
 

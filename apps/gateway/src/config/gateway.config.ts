@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 
 const list = ({ value }: { value: unknown }) =>
   typeof value === 'string'
@@ -26,6 +26,15 @@ export class GatewayConfig {
   @IsIn(['auto', 'sql', 'supabase', 'off']) PRODUCT_DESIGN_SYNC: 'auto' | 'sql' | 'supabase' | 'off' = 'auto';
   @Transform(list) @IsString({ each: true }) MIDJOURNEY_CDN_HOSTS: string[] = ['cdn.midjourney.com'];
   @IsInt() @Min(10) MIDJOURNEY_DEADLINE_SECONDS: number = 900;
+  /** Hard deadline of a ChatGPT conversation job, seconds (requests may pass timeout_seconds). */
+  @IsInt() @Min(10) CHATGPT_DEADLINE_SECONDS: number = 600;
+  /** How long POST /gptgen waits for the answer before answering with the job to poll. */
+  @IsInt() @Min(0) @Max(600) CHATGPT_GPTGEN_WAIT_SECONDS: number = 120;
+  /** The ChatGPT origin the worker drives (as the worker's variable): GPT URLs on it are accepted. */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  CHATGPT_APP_URL: string = 'https://chatgpt.com';
+  /** Bucket for images uploaded in request bodies (the worker reads them from there). */
+  @IsString() CHATGPT_UPLOAD_BUCKET: string = 'chatgpt-uploads';
   @IsOptional() @IsString() WEBHOOK_SECRET?: string;
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;

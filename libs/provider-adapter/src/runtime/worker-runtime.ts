@@ -423,18 +423,19 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         return;
       }
       state.polls++;
+      // Result fields are cumulative: only a change is news (an answer streaming in), not every poll's copy.
+      const before = JSON.stringify(state.extra ?? {});
       if (outcome.result) state.extra = { ...state.extra, ...outcome.result };
+      const resultChanged = JSON.stringify(state.extra ?? {}) !== before;
       if (outcome.expectedCount !== undefined && state.submission) {
         state.submission.expectedCount = outcome.expectedCount;
       }
       if (outcome.state === 'failed') {
-        return await this.finish(
-          state,
-          'failed',
-          (outcome.error ?? new ProviderException('PROVIDER_ERROR', 'The provider failed the job')).toJSON(),
-        );
+        const error = outcome.error ?? new ProviderException('PROVIDER_ERROR', 'The provider failed the job');
+        this.onAccountError(error); // a rate limit or a lost session seen mid-job says as much about the account
+        return await this.finish(state, 'failed', error.toJSON());
       }
-      const before = state.stored.length;
+      const storedBefore = state.stored.length;
       await this.downloadReady(state, outcome.ready);
       const expected = state.submission?.expectedCount ?? 1;
       // No files expected (a caption, a text answer): done when the provider says so.
@@ -450,7 +451,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         99,
         Math.max(outcome.progress ?? 0, expected > 0 ? Math.floor((100 * state.stored.length) / expected) : 0),
       );
-      if (state.stored.length !== before || progress !== this.lastProgress(state) || outcome.result) {
+      if (state.stored.length !== storedBefore || progress !== this.lastProgress(state) || resultChanged) {
         await this.emit(state, 'processing', progress);
       } else {
         await this.save(state);
