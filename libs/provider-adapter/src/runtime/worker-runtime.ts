@@ -59,6 +59,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private lastError: { code: string; message: string; at: string } | null = null;
   private readonly startedAt = Date.now();
   private readyPromise?: Promise<void>;
+  private checking?: Promise<void>;
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -128,7 +129,16 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     if (error) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
   }
 
-  private async checkAccount(): Promise<void> {
+  /**
+   * Single flight: the periodic re-check, `init` and boot may overlap (a slow browser start outlasts the check
+   * interval), and two checks navigating the same page would break each other.
+   */
+  private checkAccount(): Promise<void> {
+    this.checking ??= this.runAccountCheck().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async runAccountCheck(): Promise<void> {
     const result = await this.adapter.checkAccount(AbortSignal.timeout(90_000));
     this.signedIn = result.signedIn;
     this.setState(
