@@ -65,10 +65,10 @@ class GptUrlConstraint implements ValidatorConstraintInterface {
 @ValidatorConstraint({ name: 'message' })
 class MessageConstraint implements ValidatorConstraintInterface {
   validate(_value: unknown, args: ValidationArguments): boolean {
-    return problemOf(args.object as ChatgptConversationPayload) === undefined;
+    return problemOf(args.object) === undefined;
   }
   defaultMessage(args: ValidationArguments): string {
-    return problemOf(args.object as ChatgptConversationPayload) ?? 'invalid message';
+    return problemOf(args.object) ?? 'invalid message';
   }
 }
 

@@ -25,7 +25,7 @@ describe('ChatGPT crash recovery', () => {
   };
   const userMessages = async (conversationId: string) => {
     const server = await system.admin('GET', `/__admin/chatgpt/conversations/${conversationId}`);
-    return (Object.values(server.mapping) as any[]).filter((n) => n.message?.author.role === 'user');
+    return Object.values<any>(server.mapping).filter((n) => n.message?.author.role === 'user');
   };
 
   beforeAll(async () => {

@@ -7,7 +7,8 @@ import { TestSystem } from '../system.js';
 describe('ChatGPT limits and faults', () => {
   const system = new TestSystem({ workers: ['chatgpt'], simSpeed: 0.05 });
   const readyUrl = () => `${system.workerUrls.get('chatgpt')}/health/ready`;
-  const fault = (body: Record<string, unknown>) => system.admin('POST', '/__admin/faults', { provider: 'chatgpt', ...body });
+  const fault = (body: Record<string, unknown>) =>
+    system.admin('POST', '/__admin/faults', { provider: 'chatgpt', ...body });
   const stats = async () => (await system.admin('GET', '/__admin/stats')).chatgpt;
   const submit = (body: Record<string, unknown>) => system.api('POST', '/v1/chatgpt/conversations', body);
 
@@ -81,7 +82,7 @@ describe('ChatGPT limits and faults', () => {
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 60_000);
     expect(job.result.text).toContain('Use it as is, or tell me what to change.'); // the whole answer
     const server = await system.admin('GET', `/__admin/chatgpt/conversations/${job.result.conversation_id}`);
-    const nodes = Object.values(server.mapping) as any[];
+    const nodes = Object.values<any>(server.mapping);
     const user = nodes.find((n) => n.message?.author.role === 'user');
     // The cut answer and its regenerated sibling hang off the one user message; the job took the current one.
     expect(user.children).toHaveLength(2);
@@ -96,7 +97,7 @@ describe('ChatGPT limits and faults', () => {
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'failed', 60_000);
     expect(job.error.code).toBe('NETWORK_ERROR');
     const server = await system.admin('GET', `/__admin/chatgpt/conversations/${job.result.conversation_id}`);
-    const user = (Object.values(server.mapping) as any[]).find((n) => n.message?.author.role === 'user');
+    const user = Object.values<any>(server.mapping).find((n) => n.message?.author.role === 'user');
     expect(user.children).toHaveLength(2); // one retry, no more
   });
 
@@ -108,9 +109,7 @@ describe('ChatGPT limits and faults', () => {
     expect(job.error.code).toBe('PROVIDER_TIMEOUT');
     expect(job.result.partial).toBe(true);
     expect(job.result.text.length).toBeGreaterThan(10);
-    expect('Here is a remix design prompt for "an endless story"'.startsWith(job.result.text.slice(0, 30))).toBe(
-      true,
-    );
+    expect('Here is a remix design prompt for "an endless story"'.startsWith(job.result.text.slice(0, 30))).toBe(true);
     expect(job.result.conversation_id).toBeTruthy();
   });
 

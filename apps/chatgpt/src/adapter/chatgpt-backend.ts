@@ -127,7 +127,12 @@ export class ChatgptBackend {
 
   /** `OK` when the conversation's image work has finished. */
   async asyncStatus(id: string, signal: AbortSignal): Promise<string> {
-    const res = await this.call<{ status?: string }>('POST', `/backend-api/conversation/${id}/async-status`, {}, signal);
+    const res = await this.call<{ status?: string }>(
+      'POST',
+      `/backend-api/conversation/${id}/async-status`,
+      {},
+      signal,
+    );
     return (typeof res.body === 'object' && res.body?.status) || 'UNKNOWN';
   }
 

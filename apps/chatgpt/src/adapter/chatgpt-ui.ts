@@ -372,7 +372,9 @@ export function readRun(page: Page, userMessageId: string | null): Promise<DomRu
     ]
       .map((e) => (e as HTMLElement).innerText.trim())
       .filter(Boolean);
-    const generated = answers.flatMap((a) => [...a.querySelectorAll('img')]).filter((img) => /generated image/i.test(img.alt));
+    const generated = answers
+      .flatMap((a) => [...a.querySelectorAll('img')])
+      .filter((img) => /generated image/i.test(img.alt));
     return {
       found: index >= 0,
       streaming: !!document.querySelector(
@@ -383,7 +385,7 @@ export function readRun(page: Page, userMessageId: string | null): Promise<DomRu
       ),
       creatingImage: answers.some((a) => /creating image/i.test((a as HTMLElement).innerText)),
       text: answers
-        .map((a) => (a.querySelector('.markdown') as HTMLElement | null)?.innerText.trim() ?? '')
+        .map((a) => a.querySelector<HTMLElement>('.markdown')?.innerText.trim() ?? '')
         .filter(Boolean)
         .join('\n\n'),
       errors,
@@ -391,7 +393,8 @@ export function readRun(page: Page, userMessageId: string | null): Promise<DomRu
       retryButton: turns.some((a) =>
         [...a.querySelectorAll('button')].some(
           (b) =>
-            /regenerate|retry/i.test(b.getAttribute('data-testid') ?? '') || /^(retry|regenerate)$/i.test(b.innerText.trim()),
+            /regenerate|retry/i.test(b.getAttribute('data-testid') ?? '') ||
+            /^(retry|regenerate)$/i.test(b.innerText.trim()),
         ),
       ),
       conversationId: /\/c\/([0-9a-f-]{36})/i.exec(location.pathname)?.[1] ?? null,
@@ -435,7 +438,8 @@ export async function clickRetry(
     for (const article of articles.slice(Math.max(0, index + 1))) {
       const button = [...article.querySelectorAll('button')].find(
         (b) =>
-          /regenerate|retry/i.test(b.getAttribute('data-testid') ?? '') || /^(retry|regenerate)$/i.test(b.innerText.trim()),
+          /regenerate|retry/i.test(b.getAttribute('data-testid') ?? '') ||
+          /^(retry|regenerate)$/i.test(b.innerText.trim()),
       );
       if (button) {
         button.setAttribute('data-gw-retry', '1');
@@ -448,8 +452,7 @@ export async function clickRetry(
   await page.click('[data-gw-retry="1"]');
   const sent = await page
     .waitForFunction(
-      (count: number) =>
-        ((window as unknown as { __gw?: { requests: unknown[] } }).__gw?.requests.length ?? 0) > count,
+      (count: number) => ((window as unknown as { __gw?: { requests: unknown[] } }).__gw?.requests.length ?? 0) > count,
       { timeout: timeoutMs, polling: POLL, signal },
       before,
     )

@@ -67,14 +67,24 @@ interface RunMeta {
 }
 
 const MARKER_ERRORS: Record<Exclude<PageMarker, 'ready'>, () => ProviderException> = {
-  signed_out: () => new ProviderException('SIGNED_OUT', 'chatgpt.com shows the login button: sign the profile in again'),
+  signed_out: () =>
+    new ProviderException('SIGNED_OUT', 'chatgpt.com shows the login button: sign the profile in again'),
   challenge: () =>
-    new ProviderException('CHALLENGE', 'chatgpt.com shows a challenge page after a reload; solve it in a headed browser'),
+    new ProviderException(
+      'CHALLENGE',
+      'chatgpt.com shows a challenge page after a reload; solve it in a headed browser',
+    ),
   gpt_not_found: () => new ProviderException('GPT_NOT_FOUND', 'The custom GPT is inaccessible or not found'),
-  conversation_not_found: () => new ProviderException('GPT_NOT_FOUND', 'The conversation does not exist for this account'),
+  conversation_not_found: () =>
+    new ProviderException('GPT_NOT_FOUND', 'The conversation does not exist for this account'),
 };
 
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/gif': 'gif' };
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+};
 
 /**
  * ChatGPT custom GPTs in a signed-in chatgpt.com profile (PROVIDERS.md §4). A run types into its own tab like a
@@ -226,13 +236,7 @@ export class ChatgptAdapter extends ProviderAdapter {
       const base = await sendCount(page);
       await clickSend(page, this.config.pageTimeoutMs, signal);
       run.sent = true;
-      const outcome = await waitForSendOutcome(
-        page,
-        base,
-        !input.conversationId,
-        this.config.sendTimeoutMs,
-        signal,
-      );
+      const outcome = await waitForSendOutcome(page, base, !input.conversationId, this.config.sendTimeoutMs, signal);
       const conversationId = this.accepted(outcome);
       const meta: RunMeta = { userMessageId: outcome?.userMessageId ?? null, gptPath };
       return {
@@ -296,11 +300,16 @@ export class ChatgptAdapter extends ProviderAdapter {
       throw rejected('PROVIDER_ERROR', `chatgpt.com answered ${status} to the message`);
     }
     if (outcome.kind === 'alert') {
-      const error = classifyPageError(outcome.text ?? '') ?? new ProviderException('PROVIDER_ERROR', outcome.text ?? '');
+      const error =
+        classifyPageError(outcome.text ?? '') ?? new ProviderException('PROVIDER_ERROR', outcome.text ?? '');
       // Shown before any conversation existed: nothing was accepted, except after a network error mid-request.
       throw error.code === 'NETWORK_ERROR'
         ? error
-        : rejected(error.code, error.message, error.code === 'RATE_LIMITED' ? { retryAfterMs: this.config.rateLimitCooldownMs } : {});
+        : rejected(
+            error.code,
+            error.message,
+            error.code === 'RATE_LIMITED' ? { retryAfterMs: this.config.rateLimitCooldownMs } : {},
+          );
     }
     throw new ProviderException('PROVIDER_ERROR', `The message request failed: ${outcome.detail ?? 'no answer'}`);
   }
@@ -316,9 +325,7 @@ export class ChatgptAdapter extends ProviderAdapter {
     const images = (input.imageUrls?.length ?? 0) + (input.uploads?.length ?? 0);
     const ids = input.conversationId
       ? [input.conversationId]
-      : (await this.backend.conversations(0, 28, signal))
-          .filter((c) => toMs(c.update_time) >= since)
-          .map((c) => c.id);
+      : (await this.backend.conversations(0, 28, signal)).filter((c) => toMs(c.update_time) >= since).map((c) => c.id);
     for (const id of ids) {
       const conversation = await this.backend.conversation(id, signal).catch((error: unknown) => {
         if (error instanceof ProviderException && error.code === 'GPT_NOT_FOUND') return null;
@@ -375,7 +382,9 @@ export class ChatgptAdapter extends ProviderAdapter {
       if (dom?.found) {
         const error = dom.errors.map(classifyPageError).find((e) => e !== null);
         if (error?.code === 'NETWORK_ERROR') return this.retryOnce(state, run, meta, dom.text, signal);
-        if (error) return { state: 'failed', ready: [], error, result: { conversation_id: conversationId, text: dom.text } };
+        if (error) {
+          return { state: 'failed', ready: [], error, result: { conversation_id: conversationId, text: dom.text } };
+        }
         // Every fifth poll asks the backend anyway: a page that stopped updating cannot hold a finished run.
         const busy = !dom.finished || dom.streaming || dom.creatingImage;
         if (busy && state.polls % 5 !== 4) return running(dom.text);
@@ -401,7 +410,11 @@ export class ChatgptAdapter extends ProviderAdapter {
     };
   }
 
-  private resultOf(conversationId: string, analysis: RunAnalysis, meta: RunMeta): ChatgptConversationResult & Record<string, unknown> {
+  private resultOf(
+    conversationId: string,
+    analysis: RunAnalysis,
+    meta: RunMeta,
+  ): ChatgptConversationResult & Record<string, unknown> {
     return {
       conversation_id: conversationId,
       text: analysis.text,
@@ -438,7 +451,10 @@ export class ChatgptAdapter extends ProviderAdapter {
       return {
         state: 'failed',
         ready: [],
-        error: new ProviderException('NETWORK_ERROR', 'A network error occurred mid-answer, again after a reload and retry'),
+        error: new ProviderException(
+          'NETWORK_ERROR',
+          'A network error occurred mid-answer, again after a reload and retry',
+        ),
         result: { conversation_id: conversationId, text: partial },
       };
     }
@@ -479,7 +495,8 @@ export class ChatgptAdapter extends ProviderAdapter {
 
   storageTarget(state: InflightState, ref: ResultRef, file: DownloadedFile): { bucket: string; path: string } {
     // The pointer's file id names the object: a re-delivered download lands on the same path.
-    const fileId = ref.url.replace(/^(?:sediment|file-service):\/\//, '').replace(/[^A-Za-z0-9_-]/g, '') || `${ref.index}`;
+    const fileId =
+      ref.url.replace(/^(?:sediment|file-service):\/\//, '').replace(/[^A-Za-z0-9_-]/g, '') || `${ref.index}`;
     const folder = state.job.ideaId ?? state.job.jobId;
     return { bucket: this.config.bucket, path: `${folder}/${fileId}.${EXTENSIONS[file.contentType] ?? 'png'}` };
   }

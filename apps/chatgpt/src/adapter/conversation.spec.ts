@@ -221,7 +221,13 @@ describe('firstCodeBlock', () => {
       { id: 'u1', role: 'user', parent: null, text: 'hi' },
       { id: 'a1', role: 'assistant', parent: 'u1', text: 'hello' },
     ]);
-    expect(firstCodeBlock(c)).toEqual({ found: false, nodeId: null, prompt: '', language: null, checkedNodes: ['a1', 'u1'] });
+    expect(firstCodeBlock(c)).toEqual({
+      found: false,
+      nodeId: null,
+      prompt: '',
+      language: null,
+      checkedNodes: ['a1', 'u1'],
+    });
   });
 });
 

@@ -30,7 +30,7 @@ export interface ConversationJson {
 export function branchOf(conversation: ConversationJson): ConversationNode[] {
   const branch: ConversationNode[] = [];
   const seen = new Set<string>();
-  for (let id: string | null = conversation.current_node; id && !seen.has(id); ) {
+  for (let id: string | null = conversation.current_node; id && !seen.has(id);) {
     seen.add(id);
     const node: ConversationNode | undefined = conversation.mapping[id];
     if (!node) break;
@@ -198,7 +198,10 @@ const PAGE_ERRORS: Array<[RegExp, ProviderErrorCode]> = [
     /too many requests|processing too many|reached (?:our|the|your) (?:limit|usage cap)|hit (?:your|the) limit|rate limit/i,
     'RATE_LIMITED',
   ],
-  [/inaccessible or not found|gpt not found|gizmo not found|unable to load conversation|conversation not found/i, 'GPT_NOT_FOUND'],
+  [
+    /inaccessible or not found|gpt not found|gizmo not found|unable to load conversation|conversation not found/i,
+    'GPT_NOT_FOUND',
+  ],
   [/session has expired|log ?in again|sign ?in again|authentication token/i, 'SIGNED_OUT'],
   [/just a moment|verify you are human|unusual activity/i, 'CHALLENGE'],
   [/at capacity|something went wrong|error (?:in|generating)|an error occurred|upload failed/i, 'PROVIDER_ERROR'],

@@ -23,9 +23,10 @@ export function chatgptTarget(
   if (!hosts.has(url.host)) {
     throw new GatewayException('INVALID_REQUEST', `gpt_url must be on ${[...hosts].join(' or ')}`);
   }
-  const match = /^(\/g\/g-[A-Za-z0-9]+(?:-[A-Za-z0-9-]*)?)?(?:\/c\/([0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}))?\/?$/i.exec(
-    url.pathname,
-  );
+  const match =
+    /^(\/g\/g-[A-Za-z0-9]+(?:-[A-Za-z0-9-]*)?)?(?:\/c\/([0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}))?\/?$/i.exec(
+      url.pathname,
+    );
   if (!match) {
     throw new GatewayException(
       'INVALID_REQUEST',

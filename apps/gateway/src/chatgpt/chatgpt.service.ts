@@ -135,4 +135,8 @@ export class ChatgptService {
 }
 
 /** Stands for an upload while the payload is checked before storing (the shape the worker will get). */
-const placeholder: ChatgptStoredImage = { bucket: 'chatgpt-uploads', path: 'uploads/pending.png', contentType: 'image/png' };
+const placeholder: ChatgptStoredImage = {
+  bucket: 'chatgpt-uploads',
+  path: 'uploads/pending.png',
+  contentType: 'image/png',
+};

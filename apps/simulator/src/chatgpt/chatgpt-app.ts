@@ -127,7 +127,9 @@ export function registerChatgptApp(
     return page(req, reply, params.gizmo, params.cid);
   });
   app.get('/auth/login', async (_req, reply) =>
-    reply.type('text/html').send('<html><body><h1>Welcome back</h1><button>Continue with Google</button></body></html>'),
+    reply
+      .type('text/html')
+      .send('<html><body><h1>Welcome back</h1><button>Continue with Google</button></body></html>'),
   );
 
   app.get('/api/auth/session', async (req, reply) => {
@@ -292,7 +294,9 @@ export function registerChatgptApp(
     const account = await backendAuth(req, reply, 'upload');
     if (!account) return;
     const file = state.files.get((req.params as { id: string }).id);
-    if (!file || file.account !== account.name || !file.bytes) return reply.code(404).send({ detail: 'File not found' });
+    if (!file || file.account !== account.name || !file.bytes) {
+      return reply.code(404).send({ detail: 'File not found' });
+    }
     file.uploaded = true;
     return { status: 'success', download_url: `${origins.app}${state.estuaryPath(file)}` };
   });

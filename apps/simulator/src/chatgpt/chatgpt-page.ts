@@ -76,7 +76,12 @@ ${splitSse.toString()}
 function client(): void {
   const w = window as any;
   const C = w.__SIM__;
-  const decoder = { newDeltaDecoder: w.newDeltaDecoder, applyDeltaEvent: w.applyDeltaEvent, splitSse: w.splitSse };
+  // Inlined above the script as page globals (the same code the specs run).
+  const decoder = {
+    newDeltaDecoder: w.newDeltaDecoder as typeof newDeltaDecoder,
+    applyDeltaEvent: w.applyDeltaEvent as typeof applyDeltaEvent,
+    splitSse: w.splitSse as typeof splitSse,
+  };
   const thread = document.getElementById('thread');
   const box = document.getElementById('prompt-textarea');
   const chips = document.getElementById('attachments');
@@ -120,7 +125,11 @@ function client(): void {
       if (i % 2 === 1) {
         const nl = part.indexOf('\n');
         const lang = nl >= 0 ? part.slice(0, nl).trim() : '';
-        const code = el('code', lang ? { class: `language-${lang}` } : {}, (nl >= 0 ? part.slice(nl + 1) : part).replace(/\n$/, ''));
+        const code = el(
+          'code',
+          lang ? { class: `language-${lang}` } : {},
+          (nl >= 0 ? part.slice(nl + 1) : part).replace(/\n$/, ''),
+        );
         const pre = el('pre', {});
         pre.appendChild(code);
         md.appendChild(pre);
@@ -143,9 +152,19 @@ function client(): void {
 
   function addActions(art: HTMLElement): void {
     const bar = el('div', { class: 'turn-actions' });
-    bar.appendChild(el('button', { 'data-testid': 'copy-turn-action-button', 'aria-label': 'Copy', type: 'button' }, 'Copy'));
-    bar.appendChild(el('button', { 'data-testid': 'good-response-turn-action-button', 'aria-label': 'Good response', type: 'button' }));
-    bar.appendChild(el('button', { 'data-testid': 'bad-response-turn-action-button', 'aria-label': 'Bad response', type: 'button' }));
+    bar.appendChild(
+      el('button', { 'data-testid': 'copy-turn-action-button', 'aria-label': 'Copy', type: 'button' }, 'Copy'),
+    );
+    bar.appendChild(
+      el('button', {
+        'data-testid': 'good-response-turn-action-button',
+        'aria-label': 'Good response',
+        type: 'button',
+      }),
+    );
+    bar.appendChild(
+      el('button', { 'data-testid': 'bad-response-turn-action-button', 'aria-label': 'Bad response', type: 'button' }),
+    );
     art.appendChild(bar);
   }
 
@@ -160,7 +179,7 @@ function client(): void {
   }
 
   function updateSend(): void {
-    const send = document.querySelector('[data-testid="send-button"]') as HTMLButtonElement | null;
+    const send = document.querySelector<HTMLButtonElement>('[data-testid="send-button"]');
     const text = (box?.innerText ?? '').trim();
     if (send) send.disabled = streaming || uploading > 0 || (!text && attachments.length === 0);
   }
@@ -171,11 +190,19 @@ function client(): void {
     const slot = document.getElementById('submit-slot');
     if (!slot) return;
     if (on) {
-      const stop = el('button', { 'data-testid': 'stop-button', 'aria-label': 'Stop streaming', type: 'button' }, 'Stop');
+      const stop = el(
+        'button',
+        { 'data-testid': 'stop-button', 'aria-label': 'Stop streaming', type: 'button' },
+        'Stop',
+      );
       stop.addEventListener('click', () => controller?.abort());
       slot.replaceChildren(stop);
     } else {
-      const send = el('button', { id: 'composer-submit-button', 'data-testid': 'send-button', 'aria-label': 'Send prompt', type: 'button' }, 'Send');
+      const send = el(
+        'button',
+        { id: 'composer-submit-button', 'data-testid': 'send-button', 'aria-label': 'Send prompt', type: 'button' },
+        'Send',
+      );
       send.addEventListener('click', () => void submit());
       slot.replaceChildren(send);
     }
@@ -201,16 +228,24 @@ function client(): void {
     turn.msg.appendChild(placeholder);
     for (;;) {
       await sleep(C.pollMs);
-      const status = await api(`/backend-api/conversation/${conversationId}/async-status`, { method: 'POST', body: '{}' }).catch(() => null);
+      const status = await api(`/backend-api/conversation/${conversationId}/async-status`, {
+        method: 'POST',
+        body: '{}',
+      }).catch(() => null);
       if (!status || !status.ok || (await status.json()).status !== 'OK') continue;
       const res = await api(`/backend-api/conversation/${conversationId}`).catch(() => null);
       if (!res || !res.ok) continue;
       const node = (await res.json()).mapping[toolId];
-      const parts = (node?.message?.content?.parts ?? []).filter((p: any) => p && p.content_type === 'image_asset_pointer');
+      const all: any[] = node?.message?.content?.parts ?? [];
+      const parts = all.filter((p: any) => p && p.content_type === 'image_asset_pointer');
       placeholder.remove();
       for (const part of parts) {
         const src = await downloadUrl(part.asset_pointer);
-        if (src) turn.msg.appendChild(el('img', { alt: 'Generated image', src, width: String(part.width), height: String(part.height) }));
+        if (src) {
+          turn.msg.appendChild(
+            el('img', { alt: 'Generated image', src, width: String(part.width), height: String(part.height) }),
+          );
+        }
       }
       turn.msg.appendChild(el('div', { class: 'image-status' }, 'Image created'));
       addActions(turn.art);
@@ -236,11 +271,13 @@ function client(): void {
       return;
     }
     if (!res.ok) {
-      const detail = ((await res.json().catch(() => ({}))) as any).detail ?? '';
+      const body: { detail?: string } = await res.json().catch(() => ({}));
+      const detail = body.detail ?? '';
       if (res.status === 429) showError(turn.art, detail || C.texts.rate);
       else if (res.status === 401) showError(turn.art, 'Your session has expired. Please log in again.');
-      else if (res.status === 404 && detail === 'Gizmo not found') showError(turn.art, 'This GPT is inaccessible or not found.');
-      else if (res.status === 404) showError(turn.art, `Unable to load conversation ${conversationId ?? ''}`);
+      else if (res.status === 404 && detail === 'Gizmo not found') {
+        showError(turn.art, 'This GPT is inaccessible or not found.');
+      } else if (res.status === 404) showError(turn.art, `Unable to load conversation ${conversationId ?? ''}`);
       else showError(turn.art, C.texts.wrong);
       setStreaming(false);
       return;
@@ -334,7 +371,14 @@ function client(): void {
             ? { content_type: 'multimodal_text', parts: [...pointers, text] }
             : { content_type: 'text', parts: [text] },
           metadata: {
-            attachments: attachments.map((a) => ({ id: a.fileId, name: a.name, size: a.size, mime_type: a.mime, width: a.width, height: a.height })),
+            attachments: attachments.map((a) => ({
+              id: a.fileId,
+              name: a.name,
+              size: a.size,
+              mime_type: a.mime,
+              width: a.width,
+              height: a.height,
+            })),
             system_hints: hints,
           },
         },
@@ -371,7 +415,11 @@ function client(): void {
       const info = await created.json();
       const put = await fetch(info.upload_url, {
         method: 'PUT',
-        headers: { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2020-04-08', 'content-type': file.type || 'application/octet-stream' },
+        headers: {
+          'x-ms-blob-type': 'BlockBlob',
+          'x-ms-version': '2020-04-08',
+          'content-type': file.type || 'application/octet-stream',
+        },
         body: file,
       });
       if (!put.ok) throw new Error(`blob ${put.status}`);
@@ -432,7 +480,13 @@ function client(): void {
   async function loadConversation(): Promise<void> {
     const res = await api(`/backend-api/conversation/${conversationId}`);
     if (res.status === 404) {
-      thread!.appendChild(el('div', { role: 'alert', class: 'text-token-text-error', 'data-testid': 'conversation-not-found' }, `Unable to load conversation ${conversationId}`));
+      thread!.appendChild(
+        el(
+          'div',
+          { role: 'alert', class: 'text-token-text-error', 'data-testid': 'conversation-not-found' },
+          `Unable to load conversation ${conversationId}`,
+        ),
+      );
       document.getElementById('composer')?.remove();
       return;
     }
@@ -449,8 +503,9 @@ function client(): void {
       if (!m || m.author.role === 'system') continue;
       if (m.author.role === 'user') {
         const turn = addTurn('user', m.id);
-        renderMarkdown(turn.md, m.content.parts.filter((p: any) => typeof p === 'string').join('\n'));
-        for (const p of m.content.parts.filter((p: any) => p && p.content_type === 'image_asset_pointer')) {
+        const parts: any[] = m.content.parts;
+        renderMarkdown(turn.md, parts.filter((p) => typeof p === 'string').join('\n'));
+        for (const p of parts.filter((p) => p && p.content_type === 'image_asset_pointer')) {
           const src = await downloadUrl(p.asset_pointer);
           if (src) turn.msg.appendChild(el('img', { alt: 'Uploaded image', src }));
         }
@@ -465,7 +520,11 @@ function client(): void {
         if (m.status === 'finished_successfully') {
           for (const p of m.content.parts) {
             const src = await downloadUrl(p.asset_pointer);
-            if (src) turn.msg.appendChild(el('img', { alt: 'Generated image', src, width: String(p.width), height: String(p.height) }));
+            if (src) {
+              turn.msg.appendChild(
+                el('img', { alt: 'Generated image', src, width: String(p.width), height: String(p.height) }),
+              );
+            }
           }
           turn.msg.appendChild(el('div', { class: 'image-status' }, 'Image created'));
           addActions(turn.art);

@@ -125,7 +125,9 @@ export function applyDeltaEvent(st: DeltaDecoder, event: string | null, dataText
       .split('/')
       .slice(1)
       .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
-    if (keys.length === 0) return op === 'append' && root && typeof root === 'object' ? Object.assign(root, value) : value;
+    if (keys.length === 0) {
+      return op === 'append' && root && typeof root === 'object' ? Object.assign(root, value) : value;
+    }
     let target = root;
     for (const key of keys.slice(0, -1)) {
       if (target[key] === undefined || target[key] === null) target[key] = {};

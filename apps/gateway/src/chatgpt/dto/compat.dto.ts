@@ -16,7 +16,10 @@ export class GptGenBody {
 
 /** POST /recent-images. */
 export class RecentImagesBody {
-  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(CHATGPT_CONVERSATION_ID, conversationId)
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(CHATGPT_CONVERSATION_ID, conversationId)
   conversationId?: string;
   /** Feed pages of 6 items to walk. */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(20) page?: number;

@@ -14,7 +14,12 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CHATGPT_CONVERSATION_ID, CHATGPT_IMAGE_TYPES, CHATGPT_MAX_IMAGES, CHATGPT_MAX_PROMPT_CHARS } from '@app/contracts';
+import {
+  CHATGPT_CONVERSATION_ID,
+  CHATGPT_IMAGE_TYPES,
+  CHATGPT_MAX_IMAGES,
+  CHATGPT_MAX_PROMPT_CHARS,
+} from '@app/contracts';
 
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 /** n8n sends '' for "none": treat empty strings as absent. */
