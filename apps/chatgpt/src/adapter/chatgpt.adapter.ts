@@ -14,7 +14,6 @@ import { BrowserSession } from '@app/browser';
 import {
   ProviderAdapter,
   fetchExternalImage,
-  isChallenge,
   pngSize,
   type AccountCheck,
   type DownloadedFile,
@@ -26,6 +25,7 @@ import {
 import { ObjectStorage } from '@app/storage';
 import { ChatgptAdapterConfig } from './chatgpt-adapter.config.js';
 import { ChatgptBackend } from './chatgpt-backend.js';
+import { acceptedConversation } from './send-outcome.js';
 import {
   attachImages,
   clickRetry,
@@ -39,7 +39,6 @@ import {
   waitForSendOutcome,
   waitForThread,
   type PageMarker,
-  type SendOutcome,
 } from './chatgpt-ui.js';
 import {
   analyzeRun,
@@ -237,7 +236,7 @@ export class ChatgptAdapter extends ProviderAdapter {
       await clickSend(page, this.config.pageTimeoutMs, signal);
       run.sent = true;
       const outcome = await waitForSendOutcome(page, base, !input.conversationId, this.config.sendTimeoutMs, signal);
-      const conversationId = this.accepted(outcome);
+      const conversationId = acceptedConversation(outcome, this.config.rateLimitCooldownMs);
       const meta: RunMeta = { userMessageId: outcome?.userMessageId ?? null, gptPath };
       return {
         providerJobId: conversationId,
@@ -274,44 +273,6 @@ export class ChatgptAdapter extends ProviderAdapter {
       if (marker) throw MARKER_ERRORS[marker]();
       throw new ProviderException('PROVIDER_TIMEOUT', 'chatgpt.com did not show the composer in time');
     }
-  }
-
-  /** The conversation id of an accepted send; a classified, surely-not-accepted error otherwise. */
-  private accepted(outcome: SendOutcome | null): string {
-    const rejected = (code: ConstructorParameters<typeof ProviderException>[0], message: string, extra = {}) =>
-      new ProviderException(code, message, { rejected: true, ...extra });
-    if (!outcome) {
-      throw new ProviderException('PROVIDER_TIMEOUT', 'No answer to the message within the send timeout');
-    }
-    if (outcome.kind === 'ok' && outcome.conversationId) return outcome.conversationId;
-    if (outcome.kind === 'http') {
-      const detail = outcome.detail ?? '';
-      const status = outcome.status ?? 0;
-      if (status === 429) {
-        throw rejected('RATE_LIMITED', `ChatGPT: ${detail.slice(0, 200) || 'Too many requests'}`, {
-          retryAfterMs: this.config.rateLimitCooldownMs,
-        });
-      }
-      if (status === 401) throw rejected('SIGNED_OUT', 'chatgpt.com rejected the session (401)');
-      if (status === 403 || isChallenge({ status, body: detail })) {
-        throw rejected('CHALLENGE', `chatgpt.com refused the message (${status})`);
-      }
-      if (status === 404) throw rejected('GPT_NOT_FOUND', `ChatGPT: ${detail.slice(0, 200) || 'not found'}`);
-      throw rejected('PROVIDER_ERROR', `chatgpt.com answered ${status} to the message`);
-    }
-    if (outcome.kind === 'alert') {
-      const error =
-        classifyPageError(outcome.text ?? '') ?? new ProviderException('PROVIDER_ERROR', outcome.text ?? '');
-      // Shown before any conversation existed: nothing was accepted, except after a network error mid-request.
-      throw error.code === 'NETWORK_ERROR'
-        ? error
-        : rejected(
-            error.code,
-            error.message,
-            error.code === 'RATE_LIMITED' ? { retryAfterMs: this.config.rateLimitCooldownMs } : {},
-          );
-    }
-    throw new ProviderException('PROVIDER_ERROR', `The message request failed: ${outcome.detail ?? 'no answer'}`);
   }
 
   /**

@@ -40,7 +40,7 @@ export class AnswerStreamer {
     const frames: string[] = [];
     const [assistant, ...tools] = this.genNodes;
     if (this.phase === 'start') {
-      frames.push(sse('v1', 'delta_encoding'));
+      frames.push(sse('"v1"', 'delta_encoding')); // a JSON string, as chatgpt.com sends it
       if (this.userNode) frames.push(this.add(this.userNode, now));
       frames.push(this.add(assistant, now));
       this.phase = 'text';
