@@ -1,11 +1,19 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ChatgptState, GIZMOS, composeReply, markersOf, type SendFaults, type SendRequest } from './chatgpt-state.js';
+import {
+  ChatgptState,
+  GIZMOS,
+  composeReply,
+  markersOf,
+  type SendFaults,
+  type SendRequest,
+  type UserPointer,
+} from './chatgpt-state.js';
 
 const REMIX = GIZMOS[0];
 const T0 = 1_700_000_000_000;
 const none: SendFaults = { interrupt: false, stuck: false, imageStuck: false };
 
-const message = (text: string, pointers: SendRequest['message'] extends infer M ? any : never = []) => ({
+const message = (text: string, pointers: UserPointer[] = []) => ({
   id: `msg-${text.length}-${Math.random().toString(36).slice(2)}`,
   text,
   pointers,
