@@ -96,6 +96,8 @@ describe('ChatGPT limits and faults', () => {
     const created = await submit({ prompt: 'always cut [[network_error]]' });
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'failed', 60_000);
     expect(job.error.code).toBe('NETWORK_ERROR');
+    expect(job.result.text.length).toBeGreaterThan(0);
+    expect('Here is a remix design prompt for "always cut"'.startsWith(job.result.text.slice(0, 20))).toBe(true);
     const server = await system.admin('GET', `/__admin/chatgpt/conversations/${job.result.conversation_id}`);
     const user = Object.values<any>(server.mapping).find((n) => n.message?.author.role === 'user');
     expect(user.children).toHaveLength(2); // one retry, no more
@@ -138,7 +140,16 @@ describe('ChatGPT limits and faults', () => {
     await readiness(503);
     const health = await (await fetch(readyUrl())).json();
     expect(health.error.account).toMatchObject({ status: 'down', state: 'signed_out' });
+    const status = await system.api('GET', '/v1/chatgpt/status');
+    expect(status.body.account).toMatchObject({
+      state: 'signed_out',
+      signedIn: false,
+      lastError: { code: 'SIGNED_OUT' },
+    });
     await system.admin('DELETE', '/__admin/faults');
+    const init = await system.api('POST', '/v1/chatgpt/init');
+    expect(init.status).toBe(200);
+    expect(init.body.account).toMatchObject({ state: 'ready', signedIn: true });
     await readiness(200);
     const again = await submit({ prompt: 'signed in again' });
     const done = await system.waitForJob(again.body.id, (j) => j.status === 'completed', 60_000);

@@ -194,11 +194,13 @@ export class ChatgptAdapter extends ProviderAdapter {
     return files.map((f, i) => ({ ...f, name: `image-${i + 1}.${EXTENSIONS[f.type] ?? 'png'}` }));
   }
 
-  async submit(job: JobMessage, signal: AbortSignal): Promise<Submission> {
+  async submit(job: JobMessage, outer: AbortSignal): Promise<Submission> {
     if (job.operation !== 'conversation') {
       throw new ProviderException('INVALID_PAYLOAD', `Unknown ChatGPT operation ${job.operation}`);
     }
     const input = parsePayload(ChatgptConversationPayload, job.input);
+    // No wait of the submission outlives the job's deadline.
+    const signal = AbortSignal.any([outer, AbortSignal.timeout(Math.max(1, Date.parse(job.deadlineAt) - Date.now()))]);
     const { url, gptPath } = this.target(input);
     const files = await this.images(input, signal);
     const run: Run = { sent: false, retried: false };

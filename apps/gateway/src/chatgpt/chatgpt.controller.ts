@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { ApiKey } from '../auth/api-key.js';
@@ -43,6 +43,19 @@ export class ChatgptController {
       idempotencyKey,
     );
     return jobAnswer(reply, await this.waiter.settle(created, preferWaitSeconds(prefer)), created.created);
+  }
+
+  /** The worker's account: state (ready, cooling_down, signed_out, challenge…), browser, runs, last error. */
+  @Get('status')
+  status() {
+    return this.chatgpt.status();
+  }
+
+  /** Re-checks the account now, after the profile or the cookies were fixed. */
+  @Post('init')
+  @HttpCode(200)
+  init() {
+    return this.chatgpt.init();
   }
 
   /** The account's recent image generations, newest first; `next_cursor` pages on. */

@@ -132,6 +132,11 @@ export class ChatgptService {
   status(): Promise<StatusReply> {
     return this.rpc.send<StatusReply>(Subjects.rpc.status('chatgpt'));
   }
+
+  /** Re-checks the account now (after an operator fixed the profile or the cookies). */
+  init(): Promise<StatusReply> {
+    return this.rpc.send<StatusReply>(Subjects.rpc.init('chatgpt'), {}, 120_000);
+  }
 }
 
 /** Stands for an upload while the payload is checked before storing (the shape the worker will get). */
