@@ -95,10 +95,19 @@ describe('ChatGPT end to end', () => {
       'POST',
       '/v1/chatgpt/conversations',
       { prompt: 'a lighthouse poster' },
-      { prefer: 'wait=60' },
+      { prefer: 'wait=60', 'idempotency-key': 'lighthouse-1' },
     );
     expect(first.status).toBe(200);
     expect(first.body.status).toBe('completed');
+    // The same key again replays the job instead of sending the message twice.
+    const replay = await system.api(
+      'POST',
+      '/v1/chatgpt/conversations',
+      { prompt: 'a lighthouse poster' },
+      { 'idempotency-key': 'lighthouse-1' },
+    );
+    expect(replay.status).toBe(200);
+    expect(replay.body.id).toBe(first.body.id);
     const id = first.body.result.conversation_id;
     const second = await system.api(
       'POST',
@@ -229,6 +238,11 @@ describe('ChatGPT end to end', () => {
       image_urls: [1, 2, 3, 4, 5].map((i) => `${imageUrl}?${i}`),
     });
     expect(tooMany.status).toBe(400);
+    const idea = await system.api('POST', '/v1/chatgpt/conversations', {
+      prompt: 'x',
+      idea_id: '6f1c2b1e-8a2d-4a55-9f38-0b7f4c1e2d3a',
+    });
+    expect(idea.status).toBe(400); // ChatGPT jobs never touch product_design
     const badId = await system.api('POST', '/v1/chatgpt/conversations', { prompt: 'x', conversation_id: 'abc' });
     expect(badId.status).toBe(400);
     const badPath = await system.api('GET', '/v1/chatgpt/conversations/not-an-id/prompt');

@@ -36,7 +36,6 @@ export class ChatgptController {
         images: body.images?.map((image) => ({ data: image.data, contentType: image.content_type })),
         gptUrl: body.gpt_url,
         conversationId: body.conversation_id,
-        ideaId: body.idea_id,
         webhookUrl: body.webhook_url,
         timeoutSeconds: body.timeout_seconds,
       },

@@ -33,7 +33,6 @@ export interface ConversationRequest {
   images?: Array<{ data: string; contentType?: string }>;
   gptUrl?: string;
   conversationId?: string;
-  ideaId?: string;
   webhookUrl?: string;
   timeoutSeconds?: number;
 }
@@ -71,7 +70,6 @@ export class ChatgptService {
       provider: 'chatgpt',
       operation: 'conversation',
       input,
-      ideaId: request.ideaId,
       webhookUrl: request.webhookUrl,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,

@@ -7,7 +7,6 @@ import {
   IsOptional,
   IsString,
   IsUrl,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -32,7 +31,10 @@ export class ConversationImageDto {
   @IsOptional() @IsIn(CHATGPT_IMAGE_TYPES) content_type?: string;
 }
 
-/** POST /v1/chatgpt/conversations. */
+/**
+ * POST /v1/chatgpt/conversations. No idea_id: the original ChatGPT service never touched product_design, and a
+ * ChatGPT job would overwrite the row's Midjourney job and URLs.
+ */
 export class ConversationDto {
   @IsOptional() @IsString() @MaxLength(CHATGPT_MAX_PROMPT_CHARS) prompt?: string;
   /** Images by URL (fetched by the worker with an SSRF guard). */
@@ -58,8 +60,6 @@ export class ConversationDto {
   @IsString()
   @Matches(CHATGPT_CONVERSATION_ID, { message: 'conversation_id must be a ChatGPT conversation id' })
   conversation_id?: string;
-  /** product_design row to keep in step. */
-  @IsOptional() @Transform(emptyToUndefined) @IsUUID() idea_id?: string;
   /** Called with the job when it ends (signed with WEBHOOK_SECRET). */
   @IsOptional() @IsUrl(url) webhook_url?: string;
   /** Hard deadline for the job, seconds (default CHATGPT_DEADLINE_SECONDS). */
