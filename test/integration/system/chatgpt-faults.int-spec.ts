@@ -36,7 +36,7 @@ describe('ChatGPT limits and faults', () => {
 
   it('runs two conversations at once per account and queues the third until a slot frees', async () => {
     await system.admin('POST', '/__admin/chatgpt/reset');
-    await system.admin('POST', '/__admin/chatgpt/config', { answerMs: 40_000 }); // 2 s per answer at this speed
+    await system.admin('POST', '/__admin/chatgpt/config', { answerMs: 100_000 }); // 5 s per answer at this speed
     try {
       const created = await Promise.all([1, 2, 3].map((i) => submit({ prompt: `poster number ${i}` })));
       expect(created.map((c) => c.status)).toEqual([202, 202, 202]);
