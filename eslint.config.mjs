@@ -5,7 +5,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const apps = ['gateway', 'midjourney', 'ideogram', 'simulator'];
+const apps = ['gateway', 'midjourney', 'ideogram', 'chatgpt', 'simulator'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '.tmp/**', '**/*.mjs', '**/*.js'] },

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '..', '..');
-export const APPS = ['gateway', 'midjourney', 'ideogram', 'simulator'];
+export const APPS = ['gateway', 'midjourney', 'ideogram', 'chatgpt', 'simulator'];
 
 export function log(message) {
   process.stdout.write(`[setup] ${message}\n`);

@@ -61,4 +61,21 @@ export const PROVIDER_WORKERS = [
       return urls.ideogram.app;
     },
   },
+  {
+    name: 'chatgpt',
+    port: ['CHATGPT_PORT', 3001],
+    // Live with exported cookies, or with a profile signed in by hand (Google sign-in cannot be automated).
+    live: (env) => !!(env.CHATGPT_COOKIES_FILE || env.CHATGPT_PROFILE_DIR),
+    async sandbox(env, urls) {
+      const account = env.CHATGPT_ACCOUNT ?? 'default';
+      env.CHATGPT_COOKIES_FILE = await sandboxCookies(env, urls, 'chatgpt', account);
+      env.CHATGPT_APP_URL = urls.chatgpt.app; // the gateway reads it too: GPT URLs on the simulator are accepted
+      env.CHATGPT_PROFILE_DIR = join(env.DATA_DIR, 'sandbox', 'profiles', `chatgpt-${account}`);
+      env.CHATGPT_ALLOW_PRIVATE_URLS ??= 'true';
+      env.CHATGPT_MIN_SEND_GAP_MS ??= '0';
+      env.CHATGPT_EXPECTED_ANSWER_MS ??= String(Math.max(100, Math.round(4000 * Number(env.SIM_SPEED))));
+      env.CHATGPT_POLL_INTERVAL_MS ??= '500';
+      return urls.chatgpt.app;
+    },
+  },
 ];

@@ -31,6 +31,7 @@ export interface SimulatorUrls {
   admin: string;
   midjourney: { app: string; cdn: string; links: string };
   ideogram: { app: string };
+  chatgpt: { app: string };
   [provider: string]: unknown;
 }
 
@@ -87,6 +88,32 @@ export const WORKER_SETUPS: Partial<Record<WorkerName, WorkerSetup>> = {
         IDEOGRAM_INFLIGHT_WAIT_MS: '1000',
         IDEOGRAM_POLL_MIN_MS: '100',
         IDEOGRAM_EXPECTED_RENDER_MS: String(Math.round(60_000 * system.simSpeed)),
+      };
+    },
+  },
+  chatgpt: {
+    portVariable: 'CHATGPT_PORT',
+    async env(system) {
+      await system.admin('POST', '/__admin/chatgpt/accounts', { name: 'default' });
+      const cookies = await (await fetch(`${system.sim.admin}/__admin/chatgpt/accounts/default/cookies`)).text();
+      const cookiesFile = join(system.dataDir, 'chatgpt.cookies.json');
+      await writeFile(cookiesFile, cookies, { mode: 0o600 });
+      const app = system.sim.chatgpt.app;
+      return {
+        CHATGPT_APP_URL: app,
+        CHATGPT_GPT_URL: `${app}/g/g-682b4c8d88848191accff36501109e7e-wowz-ai-assistant-remix-design`,
+        CHATGPT_COOKIES_FILE: cookiesFile,
+        CHATGPT_PROFILE_DIR: join(system.dataDir, 'chatgpt-profile'),
+        CHATGPT_ALLOW_PRIVATE_URLS: 'true',
+        CHATGPT_MIN_SEND_GAP_MS: '0',
+        CHATGPT_RATE_LIMIT_COOLDOWN_MS: '1000',
+        CHATGPT_RATE_LIMIT_PENALTY_MS: '1000',
+        CHATGPT_ACCOUNT_CHECK_INTERVAL_MS: '2000',
+        CHATGPT_EXPECTED_ANSWER_MS: String(Math.max(100, Math.round(4000 * system.simSpeed))),
+        CHATGPT_POLL_INTERVAL_MS: '200',
+        CHATGPT_POLL_MIN_MS: '100',
+        CHATGPT_POLL_MAX_MS: '1000',
+        CHATGPT_BUSY_RETRY_MS: '1000',
       };
     },
   },
@@ -256,6 +283,7 @@ export class TestSystem {
       STORAGE_DIR: join(this.dataDir, 'files'),
       FILES_SIGNING_SECRET: randomBytes(16).toString('hex'),
       MIDJOURNEY_CDN_HOSTS: `cdn.midjourney.com,${new URL(this.sim.midjourney.cdn).host}`,
+      CHATGPT_APP_URL: this.sim.chatgpt.app,
       LOG_LEVEL: 'warn',
     };
     for (const name of this.workerNames) {

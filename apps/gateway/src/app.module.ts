@@ -26,6 +26,10 @@ import { JobsController } from './jobs/jobs.controller.js';
 import { JobsQueue } from './jobs/jobs.queue.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
 import { JobsService } from './jobs/jobs.service.js';
+import { ChatgptCompatController } from './chatgpt/chatgpt-compat.controller.js';
+import { ChatgptCompatService } from './chatgpt/chatgpt-compat.service.js';
+import { ChatgptController } from './chatgpt/chatgpt.controller.js';
+import { ChatgptGatewayConfig, ChatgptService } from './chatgpt/chatgpt.service.js';
 import { CompatController } from './midjourney/compat.controller.js';
 import { CompatService } from './midjourney/compat.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -67,6 +71,8 @@ export class AppModule {
         CompatController,
         IdeogramController,
         IdeogramCompatController,
+        ChatgptController,
+        ChatgptCompatController,
         AdminKeysController,
         FilesController,
         MetricsController,
@@ -90,6 +96,15 @@ export class AppModule {
             deadlineSeconds: config.IDEOGRAM_DEADLINE_SECONDS,
             submitWaitSeconds: config.IDEOGRAM_SUBMIT_WAIT_SECONDS,
             rpcTimeoutMs: config.IDEOGRAM_RPC_TIMEOUT_MS,
+          }),
+        },
+        {
+          provide: ChatgptGatewayConfig,
+          useValue: Object.assign(new ChatgptGatewayConfig(), {
+            deadlineSeconds: config.CHATGPT_DEADLINE_SECONDS,
+            gptgenWaitSeconds: config.CHATGPT_GPTGEN_WAIT_SECONDS,
+            appUrl: config.CHATGPT_APP_URL,
+            uploadBucket: config.CHATGPT_UPLOAD_BUCKET,
           }),
         },
         {
@@ -117,6 +132,8 @@ export class AppModule {
         IdeogramService,
         IdeogramJobsService,
         IdeogramCompatService,
+        ChatgptService,
+        ChatgptCompatService,
         LegacyStats,
         LegacyStatsInterceptor,
         MetricsService,

@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { loadConfig } from '@app/contracts';
 import { registerAdmin } from './admin/admin.js';
+import { registerChatgptAdmin } from './chatgpt/chatgpt-admin.js';
+import { registerChatgptApp } from './chatgpt/chatgpt-app.js';
+import { ChatgptState } from './chatgpt/chatgpt-state.js';
 import { SimulatorConfig } from './config/simulator.config.js';
 import { FaultRegistry } from './faults/faults.js';
 import { registerIdeogramAdmin } from './ideogram/ideogram-admin.js';
@@ -45,18 +48,31 @@ const ideogram = new IdeogramState({
   tokenLifetimeS: 3600,
   requireBearer: false,
 });
+const chatgpt = new ChatgptState({
+  speed: config.SIM_SPEED,
+  answerMs: 4000,
+  imageMs: 20_000,
+  uploadMs: 1500,
+  tokenLifetimeS: 3600,
+});
 
 const admin = server();
 const mjApp = server();
 const mjCdn = server();
 const mjLinks = server();
 const ideogramApp = server();
+const gptApp = server();
 
-registerAdmin(admin, mj, faults, config.SIM_HOST, [registerIdeogramAdmin(admin, ideogram, config.SIM_HOST)]);
+registerAdmin(admin, mj, faults, config.SIM_HOST, [
+  registerIdeogramAdmin(admin, ideogram, config.SIM_HOST),
+  { name: 'chatgpt', stats: () => chatgpt.stats(), reset: () => chatgpt.reset() },
+]);
+registerChatgptAdmin(admin, chatgpt, config.SIM_HOST);
 const urls = {
   admin: await listen(admin, config.SIMULATOR_PORT),
   midjourney: { app: '', cdn: '', links: '' },
   ideogram: { app: '' },
+  chatgpt: { app: '' },
 };
 // Origins learn each other's URLs once bound (links in upload answers, CORS on the CDN): `origins` is filled below.
 const origins = { app: '', cdn: '', links: '', host: config.SIM_HOST };
@@ -69,11 +85,15 @@ urls.midjourney.cdn = await listen(mjCdn, config.SIM_MIDJOURNEY_CDN_PORT);
 Object.assign(origins, urls.midjourney);
 registerIdeogramApp(ideogramApp, ideogram, faults);
 urls.ideogram.app = await listen(ideogramApp, config.SIM_IDEOGRAM_APP_PORT);
+// The blob store and estuary downloads are served by the app origin itself (one host to configure).
+const gptOrigins = { app: '' };
+registerChatgptApp(gptApp, chatgpt, faults, gptOrigins);
+urls.chatgpt.app = gptOrigins.app = await listen(gptApp, config.SIM_CHATGPT_APP_PORT);
 
 process.stdout.write(`SIMULATOR_READY ${JSON.stringify(urls)}\n`);
 
 const shutdown = async () => {
-  await Promise.all([admin, mjApp, mjCdn, mjLinks, ideogramApp].map((s) => s.close()));
+  await Promise.all([admin, mjApp, mjCdn, mjLinks, ideogramApp, gptApp].map((s) => s.close()));
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown());

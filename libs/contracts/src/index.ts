@@ -11,3 +11,4 @@ export * from './ideogram.js';
 export * from './rpc.js';
 export * from './rpc-validation.pipe.js';
 export * from './config.js';
+export * from './chatgpt.js';

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 
 const list = ({ value }: { value: unknown }) =>
   typeof value === 'string'
@@ -32,6 +32,15 @@ export class GatewayConfig {
   @IsInt() @Min(1) @Max(300) IDEOGRAM_SUBMIT_WAIT_SECONDS: number = 60;
   /** Timeout of the Ideogram quick commands (upload fetches the caller's image first), ms. */
   @IsInt() @Min(1000) IDEOGRAM_RPC_TIMEOUT_MS: number = 60_000;
+  /** Hard deadline of a ChatGPT conversation job, seconds (requests may pass timeout_seconds). */
+  @IsInt() @Min(10) CHATGPT_DEADLINE_SECONDS: number = 600;
+  /** How long POST /gptgen waits for the answer before answering with the job to poll. */
+  @IsInt() @Min(0) @Max(600) CHATGPT_GPTGEN_WAIT_SECONDS: number = 120;
+  /** The ChatGPT origin the worker drives (as the worker's variable): GPT URLs on it are accepted. */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  CHATGPT_APP_URL: string = 'https://chatgpt.com';
+  /** Bucket for images uploaded in request bodies (the worker reads them from there). */
+  @IsString() CHATGPT_UPLOAD_BUCKET: string = 'chatgpt-uploads';
   @IsOptional() @IsString() WEBHOOK_SECRET?: string;
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;

@@ -63,6 +63,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private lastError: { code: string; message: string; at: string } | null = null;
   private readonly startedAt = Date.now();
   private readyPromise?: Promise<void>;
+  private checking?: Promise<void>;
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -133,7 +134,16 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     if (error) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
   }
 
-  private async checkAccount(): Promise<void> {
+  /**
+   * Single flight: the periodic re-check, `init` and boot may overlap (a slow browser start outlasts the check
+   * interval), and two checks navigating the same page would break each other.
+   */
+  private checkAccount(): Promise<void> {
+    this.checking ??= this.runAccountCheck().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async runAccountCheck(): Promise<void> {
     const result = await this.adapter.checkAccount(AbortSignal.timeout(90_000));
     this.signedIn = result.signedIn;
     this.setState(
@@ -488,18 +498,19 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         return;
       }
       state.polls++;
+      // Result fields are cumulative: only a change is news (an answer streaming in), not every poll's copy.
+      const before = JSON.stringify(state.extra ?? {});
       if (outcome.result) state.extra = { ...state.extra, ...outcome.result };
+      const resultChanged = JSON.stringify(state.extra ?? {}) !== before;
       if (outcome.expectedCount !== undefined && state.submission) {
         state.submission.expectedCount = outcome.expectedCount;
       }
       if (outcome.state === 'failed') {
-        return await this.finish(
-          state,
-          'failed',
-          (outcome.error ?? new ProviderException('PROVIDER_ERROR', 'The provider failed the job')).toJSON(),
-        );
+        const error = outcome.error ?? new ProviderException('PROVIDER_ERROR', 'The provider failed the job');
+        this.onAccountError(error); // a rate limit or a lost session seen mid-job says as much about the account
+        return await this.finish(state, 'failed', error.toJSON());
       }
-      const before = state.stored.length;
+      const storedBefore = state.stored.length;
       await this.downloadReady(state, outcome.ready);
       const expected = state.submission?.expectedCount ?? 1;
       // No files expected (a caption, a text answer): done when the provider says so.
@@ -515,7 +526,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         99,
         Math.max(outcome.progress ?? 0, expected > 0 ? Math.floor((100 * state.stored.length) / expected) : 0),
       );
-      if (state.stored.length !== before || progress !== this.lastProgress(state) || outcome.result) {
+      if (state.stored.length !== storedBefore || progress !== this.lastProgress(state) || resultChanged) {
         await this.emit(state, 'processing', progress);
       } else {
         await this.save(state);

@@ -1,0 +1,24 @@
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { WorkerHealthIndicator } from '@app/provider-adapter';
+
+/** Kubernetes probes: liveness checks only the process; readiness needs NATS, the browser and a usable account. */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly worker: WorkerHealthIndicator,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.worker.nats(), () => this.worker.browser(), () => this.worker.account()]);
+  }
+}

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ChatgptConversationPayload,
+  ProviderException,
+  Subjects,
+  parsePayload,
+  type ChatgptConversationPromptReply,
+  type ChatgptRecentImagesReply,
+  type ChatgptStoredImage,
+  type StatusReply,
+} from '@app/contracts';
+import { ObjectStorage } from '@app/storage';
+import type { ApiKey } from '../auth/api-key.js';
+import { GatewayException } from '../errors/gateway.exception.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import { WorkerRpc } from '../workers/worker-rpc.js';
+import { EXTENSION_OF, chatgptTarget, decodeImage } from './chatgpt-input.js';
+
+export class ChatgptGatewayConfig {
+  deadlineSeconds: number = 600;
+  /** How long POST /gptgen holds the request for the answer (the original was synchronous). */
+  gptgenWaitSeconds: number = 120;
+  /** The worker's ChatGPT origin: GPT URLs on it are accepted besides chatgpt.com. */
+  appUrl: string = 'https://chatgpt.com';
+  /** Where images uploaded in request bodies are kept for the worker. */
+  uploadBucket: string = 'chatgpt-uploads';
+  maxUploadBytes: number = 20 * 1024 * 1024;
+}
+
+export interface ConversationRequest {
+  prompt?: string;
+  imageUrls?: string[];
+  images?: Array<{ data: string; contentType?: string }>;
+  gptUrl?: string;
+  conversationId?: string;
+  webhookUrl?: string;
+  timeoutSeconds?: number;
+}
+
+@Injectable()
+export class ChatgptService {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly rpc: WorkerRpc,
+    private readonly storage: ObjectStorage,
+    private readonly config: ChatgptGatewayConfig,
+  ) {}
+
+  /** A conversation job: validated as the worker will validate it, uploads stored first (content-addressed). */
+  async conversation(key: ApiKey, request: ConversationRequest, idempotencyKey?: string) {
+    const target = chatgptTarget(request.gptUrl, request.conversationId, this.config.appUrl);
+    const prompt = request.prompt?.trim() ? request.prompt : undefined;
+    const imageUrls = [...new Set(request.imageUrls ?? [])];
+    const images = request.images ?? [];
+    if (!prompt && imageUrls.length + images.length === 0) {
+      throw new GatewayException('INVALID_REQUEST', 'prompt or at least one image is required');
+    }
+    const decoded = images.map((image, i) =>
+      decodeImage(image.data, image.contentType, this.config.maxUploadBytes, `images[${i}].data`),
+    );
+    const input: Record<string, unknown> = {
+      ...(prompt ? { prompt } : {}),
+      ...(imageUrls.length ? { imageUrls } : {}),
+      ...target,
+    };
+    // Checked before anything is stored; the stored references then only add valid entries.
+    this.validate({ ...input, ...(decoded.length ? { uploads: decoded.map(() => placeholder) } : {}) });
+    if (decoded.length) input.uploads = await Promise.all(decoded.map((image) => this.store(image)));
+    return this.jobs.create(key, {
+      provider: 'chatgpt',
+      operation: 'conversation',
+      input,
+      webhookUrl: request.webhookUrl,
+      idempotencyKey,
+      deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
+    });
+  }
+
+  private validate(input: Record<string, unknown>): void {
+    try {
+      parsePayload(ChatgptConversationPayload, input);
+    } catch (error) {
+      if (!(error instanceof ProviderException)) throw error;
+      const problems = (error.details?.problems ?? []) as Array<{ field: string; problems: string[] }>;
+      const first = problems[0];
+      throw new GatewayException(
+        'INVALID_REQUEST',
+        first ? `${first.field}: ${first.problems[0]}` : error.message,
+        problems,
+      );
+    }
+  }
+
+  private async store(image: { bytes: Buffer; contentType: string; sha256: string }): Promise<ChatgptStoredImage> {
+    const path = `uploads/${image.sha256}.${EXTENSION_OF[image.contentType]}`;
+    try {
+      await this.storage.put(this.config.uploadBucket, path, image.bytes, {
+        contentType: image.contentType,
+        upsert: true,
+      });
+    } catch (error) {
+      throw new GatewayException('STORAGE_ERROR', `Storing the uploaded image failed: ${String(error)}`);
+    }
+    return { bucket: this.config.uploadBucket, path, contentType: image.contentType };
+  }
+
+  /** One page of the account's recent image generations. */
+  async recentImages(query: { limit?: number; cursor?: string; conversationId?: string; pages?: number }) {
+    const reply = await this.rpc.send<ChatgptRecentImagesReply>(
+      Subjects.rpc.command('chatgpt', 'recent-images'),
+      {
+        pages: query.pages ?? 1,
+        limit: query.limit ?? 6,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        ...(query.conversationId ? { conversationId: query.conversationId } : {}),
+      },
+      60_000,
+    );
+    return { items: reply.items, next_cursor: reply.cursor };
+  }
+
+  conversationPrompt(conversationId: string): Promise<ChatgptConversationPromptReply> {
+    return this.rpc.send<ChatgptConversationPromptReply>(
+      Subjects.rpc.command('chatgpt', 'conversation-prompt'),
+      { conversationId },
+      45_000,
+    );
+  }
+
+  status(): Promise<StatusReply> {
+    return this.rpc.send<StatusReply>(Subjects.rpc.status('chatgpt'));
+  }
+
+  /** Re-checks the account now (after an operator fixed the profile or the cookies). */
+  init(): Promise<StatusReply> {
+    return this.rpc.send<StatusReply>(Subjects.rpc.init('chatgpt'), {}, 120_000);
+  }
+}
+
+/** Stands for an upload while the payload is checked before storing (the shape the worker will get). */
+const placeholder: ChatgptStoredImage = {
+  bucket: 'chatgpt-uploads',
+  path: 'uploads/pending.png',
+  contentType: 'image/png',
+};
