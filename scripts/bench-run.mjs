@@ -8,12 +8,14 @@ import {
   ensureNatsServer,
   ensureNodeModules,
   ensurePostgres,
+  ensureWrk,
   root,
 } from './lib/prereqs.mjs';
 
 ensureNodeModules();
 ensureChromium();
 ensureNatsServer();
+ensureWrk();
 ensureBuild();
 const stopPostgres = await ensurePostgres();
 const result = spawnSync(

@@ -69,6 +69,11 @@ export function ensureChromium() {
   aptInstall(['chromium']);
 }
 
+/** The benchmark's load generator (C: it leaves the two cores to what is measured). */
+export function ensureWrk() {
+  if (!which('wrk')) aptInstall(['wrk']);
+}
+
 export function natsServerPath() {
   return (
     process.env.NATS_SERVER_BIN ??

@@ -143,6 +143,12 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     return this.checking;
   }
 
+  /** A check that starts after this call: one already running may have looked before the operator fixed things. */
+  private async freshAccountCheck(): Promise<void> {
+    await this.checking?.catch(() => undefined);
+    return this.checkAccount();
+  }
+
   private async runAccountCheck(): Promise<void> {
     const result = await this.adapter.checkAccount(AbortSignal.timeout(90_000));
     this.signedIn = result.signedIn;
@@ -205,7 +211,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   /** Re-checks the account now (operator fixed cookies, `POST /midjourney/init`). */
   async init(): Promise<StatusReply> {
     await this.adapter.start();
-    await this.checkAccount();
+    await this.freshAccountCheck();
     return this.status();
   }
 
