@@ -13,14 +13,25 @@ export class ApiKeyGuard implements CanActivate {
     private readonly keys: ApiKeysService,
   ) {}
 
+  // Route metadata never changes at run time: read it once per handler, not on every request.
+  private readonly routes = new WeakMap<object, { open: boolean; scope?: string }>();
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const handler = context.getHandler();
+    let route = this.routes.get(handler);
+    if (!route) {
+      const targets = [handler, context.getClass()];
+      route = {
+        open: !!this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets),
+        scope: this.reflector.getAllAndOverride<string | undefined>(REQUIRED_SCOPE, targets),
+      };
+      this.routes.set(handler, route);
+    }
+    if (route.open) return true;
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const key = await this.keys.authenticate(presentedKey(request));
-    const scope = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_SCOPE, targets);
-    if (scope && !keyAllows(key, scope)) {
-      throw new GatewayException('FORBIDDEN_SCOPE', `This API key lacks the '${scope}' scope`);
+    if (route.scope && !keyAllows(key, route.scope)) {
+      throw new GatewayException('FORBIDDEN_SCOPE', `This API key lacks the '${route.scope}' scope`);
     }
     request.apiKey = key;
     return true;

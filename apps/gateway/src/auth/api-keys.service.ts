@@ -14,7 +14,8 @@ export class AuthConfig {
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ApiKeysService.name);
-  // Verified keys by hash: the hot path never waits on the database (revocation clears the entry).
+  // Verified keys by the presented value: the hot path neither hashes nor waits on the database (changes to keys
+  // clear the cache). The values live in this process's memory only as long as the requests carrying them did.
   private readonly cache = new Map<string, { key: ApiKey | null; at: number }>();
 
   constructor(
@@ -41,7 +42,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
       scopes: input.scopes,
       expiresAt: input.expiresAt ?? null,
     });
-    this.cache.delete(hashKey(plain));
+    this.cache.delete(plain);
     return { key, plain };
   }
 
@@ -60,7 +61,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const expired = !!existing.expiresAt && Date.parse(existing.expiresAt) <= Date.now();
     if (!existing.revokedAt && !expired && existing.scopes.includes('*')) return;
     await this.keys.restore(existing.id, ['*']);
-    this.cache.delete(hash);
+    this.cache.clear();
     this.logger.warn(
       'bootstrap API key was revoked, expired or narrowed and is restored; unset BOOTSTRAP_API_KEY to retire it',
     );
@@ -82,13 +83,12 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (!plain) {
       throw new GatewayException('UNAUTHENTICATED', 'An API key is required (x-api-key or Authorization: Bearer)');
     }
-    const hash = hashKey(plain);
     const now = Date.now();
-    let entry = this.cache.get(hash);
+    let entry = this.cache.get(plain);
     if (!entry || now - entry.at > CACHE_TTL_MS) {
-      entry = { key: await this.keys.findByHash(hash), at: now };
+      entry = { key: await this.keys.findByHash(hashKey(plain)), at: now };
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, entry);
+      this.cache.set(plain, entry);
     }
     const key = entry.key;
     if (!key || key.revokedAt) throw new GatewayException('UNAUTHENTICATED', 'The API key is not valid');

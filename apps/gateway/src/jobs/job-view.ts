@@ -23,3 +23,18 @@ export function jobView(job: Job) {
 }
 
 export type JobView = ReturnType<typeof jobView>;
+
+const serialized = new WeakMap<Job, string>();
+
+/**
+ * The view as JSON, serialized once per stored version of the job (cached jobs are replaced, never mutated, on every
+ * change): job reads are the gateway's hottest route and clients poll them.
+ */
+export function jobViewJson(job: Job): string {
+  let json = serialized.get(job);
+  if (json === undefined) {
+    json = JSON.stringify(jobView(job));
+    serialized.set(job, json);
+  }
+  return json;
+}

@@ -1,12 +1,23 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
-import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Sse,
+  type MessageEvent,
+} from '@nestjs/common';
+import { ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
 import { GatewayException } from '../errors/gateway.exception.js';
 import type { ApiKey } from '../auth/api-key.js';
 import { CurrentKey } from '../auth/auth.decorators.js';
 import { ListJobsQuery } from './dto/list-jobs.dto.js';
 import { JobStreamService } from './job-stream.service.js';
-import { jobView } from './job-view.js';
+import { jobView, jobViewJson } from './job-view.js';
 import { JobsService } from './jobs.service.js';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new GatewayException('NOT_FOUND', 'No such job') });
@@ -27,8 +38,10 @@ export class JobsController {
   }
 
   @Get(':id')
-  async get(@Param('id', uuid) id: string, @CurrentKey() key: ApiKey) {
-    return jobView(await this.jobs.get(key, id));
+  @Header('content-type', 'application/json; charset=utf-8')
+  @ApiOkResponse({ description: 'The job (id, provider, operation, status, progress, input, result, error, …)' })
+  async get(@Param('id', uuid) id: string, @CurrentKey() key: ApiKey): Promise<string> {
+    return jobViewJson(await this.jobs.get(key, id));
   }
 
   @Post(':id/cancel')
