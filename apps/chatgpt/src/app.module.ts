@@ -1,33 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
-import { TerminusModule } from '@nestjs/terminus';
-import { join, resolve } from 'node:path';
-import { BrowserModule } from '@app/browser';
-import { NatsModule } from '@app/messaging';
-import {
-  RuntimeConfig,
-  WorkerRuntimeModule,
-  browserConfigOf,
-  provideAdapters,
-  storageConfigOf,
-} from '@app/provider-adapter';
-import { StorageModule } from '@app/storage';
+import { RuntimeConfig, provideAdapters, workerModules } from '@app/provider-adapter';
 import { ChatgptAdapterConfig } from './adapter/chatgpt-adapter.config.js';
 import { ChatgptAdapter } from './adapter/chatgpt.adapter.js';
 import { ChatgptConfig } from './config/chatgpt.config.js';
 import { ChatgptHandler } from './handlers/chatgpt.handler.js';
-import { HealthController } from './health/health.controller.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: ChatgptConfig): DynamicModule {
     const account = config.CHATGPT_ACCOUNT;
-    const browser = browserConfigOf(config, {
-      account,
-      profileDir: resolve(config.CHATGPT_PROFILE_DIR || join('data', 'profiles', `chatgpt-${account}`)),
-      cookiesFile: config.CHATGPT_COOKIES_FILE,
-      timeoutMs: config.CHATGPT_PAGE_TIMEOUT_MS,
-    });
     const runtime = Object.assign(new RuntimeConfig(), {
       provider: 'chatgpt',
       account,
@@ -57,18 +38,14 @@ export class AppModule {
     });
     return {
       module: AppModule,
-      imports: [
-        NatsModule.forRoot({ url: config.NATS_URL, name: `chatgpt-${account}` }),
-        ScheduleModule.forRoot(),
-        TerminusModule,
-        BrowserModule.forRoot(browser),
-        StorageModule.forRoot(storageConfigOf(config)),
-        WorkerRuntimeModule.forRoot(runtime, [
-          { provide: ChatgptAdapterConfig, useValue: adapter },
-          ...provideAdapters(ChatgptAdapter),
-        ]),
-      ],
-      controllers: [ChatgptHandler, HealthController],
+      imports: workerModules(config, {
+        runtime,
+        profileDir: config.CHATGPT_PROFILE_DIR,
+        cookiesFile: config.CHATGPT_COOKIES_FILE,
+        browserTimeoutMs: config.CHATGPT_PAGE_TIMEOUT_MS,
+        adapters: [{ provide: ChatgptAdapterConfig, useValue: adapter }, ...provideAdapters(ChatgptAdapter)],
+      }),
+      controllers: [ChatgptHandler],
     };
   }
 }

@@ -1,17 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
-import { TerminusModule } from '@nestjs/terminus';
-import { join, resolve } from 'node:path';
-import { BrowserModule } from '@app/browser';
-import { NatsModule } from '@app/messaging';
-import {
-  RuntimeConfig,
-  WorkerRuntimeModule,
-  browserConfigOf,
-  provideAdapters,
-  storageConfigOf,
-} from '@app/provider-adapter';
-import { StorageModule } from '@app/storage';
+import { RuntimeConfig, provideAdapters, workerModules } from '@app/provider-adapter';
 import { IdeogramAdapterConfig } from './adapter/ideogram-adapter.config.js';
 import { IdeogramSession } from './adapter/ideogram-session.js';
 import { IdeogramAdapter } from './adapter/ideogram.adapter.js';
@@ -19,17 +7,11 @@ import { IdeogramConfig } from './config/ideogram.config.js';
 import { DownloadService } from './handlers/download.service.js';
 import { IdeogramCommandsService } from './handlers/ideogram-commands.service.js';
 import { IdeogramHandler } from './handlers/ideogram.handler.js';
-import { HealthController } from './health/health.controller.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: IdeogramConfig): DynamicModule {
     const account = config.IDEOGRAM_ACCOUNT;
-    const browser = browserConfigOf(config, {
-      account,
-      profileDir: resolve(config.IDEOGRAM_PROFILE_DIR || join('data', 'profiles', `ideogram-${account}`)),
-      cookiesFile: config.IDEOGRAM_COOKIES_FILE,
-    });
     const runtime = Object.assign(new RuntimeConfig(), {
       provider: 'ideogram',
       account,
@@ -58,19 +40,17 @@ export class AppModule {
     });
     return {
       module: AppModule,
-      imports: [
-        NatsModule.forRoot({ url: config.NATS_URL, name: `ideogram-${account}` }),
-        ScheduleModule.forRoot(),
-        TerminusModule,
-        BrowserModule.forRoot(browser),
-        StorageModule.forRoot(storageConfigOf(config)),
-        WorkerRuntimeModule.forRoot(runtime, [
+      imports: workerModules(config, {
+        runtime,
+        profileDir: config.IDEOGRAM_PROFILE_DIR,
+        cookiesFile: config.IDEOGRAM_COOKIES_FILE,
+        adapters: [
           { provide: IdeogramAdapterConfig, useValue: adapter },
           IdeogramSession,
           ...provideAdapters(IdeogramAdapter),
-        ]),
-      ],
-      controllers: [IdeogramHandler, HealthController],
+        ],
+      }),
+      controllers: [IdeogramHandler],
       providers: [IdeogramCommandsService, DownloadService],
     };
   }

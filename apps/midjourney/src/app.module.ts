@@ -1,34 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
-import { TerminusModule } from '@nestjs/terminus';
-import { join, resolve } from 'node:path';
-import { BrowserModule } from '@app/browser';
-import { NatsModule } from '@app/messaging';
-import {
-  RuntimeConfig,
-  WorkerRuntimeModule,
-  browserConfigOf,
-  provideAdapters,
-  storageConfigOf,
-} from '@app/provider-adapter';
-import { StorageModule } from '@app/storage';
+import { RuntimeConfig, provideAdapters, workerModules } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './adapter/midjourney-adapter.config.js';
 import { MidjourneyAdapter } from './adapter/midjourney.adapter.js';
 import { MidjourneyConfig } from './config/midjourney.config.js';
-import { MidjourneyHandler } from './handlers/midjourney.handler.js';
 import { ProxyImageService } from './handlers/proxy-image.service.js';
-import { HealthController } from './health/health.controller.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: MidjourneyConfig): DynamicModule {
     const account = config.MIDJOURNEY_ACCOUNT;
-    const browser = browserConfigOf(config, {
-      account,
-      profileDir: resolve(config.MIDJOURNEY_PROFILE_DIR || join('data', 'profiles', `midjourney-${account}`)),
-      cookiesFile: config.MIDJOURNEY_COOKIES_FILE,
-    });
-    const storage = storageConfigOf(config);
     const runtime = Object.assign(new RuntimeConfig(), {
       provider: 'midjourney',
       account,
@@ -53,18 +33,12 @@ export class AppModule {
     });
     return {
       module: AppModule,
-      imports: [
-        NatsModule.forRoot({ url: config.NATS_URL, name: `midjourney-${account}` }),
-        ScheduleModule.forRoot(),
-        TerminusModule,
-        BrowserModule.forRoot(browser),
-        StorageModule.forRoot(storage),
-        WorkerRuntimeModule.forRoot(runtime, [
-          { provide: MidjourneyAdapterConfig, useValue: adapter },
-          ...provideAdapters(MidjourneyAdapter),
-        ]),
-      ],
-      controllers: [MidjourneyHandler, HealthController],
+      imports: workerModules(config, {
+        runtime,
+        profileDir: config.MIDJOURNEY_PROFILE_DIR,
+        cookiesFile: config.MIDJOURNEY_COOKIES_FILE,
+        adapters: [{ provide: MidjourneyAdapterConfig, useValue: adapter }, ...provideAdapters(MidjourneyAdapter)],
+      }),
       providers: [ProxyImageService],
     };
   }

@@ -4,3 +4,4 @@ export * from './nats.service.js';
 export * from './nats.module.js';
 export * from './jetstream-setup.js';
 export * from './chunked-transfer.js';
+export * from './chunked-file.server.js';

@@ -12,7 +12,7 @@ import {
 } from '@app/contracts';
 import { BrowserSession } from '@app/browser';
 import {
-  ProviderAdapter,
+  BrowserProviderAdapter,
   fetchExternalImage,
   pngSize,
   type AccountCheck,
@@ -93,7 +93,7 @@ const EXTENSIONS: Record<string, string> = {
  * restarted) a run is followed through the backend alone, so it resumes instead of hanging.
  */
 @Injectable()
-export class ChatgptAdapter extends ProviderAdapter {
+export class ChatgptAdapter extends BrowserProviderAdapter {
   readonly provider = 'chatgpt' as const;
   readonly operations = ['conversation'] as const;
   private readonly logger = new Logger(ChatgptAdapter.name);
@@ -102,11 +102,11 @@ export class ChatgptAdapter extends ProviderAdapter {
   private readonly runs = new Map<string, Run>();
 
   constructor(
-    private readonly browser: BrowserSession,
+    browser: BrowserSession,
     private readonly storage: ObjectStorage,
     private readonly config: ChatgptAdapterConfig,
   ) {
-    super();
+    super(browser);
     this.app = new URL(config.appUrl).origin;
     this.backend = new ChatgptBackend(browser, this.app, config.rateLimitCooldownMs);
     // A relaunch closed every tab: runs go on through the backend (and a fresh tab if they need a retry).
@@ -114,18 +114,6 @@ export class ChatgptAdapter extends ProviderAdapter {
       for (const run of this.runs.values()) run.page = undefined;
       this.backend.reset();
     });
-  }
-
-  async start(): Promise<void> {
-    await this.browser.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.browser.stop();
-  }
-
-  override browserState() {
-    return this.browser.state();
   }
 
   // ------------------------------------------------------------ account
@@ -470,14 +458,12 @@ export class ChatgptAdapter extends ProviderAdapter {
     if (run?.page) await this.browser.closeTab(run.page);
   }
 
-  classifyError(error: unknown): ProviderException {
-    if (error instanceof ProviderException) return error;
-    if (error instanceof Error && (error.name === 'TimeoutError' || /timed? ?out/i.test(error.message))) {
+  /** Page-side waits that ran out say so only in their message; a tab or browser that went away is a provider error. */
+  override classifyError(error: unknown): ProviderException {
+    if (error instanceof Error && !(error instanceof ProviderException) && /timed? ?out/i.test(error.message)) {
       return new ProviderException('PROVIDER_TIMEOUT', error.message);
     }
-    const message = error instanceof Error ? error.message : String(error);
-    // The tab or the browser went away under us (killed, relaunched): transient, the run goes on without it.
-    return new ProviderException('PROVIDER_ERROR', message);
+    return super.classifyError(error);
   }
 
   // ------------------------------------------------------------ quick requests

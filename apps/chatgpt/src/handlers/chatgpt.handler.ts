@@ -7,36 +7,19 @@ import {
   rpcValidationPipe,
   type ChatgptConversationPromptReply,
   type ChatgptRecentImagesReply,
-  type PingReply,
-  type StatusReply,
 } from '@app/contracts';
-import { RpcErrorFilter, WorkerRuntime } from '@app/provider-adapter';
+import { RpcErrorFilter } from '@app/provider-adapter';
 import { ChatgptAdapter } from '../adapter/chatgpt.adapter.js';
 
-/** Core NATS request/reply of the ChatGPT service (queue group: every replica serves them). */
+/**
+ * The ChatGPT service's own quick commands over core NATS request/reply (queue group: every replica serves them);
+ * status, init and ping come with the worker runtime.
+ */
 @Controller()
 @UsePipes(rpcValidationPipe)
 @UseFilters(RpcErrorFilter)
 export class ChatgptHandler {
-  constructor(
-    private readonly runtime: WorkerRuntime,
-    private readonly adapter: ChatgptAdapter,
-  ) {}
-
-  @MessagePattern(Subjects.rpc.status('chatgpt'))
-  status(): StatusReply {
-    return this.runtime.status();
-  }
-
-  @MessagePattern(Subjects.rpc.init('chatgpt'))
-  init(): Promise<StatusReply> {
-    return this.runtime.init();
-  }
-
-  @MessagePattern(Subjects.rpc.ping('chatgpt'))
-  ping(): PingReply {
-    return { provider: 'chatgpt', worker: this.runtime.status().worker, at: new Date().toISOString() };
-  }
+  constructor(private readonly adapter: ChatgptAdapter) {}
 
   @MessagePattern(Subjects.rpc.command('chatgpt', 'recent-images'))
   recentImages(@Payload() request: ChatgptRecentImagesRequest): Promise<ChatgptRecentImagesReply> {

@@ -12,7 +12,7 @@ import {
 } from '@app/contracts';
 import { BrowserSession, type FetchInit, type FetchResult } from '@app/browser';
 import {
-  ProviderAdapter,
+  BrowserProviderAdapter,
   fetchExternalImage,
   isChallenge,
   pngSize,
@@ -68,31 +68,19 @@ interface IdeogramMeta {
 
 /** Ideogram web, driven through `fetch` inside a signed-in ideogram.ai page (PROVIDERS.md §3). */
 @Injectable()
-export class IdeogramAdapter extends ProviderAdapter {
+export class IdeogramAdapter extends BrowserProviderAdapter {
   readonly provider = 'ideogram' as const;
   readonly operations = ['remix', 'generate', 'upscale', 'remove-background', 'describe'] as const;
   private readonly logger = new Logger(IdeogramAdapter.name);
   private readonly app: string;
 
   constructor(
-    private readonly browser: BrowserSession,
+    browser: BrowserSession,
     readonly session: IdeogramSession,
     private readonly config: IdeogramAdapterConfig,
   ) {
-    super();
+    super(browser);
     this.app = new URL(config.appUrl).origin;
-  }
-
-  async start(): Promise<void> {
-    await this.browser.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.browser.stop();
-  }
-
-  override browserState() {
-    return this.browser.state();
   }
 
   checkAccount(signal: AbortSignal): Promise<AccountCheck> {
@@ -526,13 +514,5 @@ export class IdeogramAdapter extends ProviderAdapter {
   storageTarget(state: InflightState, ref: ResultRef): { bucket: string; path: string } {
     const layout = (state.submission?.meta as IdeogramMeta | undefined)?.layout;
     return { bucket: this.config.bucket, path: storagePath(layout, state.job.jobId, responseIdOf(ref.url)) };
-  }
-
-  classifyError(error: unknown): ProviderException {
-    if (error instanceof ProviderException) return error;
-    if (error instanceof Error && error.name === 'TimeoutError') {
-      return new ProviderException('PROVIDER_TIMEOUT', error.message);
-    }
-    return new ProviderException('PROVIDER_ERROR', error instanceof Error ? error.message : String(error));
   }
 }

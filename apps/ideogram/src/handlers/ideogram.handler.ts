@@ -10,36 +10,19 @@ import {
   type IdeogramCaptionReply,
   type IdeogramMetadataReply,
   type IdeogramUploadReply,
-  type PingReply,
-  type StatusReply,
 } from '@app/contracts';
-import { RpcErrorFilter, WorkerRuntime } from '@app/provider-adapter';
+import { RpcErrorFilter } from '@app/provider-adapter';
 import { IdeogramCommandsService } from './ideogram-commands.service.js';
 
-/** Core NATS request/reply of the Ideogram service (queue group: every replica serves them). */
+/**
+ * The Ideogram service's own quick commands over core NATS request/reply (queue group: every replica serves them);
+ * status, init and ping come with the worker runtime.
+ */
 @Controller()
 @UsePipes(rpcValidationPipe)
 @UseFilters(RpcErrorFilter)
 export class IdeogramHandler {
-  constructor(
-    private readonly runtime: WorkerRuntime,
-    private readonly commands: IdeogramCommandsService,
-  ) {}
-
-  @MessagePattern(Subjects.rpc.status('ideogram'))
-  status(): StatusReply {
-    return this.runtime.status();
-  }
-
-  @MessagePattern(Subjects.rpc.init('ideogram'))
-  init(): Promise<StatusReply> {
-    return this.runtime.init();
-  }
-
-  @MessagePattern(Subjects.rpc.ping('ideogram'))
-  ping(): PingReply {
-    return { provider: 'ideogram', worker: this.runtime.status().worker, at: new Date().toISOString() };
-  }
+  constructor(private readonly commands: IdeogramCommandsService) {}
 
   @MessagePattern(Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.upload))
   upload(@Payload() request: IdeogramUploadRequest): Promise<IdeogramUploadReply> {

@@ -9,7 +9,7 @@ import {
 import type { Page } from 'puppeteer-core';
 import { BrowserSession, type FetchResult } from '@app/browser';
 import {
-  ProviderAdapter,
+  BrowserProviderAdapter,
   fetchExternalImage,
   isChallenge,
   pngSize,
@@ -59,7 +59,7 @@ export function classifyFailure(failure: { type?: string; message?: string } | u
 
 /** Midjourney web, driven through `fetch` inside a signed-in midjourney.com page (PROVIDERS.md §2). */
 @Injectable()
-export class MidjourneyAdapter extends ProviderAdapter {
+export class MidjourneyAdapter extends BrowserProviderAdapter {
   readonly provider = 'midjourney' as const;
   readonly operations = ['imagine', 'video'] as const;
   private readonly logger = new Logger(MidjourneyAdapter.name);
@@ -70,25 +70,13 @@ export class MidjourneyAdapter extends ProviderAdapter {
   private refreshing?: Promise<Marker | null>;
 
   constructor(
-    private readonly browser: BrowserSession,
+    browser: BrowserSession,
     private readonly config: MidjourneyAdapterConfig,
   ) {
-    super();
+    super(browser);
     this.app = new URL(config.appUrl).origin;
     this.cdn = new URL(config.cdnUrl).origin;
     this.userId = config.userId;
-  }
-
-  async start(): Promise<void> {
-    await this.browser.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.browser.stop();
-  }
-
-  override browserState() {
-    return this.browser.state();
   }
 
   // ------------------------------------------------------------ account
@@ -534,14 +522,6 @@ export class MidjourneyAdapter extends ProviderAdapter {
       bucket: this.config.bucket,
       path: `product_design/${folder}/generated_${ts}_${ref.index}.${ref.kind === 'video' ? 'mp4' : 'png'}`,
     };
-  }
-
-  classifyError(error: unknown): ProviderException {
-    if (error instanceof ProviderException) return error;
-    if (error instanceof Error && error.name === 'TimeoutError') {
-      return new ProviderException('PROVIDER_TIMEOUT', error.message);
-    }
-    return new ProviderException('PROVIDER_ERROR', error instanceof Error ? error.message : String(error));
   }
 
   /** `GET /midjourney/proxy-image`: CDN hosts only, any size, through the browser session. */

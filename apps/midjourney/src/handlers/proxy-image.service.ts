@@ -1,34 +1,22 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ProxyImageRequest, Subjects, parsePayload } from '@app/contracts';
-import { NatsService, serveChunked } from '@app/messaging';
+import { ChunkedFileServer, NatsService } from '@app/messaging';
 import { MidjourneyAdapter } from '../adapter/midjourney.adapter.js';
 
 /** `midjourney.proxy-image` streams a CDN image back in chunks (images exceed NATS's payload limit). */
 @Injectable()
-export class ProxyImageService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ProxyImageService.name);
-  private subscription?: { unsubscribe(): void };
+export class ProxyImageService extends ChunkedFileServer {
+  protected readonly subject = Subjects.rpc.proxyImage('midjourney');
+  protected readonly queue = 'midjourney';
 
   constructor(
-    private readonly nats: NatsService,
+    nats: NatsService,
     private readonly adapter: MidjourneyAdapter,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = serveChunked(
-      await this.nats.connection(),
-      Subjects.rpc.proxyImage('midjourney'),
-      'midjourney',
-      (payload) => this.proxy(payload),
-      (error) => this.logger.error(`proxy-image failed: ${String(error)}`),
-    );
+  ) {
+    super(nats);
   }
 
-  onApplicationShutdown(): void {
-    this.subscription?.unsubscribe();
-  }
-
-  private async proxy(payload: unknown): Promise<{ bytes: Buffer; contentType: string }> {
+  protected async serve(payload: unknown): Promise<{ bytes: Buffer; contentType: string }> {
     const request = parsePayload(ProxyImageRequest, payload);
     try {
       return await this.adapter.proxyImage(request.url, AbortSignal.timeout(90_000));

@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { WorkerHealthIndicator } from '@app/provider-adapter';
+import { WorkerHealthIndicator } from './worker-health.js';
 
-/** Kubernetes probes: liveness checks only the process; readiness needs NATS, the browser and a usable account. */
+/** Kubernetes probes of every worker: liveness checks only the process; readiness needs NATS, the browser and a usable account. */
 @Controller('health')
-export class HealthController {
+export class WorkerHealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly worker: WorkerHealthIndicator,
