@@ -51,10 +51,7 @@ export const WORKER_SETUPS: Partial<Record<WorkerName, WorkerSetup>> = {
   midjourney: {
     portVariable: 'MIDJOURNEY_PORT',
     async env(system) {
-      await system.admin('POST', '/__admin/midjourney/accounts', { name: 'default' });
-      const cookies = await (await fetch(`${system.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text();
-      const cookiesFile = join(system.dataDir, 'midjourney.cookies.json');
-      await writeFile(cookiesFile, cookies, { mode: 0o600 });
+      const cookiesFile = await system.sandboxCookies('midjourney');
       const speed = system.simSpeed;
       return {
         MIDJOURNEY_APP_URL: system.sim.midjourney.app,
@@ -72,10 +69,7 @@ export const WORKER_SETUPS: Partial<Record<WorkerName, WorkerSetup>> = {
   ideogram: {
     portVariable: 'IDEOGRAM_PORT',
     async env(system) {
-      await system.admin('POST', '/__admin/ideogram/accounts', { name: 'default' });
-      const cookies = await (await fetch(`${system.sim.admin}/__admin/ideogram/accounts/default/cookies`)).text();
-      const cookiesFile = join(system.dataDir, 'ideogram.cookies.json');
-      await writeFile(cookiesFile, cookies, { mode: 0o600 });
+      const cookiesFile = await system.sandboxCookies('ideogram');
       return {
         IDEOGRAM_APP_URL: system.sim.ideogram.app,
         IDEOGRAM_COOKIES_FILE: cookiesFile,
@@ -94,10 +88,7 @@ export const WORKER_SETUPS: Partial<Record<WorkerName, WorkerSetup>> = {
   chatgpt: {
     portVariable: 'CHATGPT_PORT',
     async env(system) {
-      await system.admin('POST', '/__admin/chatgpt/accounts', { name: 'default' });
-      const cookies = await (await fetch(`${system.sim.admin}/__admin/chatgpt/accounts/default/cookies`)).text();
-      const cookiesFile = join(system.dataDir, 'chatgpt.cookies.json');
-      await writeFile(cookiesFile, cookies, { mode: 0o600 });
+      const cookiesFile = await system.sandboxCookies('chatgpt');
       const app = system.sim.chatgpt.app;
       return {
         CHATGPT_APP_URL: app,
@@ -332,6 +323,15 @@ export class TestSystem {
 
   stopWorker(signal: NodeJS.Signals = 'SIGTERM') {
     return this.stopProviderWorker('midjourney', signal);
+  }
+
+  /** Creates the provider's default account in the simulator and writes its session cookies to a file for the worker. */
+  async sandboxCookies(provider: WorkerName): Promise<string> {
+    await this.admin('POST', `/__admin/${provider}/accounts`, { name: 'default' });
+    const cookies = await (await fetch(`${this.sim.admin}/__admin/${provider}/accounts/default/cookies`)).text();
+    const file = join(this.dataDir, `${provider}.cookies.json`);
+    await writeFile(file, cookies, { mode: 0o600 });
+    return file;
   }
 
   /** Calls the gateway with the bootstrap key (unless `headers` overrides it). */

@@ -2,29 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRODUCT_DESIGN_TABLE } from '../product-design-table.js';
 import { TestSystem } from '../system.js';
 import { startImageServer } from './image-server.js';
 
 // Remix with idea_id on Postgres: the client's product_design row follows the job and its URLs merge into
 // remixed_designs_url (the original's JSON-encoded string, de-duplicated). The worker takes its Bearer token from a
 // token source URL here (IDEOGRAM_TOKEN_URL), cached until shortly before it expires.
-const PRODUCT_DESIGN = `
-CREATE TABLE product_design (
-  id uuid PRIMARY KEY,
-  user_id uuid,
-  prompt text,
-  original_image_url text,
-  job_id text UNIQUE,
-  job_status text CHECK (job_status IN ('pending','processing','completed','failed','timeout')),
-  job_created_at timestamptz,
-  job_updated_at timestamptz,
-  generated_designs_url jsonb,
-  remixed_designs_url jsonb,
-  error_message text,
-  created_at timestamptz DEFAULT now(),
-  updated_at timestamptz DEFAULT now()
-);`;
-
 const ended = (j: any) => ['completed', 'failed', 'timeout', 'canceled'].includes(j.status);
 
 describe('Ideogram remix with product_design sync on Postgres', () => {
@@ -49,7 +33,7 @@ describe('Ideogram remix with product_design sync on Postgres', () => {
     system = new TestSystem({
       database: 'postgres',
       simSpeed: 0.05,
-      postgresSetup: PRODUCT_DESIGN,
+      postgresSetup: PRODUCT_DESIGN_TABLE,
       workers: ['ideogram'],
       envOf: { ideogram: { IDEOGRAM_TOKEN_URL: `http://127.0.0.1:${port}/token` } },
     });

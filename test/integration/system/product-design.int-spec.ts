@@ -2,25 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRODUCT_DESIGN_TABLE } from '../product-design-table.js';
 import { TestSystem } from '../system.js';
 
 // The n8n flow: POST /midjourney/genimage with design_id, then read product_design until completed.
-const PRODUCT_DESIGN = `
-CREATE TABLE product_design (
-  id uuid PRIMARY KEY,
-  user_id uuid,
-  prompt text,
-  original_image_url text,
-  job_id text UNIQUE,
-  job_status text CHECK (job_status IN ('pending','processing','completed','failed','timeout')),
-  job_created_at timestamptz,
-  job_updated_at timestamptz,
-  generated_designs_url jsonb,
-  remixed_designs_url jsonb,
-  error_message text,
-  created_at timestamptz DEFAULT now(),
-  updated_at timestamptz DEFAULT now()
-);
+const PRODUCT_DESIGN = `${PRODUCT_DESIGN_TABLE}
 -- A row whose every update fails (a client-side trigger gone wrong): the sync of its job can never succeed.
 CREATE FUNCTION refuse_locked_rows() RETURNS trigger AS $$
 BEGIN
