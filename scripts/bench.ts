@@ -108,21 +108,12 @@ async function seedStylePoller(system: TestSystem, cookieHeader: string, channel
   return { jobId, detectedAt: Date.now() };
 }
 
-async function detection(system: TestSystem, jobs: number) {
-  const cookies = JSON.parse(
-    await (await fetch(`${system.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text(),
-  );
-  const cookieHeader = cookies.map((c: { name: string; value: string }) => `${c.name}=${c.value}`).join('; ');
-  const account = await system.admin('GET', '/__admin/midjourney/accounts/default');
-  const channelId = `singleplayer_${account.userId ?? account.user_id ?? account.id}`;
-
-  const ours = Promise.all(
+/** Our side of a detection measure: jobs submitted through the gateway 0.7 s apart, each with when it ended. */
+function submitSpread(system: TestSystem, jobs: number, path: string, body: (i: number) => Record<string, unknown>) {
+  return Promise.all(
     Array.from({ length: jobs }, async (_, i) => {
       await sleep(i * 700); // spread submissions so render ends fall at different points of the 15 s grid
-      const created = await system.api('POST', '/v1/midjourney/imagine', {
-        prompt: `bench ours ${i}`,
-        options: { mode: 'fast' },
-      });
+      const created = await system.api('POST', path, body(i));
       const job = await system.waitForJob(
         created.body.id,
         (j) => ['completed', 'failed', 'timeout'].includes(j.status),
@@ -134,6 +125,34 @@ async function detection(system: TestSystem, jobs: number) {
       };
     }),
   );
+}
+
+/** Detection delays (s) and provider requests per job, summarised as median, p95 and count. */
+function summarize(samples: Array<{ delay: number; requests: number }>) {
+  const delays = samples.map((s) => s.delay);
+  return {
+    median: percentile(delays, 50),
+    p95: percentile(delays, 95),
+    requests: percentile(
+      samples.map((s) => s.requests),
+      50,
+    ),
+    n: delays.length,
+  };
+}
+
+async function detection(system: TestSystem, jobs: number) {
+  const cookies = JSON.parse(
+    await (await fetch(`${system.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text(),
+  );
+  const cookieHeader = cookies.map((c: { name: string; value: string }) => `${c.name}=${c.value}`).join('; ');
+  const account = await system.admin('GET', '/__admin/midjourney/accounts/default');
+  const channelId = `singleplayer_${account.userId ?? account.user_id ?? account.id}`;
+
+  const ours = submitSpread(system, jobs, '/v1/midjourney/imagine', (i) => ({
+    prompt: `bench ours ${i}`,
+    options: { mode: 'fast' },
+  }));
   const baseline = Promise.all(
     Array.from({ length: jobs }, async (_, i) => {
       await sleep(i * 700 + 350);
@@ -143,22 +162,19 @@ async function detection(system: TestSystem, jobs: number) {
   );
   const [oursDone, baseDone] = await Promise.all([ours, baseline]);
   const stats = await system.admin('GET', '/__admin/stats');
-  const measure = (runs: { providerJobId: string; detectedAt: number }[]) => {
-    const delays: number[] = [];
-    const requests: number[] = [];
-    for (const run of runs) {
-      const simJob = stats.midjourney.jobs.find((j: any) => j.job_id === run.providerJobId);
-      if (!simJob) continue;
-      delays.push((run.detectedAt - (simJob.completesAt ?? simJob.completedAt)) / 1000);
-      requests.push((simJob.statusRequests ?? 0) + (simJob.cdnRequests ?? 0));
-    }
-    return {
-      median: percentile(delays, 50),
-      p95: percentile(delays, 95),
-      requests: percentile(requests, 50),
-      n: delays.length,
-    };
-  };
+  const measure = (runs: { providerJobId: string; detectedAt: number }[]) =>
+    summarize(
+      runs.flatMap((run) => {
+        const simJob = stats.midjourney.jobs.find((j: any) => j.job_id === run.providerJobId);
+        if (!simJob) return [];
+        return [
+          {
+            delay: (run.detectedAt - (simJob.completesAt ?? simJob.completedAt)) / 1000,
+            requests: (simJob.statusRequests ?? 0) + (simJob.cdnRequests ?? 0),
+          },
+        ];
+      }),
+    );
   return { ours: measure(oursDone), baseline: measure(baseDone) };
 }
 
@@ -256,45 +272,29 @@ async function ideogramDetection(system: TestSystem, jobs: number) {
     cookie: cookies.map((c: { name: string; value: string }) => `${c.name}=${c.value}`).join('; '),
     'x-ideo-org': account.orgId,
   };
-  const ours = Promise.all(
-    Array.from({ length: jobs }, async (_, i) => {
-      await sleep(i * 700);
-      const created = await system.api('POST', '/v1/ideogram/generate', { prompt: `bench ours ${i}` });
-      const job = await system.waitForJob(
-        created.body.id,
-        (j) => ['completed', 'failed', 'timeout'].includes(j.status),
-        180_000,
-      );
-      return {
-        requestId: job.result?.providerJobId as string,
-        detectedAt: Date.parse(job.completed_at ?? job.updated_at),
-      };
-    }),
-  );
+  const ours = submitSpread(system, jobs, '/v1/ideogram/generate', (i) => ({ prompt: `bench ours ${i}` }));
   const baseline = Promise.all(
     Array.from({ length: jobs }, async (_, i) => {
       await sleep(i * 700 + 350);
-      return ideogramSeedPoller(app, headers, account.userId, `bench seed ${i}`);
+      const r = await ideogramSeedPoller(app, headers, account.userId, `bench seed ${i}`);
+      return { providerJobId: r.requestId, detectedAt: r.detectedAt };
     }),
   );
   const [oursDone, baseDone] = await Promise.all([ours, baseline]);
   const stats = (await system.admin('GET', '/__admin/stats')).ideogram;
-  const measure = (runs: { requestId: string; detectedAt: number }[]) => {
-    const delays: number[] = [];
-    const requests: number[] = [];
-    for (const run of runs) {
-      const simJob = stats.jobs.find((j: any) => j.request_id === run.requestId);
-      if (!simJob || !Number.isFinite(run.detectedAt)) continue;
-      delays.push((run.detectedAt - simJob.completesAt) / 1000);
-      requests.push(simJob.pollRequests + simJob.legacyPolls + simJob.downloadRequests);
-    }
-    return {
-      median: percentile(delays, 50),
-      p95: percentile(delays, 95),
-      requests: percentile(requests, 50),
-      n: delays.length,
-    };
-  };
+  const measure = (runs: { providerJobId: string; detectedAt: number }[]) =>
+    summarize(
+      runs.flatMap((run) => {
+        const simJob = stats.jobs.find((j: any) => j.request_id === run.providerJobId);
+        if (!simJob || !Number.isFinite(run.detectedAt)) return [];
+        return [
+          {
+            delay: (run.detectedAt - simJob.completesAt) / 1000,
+            requests: simJob.pollRequests + simJob.legacyPolls + simJob.downloadRequests,
+          },
+        ];
+      }),
+    );
   return { ours: measure(oursDone), baseline: measure(baseDone) };
 }
 
