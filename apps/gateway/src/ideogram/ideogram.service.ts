@@ -15,7 +15,7 @@ import {
 } from '@app/contracts';
 import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
-import { JobNotifier } from '../jobs/job-notifier.js';
+import { JobWaiter } from '../jobs/job-waiter.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { WorkerRpc } from '../workers/worker-rpc.js';
 
@@ -47,7 +47,7 @@ function defined<T extends object>(value: T): Record<string, unknown> {
 export class IdeogramService {
   constructor(
     private readonly jobs: JobsService,
-    private readonly notifier: JobNotifier,
+    private readonly waiter: JobWaiter,
     private readonly rpc: WorkerRpc,
     private readonly config: IdeogramGatewayConfig,
   ) {}
@@ -111,35 +111,9 @@ export class IdeogramService {
   }
 
   /** Resolves once the worker reported the provider's submit answer, the job ended, or the wait passed. */
-  untilSubmitted(job: Job, waitSeconds = this.config.submitWaitSeconds): Promise<Job> {
-    const settled = (j: Job) => isTerminal(j.status) || j.result?.providerResponse !== undefined;
-    if (settled(job)) return Promise.resolve(job);
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (j: Job) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        off();
-        resolve(j);
-      };
-      // Subscribe before re-reading, so a change between the two is not missed.
-      const off = this.notifier.subscribe(job.id, (j) => {
-        if (settled(j)) finish(j);
-      });
-      const timer = setTimeout(() => {
-        void this.jobs.find(job.id).then(
-          (j) => finish(j ?? job),
-          () => finish(job),
-        );
-      }, waitSeconds * 1000);
-      void this.jobs.find(job.id).then(
-        (j) => {
-          if (j && settled(j)) finish(j);
-        },
-        () => undefined,
-      );
-    });
+  async untilSubmitted(job: Job, waitSeconds = this.config.submitWaitSeconds): Promise<Job> {
+    const submitted = (j: Job) => isTerminal(j.status) || j.result?.providerResponse !== undefined;
+    return (await this.waiter.until(job, submitted, waitSeconds)).job;
   }
 
   status(): Promise<StatusReply> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import { isTerminal, type Job } from '@app/contracts';
+import type { Job } from '@app/contracts';
 
 /** In-process fan-out of job updates to SSE streams and `Prefer: wait` requests. */
 @Injectable()
@@ -16,19 +16,26 @@ export class JobNotifier {
     return () => this.emitter.off(jobId, listener);
   }
 
-  /** Resolves with the job once terminal, or with null after `timeoutMs`. */
-  waitForTerminal(jobId: string, timeoutMs: number): Promise<Job | null> {
+  /** Resolves with the job once `predicate` holds for an update, or with null after `timeoutMs` or when `signal` aborts. */
+  waitFor(
+    jobId: string,
+    predicate: (job: Job) => boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Job | null> {
     return new Promise((resolve) => {
-      const off = this.subscribe(jobId, (job) => {
-        if (!isTerminal(job.status)) return;
+      const finish = (job: Job | null) => {
         clearTimeout(timer);
         off();
+        signal?.removeEventListener('abort', onAbort);
         resolve(job);
+      };
+      const onAbort = () => finish(null);
+      const off = this.subscribe(jobId, (job) => {
+        if (predicate(job)) finish(job);
       });
-      const timer = setTimeout(() => {
-        off();
-        resolve(null);
-      }, timeoutMs);
+      const timer = setTimeout(onAbort, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

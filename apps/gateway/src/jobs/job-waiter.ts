@@ -28,21 +28,32 @@ export class JobWaiter {
     private readonly notifier: JobNotifier,
   ) {}
 
+  /**
+   * The job once `predicate` holds — now, or at an update within `waitSeconds` — with `reached`; otherwise the job as
+   * it stands when the wait ends.
+   */
+  async until(
+    job: Job,
+    predicate: (job: Job) => boolean,
+    waitSeconds: number,
+  ): Promise<{ job: Job; reached: boolean }> {
+    if (waitSeconds <= 0 || predicate(job)) return { job, reached: predicate(job) };
+    const reread = async () => (await this.jobs.find(job.id).catch(() => null)) ?? job;
+    // Subscribe before re-reading, so a change between the two is not missed.
+    const stop = new AbortController();
+    const updated = this.notifier.waitFor(job.id, predicate, waitSeconds * 1000, stop.signal);
+    const now = await reread();
+    if (predicate(now)) {
+      stop.abort(); // no listener or timer left behind
+      return { job: now, reached: true };
+    }
+    const hit = await updated;
+    return hit ? { job: hit, reached: true } : { job: await reread(), reached: false };
+  }
+
   /** Waits for a terminal state up to `waitSeconds`; the job as it stands otherwise. */
   async settle(created: { job: Job }, waitSeconds: number): Promise<{ job: Job; final: boolean }> {
-    if (waitSeconds <= 0 || isTerminal(created.job.status)) {
-      return { job: created.job, final: isTerminal(created.job.status) };
-    }
-    // Subscribe before re-reading, so an end between the two is not missed.
-    const done = this.notifier.waitForTerminal(created.job.id, waitSeconds * 1000);
-    const now = (await this.jobs.find(created.job.id)) ?? created.job;
-    if (isTerminal(now.status)) {
-      this.notifier.publish(now); // releases the waiter at once
-      return { job: now, final: true };
-    }
-    const ended = await done;
-    return ended
-      ? { job: ended, final: true }
-      : { job: (await this.jobs.find(created.job.id)) ?? created.job, final: false };
+    const { job, reached } = await this.until(created.job, (j) => isTerminal(j.status), waitSeconds);
+    return { job, final: reached };
   }
 }
