@@ -10,6 +10,7 @@ export const PROVIDER_ERROR_CODES = [
   'CONTENT_REJECTED', // moderation, softban, refused prompt: never retried
   'PROVIDER_TIMEOUT', // the provider did not answer or finish in time
   'QUEUE_FULL', // the account's running/queue limit at the provider
+  'QUEUE_TIMEOUT', // the deadline passed while the job waited for an account with room: never submitted
   'PROVIDER_ERROR', // 5xx or an unexpected answer after retries
   'INVALID_PARAMETER', // the provider rejected a parameter (failure[] with a parameter reason)
   'UPLOAD_FAILED', // a reference image could not be fetched or uploaded
