@@ -57,15 +57,39 @@ export const RETRIABLE_PROVIDER_ERRORS: ReadonlySet<ProviderErrorCode> = new Set
   'QUEUE_FULL',
 ]);
 
+/**
+ * What a failure tells the worker runtime to do next. It steers retries and reconciliation and never reaches a
+ * client: `toJSON` (the job's `error`) leaves it out.
+ */
+export interface ProviderControl {
+  /** The provider may have accepted the submission: reconcile with its job list, never resubmit blindly. */
+  outcomeUnknown?: boolean;
+  /** The account is full at the provider for now (in-flight limit): the job waits in the queue, not a failure. */
+  waitInQueue?: boolean;
+  /** How long the provider asks us to wait before the next attempt. */
+  retryAfterMs?: number;
+  /** The provider refused the request before accepting anything: surely not submitted. */
+  rejected?: boolean;
+  /** The failure concerns a token the caller supplied, not the account's own session. */
+  callerToken?: boolean;
+}
+
 /** Thrown by adapters and the worker runtime for expected failures; carried to the gateway as `{code, message}`. */
 export class ProviderException extends Error {
   constructor(
     readonly code: ProviderErrorCode,
     message: string,
+    /** Facts for the client (a problem list, an HTTP status): part of the job's error. */
     readonly details?: Record<string, unknown>,
+    readonly control: ProviderControl = {},
   ) {
     super(message);
     this.name = 'ProviderException';
+  }
+
+  /** The same failure with more control flags. */
+  with(control: ProviderControl): ProviderException {
+    return new ProviderException(this.code, this.message, this.details, { ...this.control, ...control });
   }
 
   get retriable(): boolean {

@@ -49,6 +49,13 @@ export interface JobEvent {
   note?: string;
 }
 
+/**
+ * The `seq` of a terminal event about a job the worker never ran: it refused the message before any submission
+ * (malformed, canceled, or past its deadline while it waited in the queue). A run numbers its events from 1, so this
+ * orders after any event a run may have published, and the refusal ends the job whatever the gateway applied before.
+ */
+export const SEQ_OF_REFUSAL = Number.MAX_SAFE_INTEGER;
+
 /** The error of a job event (codes are checked loosely: a newer worker may know a code this gateway does not). */
 export class JobEventError implements ErrorBody {
   @IsString() @IsNotEmpty() code!: ErrorCode;

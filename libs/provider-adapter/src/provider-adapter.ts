@@ -113,7 +113,7 @@ export abstract class ProviderAdapter {
   /**
    * After a crash during `submitting` (or a submit whose outcome is unknown), looks the job up in the provider's own
    * job list. Returns the submission when found, null when surely not submitted; throws when it cannot tell yet (the
-   * runtime asks again later, `details.retryAfterMs` when given); absent when the provider offers no list (the job
+   * runtime asks again later, `control.retryAfterMs` when given); absent when the provider offers no list (the job
    * then fails SUBMISSION_UNKNOWN instead of being submitted twice).
    */
   findSubmission?(state: InflightState, signal: AbortSignal): Promise<Submission | null>;

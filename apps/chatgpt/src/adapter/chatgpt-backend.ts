@@ -105,7 +105,7 @@ export class ChatgptBackend {
         throw new ProviderException('CHALLENGE', `chatgpt.com ${path} answered with a challenge (${res.status})`);
       }
       if (res.status === 429) {
-        throw new ProviderException('RATE_LIMITED', 'chatgpt.com answered 429 Too Many Requests', {
+        throw new ProviderException('RATE_LIMITED', 'chatgpt.com answered 429 Too Many Requests', undefined, {
           retryAfterMs: this.rateLimitCooldownMs,
         });
       }

@@ -357,8 +357,8 @@ describe('acceptedConversation', () => {
     expect(error).toBeInstanceOf(ProviderException);
     expect((error as ProviderException).code).toBe(code);
     expect((error as ProviderException).message).toMatch(message);
-    expect((error as ProviderException).details?.rejected).toBe(true);
-    if (code === 'RATE_LIMITED') expect((error as ProviderException).details?.retryAfterMs).toBe(5000);
+    expect((error as ProviderException).control.rejected).toBe(true);
+    if (code === 'RATE_LIMITED') expect((error as ProviderException).control.retryAfterMs).toBe(5000);
   });
 
   it('leaves a network error and no answer at all as unknown outcomes', () => {
@@ -369,7 +369,7 @@ describe('acceptedConversation', () => {
       } catch (e) {
         error = e;
       }
-      expect((error as ProviderException).details?.rejected).toBeUndefined();
+      expect((error as ProviderException).control.rejected).toBeUndefined();
     }
   });
 });

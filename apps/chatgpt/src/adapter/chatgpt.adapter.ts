@@ -204,7 +204,7 @@ export class ChatgptAdapter extends BrowserProviderAdapter {
         if (!thread) throw new ProviderException('PROVIDER_TIMEOUT', 'The conversation did not load in time');
         // One answer at a time per conversation: a busy one makes the job wait in the queue, not fail.
         if (await streaming(page)) {
-          throw new ProviderException('QUEUE_FULL', 'The conversation is busy with another answer', {
+          throw new ProviderException('QUEUE_FULL', 'The conversation is busy with another answer', undefined, {
             waitInQueue: true,
             retryAfterMs: this.config.busyRetryMs,
           });
@@ -242,14 +242,13 @@ export class ChatgptAdapter extends BrowserProviderAdapter {
       };
     } catch (thrown) {
       const error = this.classifyError(thrown);
-      const { rejected, ...details } = error.details ?? {};
-      if (run.sent && !rejected) {
+      if (run.sent && !error.control.rejected) {
         // The message may have gone out: reconcile from the conversation list, never send it twice.
         this.logger.warn(`send of ${job.jobId} has an unknown outcome: ${error.message}`);
-        throw new ProviderException(error.code, error.message, { ...details, outcomeUnknown: true });
+        throw error.with({ outcomeUnknown: true });
       }
       await this.release(job.jobId);
-      throw rejected ? new ProviderException(error.code, error.message, details) : error;
+      throw error;
     }
   }
 

@@ -1,4 +1,4 @@
-import { ProviderException, type ProviderErrorCode } from '@app/contracts';
+import { ProviderException, type ProviderControl, type ProviderErrorCode } from '@app/contracts';
 import { isChallenge } from '@app/provider-adapter';
 import type { SendOutcome } from './chatgpt-ui.js';
 import { classifyPageError } from './conversation.js';
@@ -21,8 +21,8 @@ function detailOf(body: string): string {
  * may be retried or failed as it is; anything else after the click has an unknown outcome.
  */
 export function acceptedConversation(outcome: SendOutcome | null, rateLimitCooldownMs: number): string {
-  const rejected = (code: ProviderErrorCode, message: string, extra: Record<string, unknown> = {}) =>
-    new ProviderException(code, message, { rejected: true, ...extra });
+  const rejected = (code: ProviderErrorCode, message: string, control: ProviderControl = {}) =>
+    new ProviderException(code, message, undefined, { rejected: true, ...control });
   if (!outcome) throw new ProviderException('PROVIDER_TIMEOUT', 'No answer to the message within the send timeout');
   if (outcome.kind === 'ok' && outcome.conversationId) return outcome.conversationId;
   if (outcome.kind === 'http') {

@@ -128,13 +128,13 @@ describe('quotaVerdict', () => {
       options,
     )!;
     expect(error.code).toBe('QUEUE_FULL');
-    expect(error.details).toEqual({ waitInQueue: true, retryAfterMs: 5000 });
+    expect(error.control).toEqual({ waitInQueue: true, retryAfterMs: 5000 });
   });
 
   it('honours the older minimum gap between generations', () => {
     const error = quotaVerdict({ allowed_to_generate: false, time_until_next_generation: 12 }, options)!;
     expect(error.code).toBe('QUEUE_FULL');
-    expect(error.details).toEqual({ waitInQueue: true, retryAfterMs: 12_000 });
+    expect(error.control).toEqual({ waitInQueue: true, retryAfterMs: 12_000 });
   });
 
   it('fails clearly when the quota is exhausted, naming the reason and the refresh time', () => {
@@ -153,11 +153,11 @@ describe('quotaVerdict', () => {
     expect(error.details).toBeUndefined();
     expect(error.retriable).toBe(false);
     // Waiting is allowed when the refresh is close enough.
-    expect(quotaVerdict(q, { ...options, waitMaxMs: 15 * 60_000 })!.details).toEqual({
+    expect(quotaVerdict(q, { ...options, waitMaxMs: 15 * 60_000 })!.control).toEqual({
       waitInQueue: true,
       retryAfterMs: 10 * 60_000,
     });
-    expect(quotaVerdict(q, { ...options, waitMaxMs: 5 * 60_000 })!.details).toBeUndefined();
+    expect(quotaVerdict(q, { ...options, waitMaxMs: 5 * 60_000 })!.control).toEqual({});
   });
 });
 
@@ -175,12 +175,12 @@ describe('answers', () => {
   it('tells an in-flight 429 from a credit 429 and a plain rate limit', () => {
     const inflight = classifyTooMany({ detail: 'Too many in-flight requests' }, undefined, 3000);
     expect(inflight.code).toBe('QUEUE_FULL');
-    expect(inflight.details).toEqual({ waitInQueue: true, retryAfterMs: 3000 });
+    expect(inflight.control).toEqual({ waitInQueue: true, retryAfterMs: 3000 });
     expect(classifyTooMany({ reject_reason: 'OUT_OF_CREDITS' }, undefined, 3000).code).toBe('QUOTA_EXHAUSTED');
     const limited = classifyTooMany({ detail: 'Too many requests' }, '7', 3000);
     expect(limited.code).toBe('RATE_LIMITED');
-    expect(limited.details).toEqual({ retryAfterMs: 7000 });
-    expect(classifyTooMany('', undefined, 3000).details).toEqual({ retryAfterMs: 30_000 });
+    expect(limited.control).toEqual({ retryAfterMs: 7000 });
+    expect(classifyTooMany('', undefined, 3000).control).toEqual({ retryAfterMs: 30_000 });
   });
 
   it('completes only at is_completed with responses, never at the first response', () => {

@@ -106,7 +106,7 @@ export function quotaVerdict(
   const inflight = Number(q.inflight_requests ?? 0);
   const max = Number(q.max_inflight_requests ?? Infinity);
   if (inflight >= max) {
-    return new ProviderException('QUEUE_FULL', `Ideogram in-flight limit reached (${inflight} of ${max})`, {
+    return new ProviderException('QUEUE_FULL', `Ideogram in-flight limit reached (${inflight} of ${max})`, undefined, {
       waitInQueue: true,
       retryAfterMs: options.inflightWaitMs,
     });
@@ -114,7 +114,7 @@ export function quotaVerdict(
   if (q.allowed_to_generate !== false) return null;
   const gap = Number(q.time_until_next_generation ?? 0);
   if (gap > 0) {
-    return new ProviderException('QUEUE_FULL', `Ideogram asks to wait ${gap} s before the next generation`, {
+    return new ProviderException('QUEUE_FULL', `Ideogram asks to wait ${gap} s before the next generation`, undefined, {
       waitInQueue: true,
       retryAfterMs: gap * 1000,
     });
@@ -126,7 +126,8 @@ export function quotaVerdict(
   return new ProviderException(
     'QUOTA_EXHAUSTED',
     `Ideogram quota exhausted (${reason})${refresh}`,
-    wait > 0 && wait <= options.waitMaxMs ? { waitInQueue: true, retryAfterMs: wait } : undefined,
+    undefined,
+    wait > 0 && wait <= options.waitMaxMs ? { waitInQueue: true, retryAfterMs: wait } : {},
   );
 }
 
@@ -163,7 +164,7 @@ export function classifyTooMany(
 ): ProviderException {
   const text = typeof body === 'string' ? body : JSON.stringify(body ?? '');
   if (/in-?flight/i.test(text)) {
-    return new ProviderException('QUEUE_FULL', 'Ideogram in-flight limit reached', {
+    return new ProviderException('QUEUE_FULL', 'Ideogram in-flight limit reached', undefined, {
       waitInQueue: true,
       retryAfterMs: inflightWaitMs,
     });
@@ -172,7 +173,7 @@ export function classifyTooMany(
     return new ProviderException('QUOTA_EXHAUSTED', `Ideogram quota exhausted: ${detailOf(body) ?? 'no credits'}`);
   }
   const seconds = Number(retryAfter);
-  return new ProviderException('RATE_LIMITED', 'Ideogram answered 429 Too Many Requests', {
+  return new ProviderException('RATE_LIMITED', 'Ideogram answered 429 Too Many Requests', undefined, {
     retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000,
   });
 }

@@ -223,7 +223,7 @@ describe('IdeogramAdapter', () => {
       browser.script({ body: { allowed_to_generate: false, inflight_requests: 1, max_inflight_requests: 1 } });
       const error = await failure(adapter.submit(job('remix', { imageUrl: 'http://img.local/a.png' }), signal()));
       expect(error.code).toBe('QUEUE_FULL');
-      expect(error.details).toEqual({ waitInQueue: true, retryAfterMs: 2500 });
+      expect(error.control).toEqual({ waitInQueue: true, retryAfterMs: 2500 });
       expect(imageFetch).not.toHaveBeenCalled();
       expect(browser.calls).toHaveLength(1);
     });
@@ -243,7 +243,7 @@ describe('IdeogramAdapter', () => {
     it('marks a sample whose answer was lost as possibly accepted, but not the calls before it', async () => {
       browser.script(QUOTA_OK, Object.assign(new Error('Network failure in page fetch'), { name: 'NetworkError' }));
       const lost = await failure(adapter.submit(job('generate', { prompt: 'x' }), signal()));
-      expect(lost.details).toEqual({ outcomeUnknown: true });
+      expect(lost.control).toEqual({ outcomeUnknown: true });
       browser.script(Object.assign(new Error('timed out'), { name: 'TimeoutError' }));
       const quota = await failure(adapter.submit(job('generate', { prompt: 'x' }), signal()));
       expect(quota.code).toBe('PROVIDER_TIMEOUT');
@@ -313,7 +313,8 @@ describe('IdeogramAdapter', () => {
       const error = await failure(adapter.call('GET', '/api/x', undefined, signal(), { token: 'callers' }));
       expect(browser.calls[0].init.headers?.authorization).toBe('Bearer callers');
       expect(session.refresh).not.toHaveBeenCalled();
-      expect(error.details).toEqual({ status: 401, callerToken: true });
+      expect(error.details).toEqual({ status: 401 });
+      expect(error.control).toEqual({ callerToken: true });
     });
 
     it('reloads once on a challenge page, then reports CHALLENGE', async () => {
@@ -328,7 +329,7 @@ describe('IdeogramAdapter', () => {
       browser.script({ status: 429, headers: { 'retry-after': '3' }, body: { detail: 'slow down' } });
       const limited = await failure(adapter.call('GET', '/api/x', undefined, signal()));
       expect(limited.code).toBe('RATE_LIMITED');
-      expect(limited.details).toEqual({ retryAfterMs: 3000 });
+      expect(limited.control).toEqual({ retryAfterMs: 3000 });
       browser.script({ status: 502, body: 'Bad gateway' });
       const broken = await failure(adapter.call('GET', '/api/x', undefined, signal()));
       expect(broken.code).toBe('PROVIDER_ERROR');

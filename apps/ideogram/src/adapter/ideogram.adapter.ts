@@ -121,7 +121,8 @@ export class IdeogramAdapter extends BrowserProviderAdapter {
         throw new ProviderException(
           timeout ? 'PROVIDER_TIMEOUT' : 'PROVIDER_ERROR',
           `Ideogram ${path.split('?')[0]}: ${error instanceof Error ? error.message : String(error)}`,
-          opts.submit ? { outcomeUnknown: true } : undefined,
+          undefined,
+          opts.submit ? { outcomeUnknown: true } : {},
         );
       }
       const html = opts.bytes && /text\/html/.test(res.headers['content-type'] ?? '');
@@ -146,10 +147,12 @@ export class IdeogramAdapter extends BrowserProviderAdapter {
       if (denied) {
         const detail = opts.bytes ? `HTTP ${res.status}` : (detailOf(res.body) ?? `HTTP ${res.status}`);
         throw opts.token
-          ? new ProviderException('SIGNED_OUT', `Ideogram refused the caller's token (${detail})`, {
-              status: res.status,
-              callerToken: true,
-            })
+          ? new ProviderException(
+              'SIGNED_OUT',
+              `Ideogram refused the caller's token (${detail})`,
+              { status: res.status },
+              { callerToken: true },
+            )
           : new ProviderException('SIGNED_OUT', `Ideogram session expired or revoked (${detail}); re-import cookies`);
       }
       if (res.status === 429) {

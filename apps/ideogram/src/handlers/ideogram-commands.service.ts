@@ -40,7 +40,7 @@ export function commandError(error: unknown): { code: string; message: string } 
   if (error instanceof ProviderStatusError) return { code: codeForStatus(error.status), message: error.message };
   if (error instanceof ProviderException) {
     // The caller's own token was refused: that is the caller's 401, not the account's lost session.
-    if (error.details?.callerToken) return { code: 'UNAUTHENTICATED', message: error.message };
+    if (error.control.callerToken) return { code: 'UNAUTHENTICATED', message: error.message };
     return { code: error.code, message: error.message };
   }
   if (error instanceof Error && error.name === 'TimeoutError') {

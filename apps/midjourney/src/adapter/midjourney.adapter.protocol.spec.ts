@@ -631,12 +631,12 @@ describe('submit: answers and their classification', () => {
     [{ success: [], failure: [] }, 'PROVIDER_ERROR', true, unknown],
     [{}, 'PROVIDER_ERROR', true, unknown],
     [{ success: 'yes' }, 'PROVIDER_ERROR', true, unknown],
-  ])('%j → %s (retriable %s, details %j)', async (body, code, retriable, details) => {
+  ])('%j → %s (retriable %s, control %j)', async (body, code, retriable, details) => {
     browser.reply({ body });
     const error = await rejection(submit());
     expect(error.code).toBe(code);
     expect(error.retriable).toBe(retriable);
-    expect(error.details).toEqual(details);
+    expect(error.control).toEqual(details ?? {});
   });
 
   it('keeps the moderation message for the client', async () => {
@@ -654,7 +654,7 @@ describe('submit: answers and their classification', () => {
     const error = await rejection(submit());
     expect(error.code).toBe('PROVIDER_ERROR');
     expect(error.message).toMatch(/HTTP 200/);
-    expect(error.details).toEqual({ outcomeUnknown: true });
+    expect(error.control).toEqual({ outcomeUnknown: true });
   });
 
   it('treats a 4xx without a failure entry as a clear refusal, not an unknown outcome', async () => {
@@ -672,7 +672,7 @@ describe('submit: answers and their classification', () => {
     browser.reply({ status: 429, headers, body: {} });
     const error = await rejection(submit());
     expect(error.code).toBe('RATE_LIMITED');
-    expect(error.details).toEqual({ retryAfterMs: ms });
+    expect(error.control).toEqual({ retryAfterMs: ms });
     expect(browser.requests).toHaveLength(1);
     expect(browser.tabs).toEqual([]);
   });
@@ -684,7 +684,7 @@ describe('submit: answers and their classification', () => {
       const error = await rejection(submit());
       expect(error.code).toBe('PROVIDER_ERROR');
       expect(error.message).toContain(String(status));
-      expect(error.details).toEqual({ outcomeUnknown: true });
+      expect(error.control).toEqual({ outcomeUnknown: true });
       expect(browser.requests).toHaveLength(1);
     },
   );
@@ -766,7 +766,7 @@ describe('submit: answers and their classification', () => {
     browser.reply(new Error('Execution context was destroyed'));
     const lost = await rejection(submit());
     expect(lost.code).toBe('PROVIDER_ERROR');
-    expect(lost.details).toEqual({ outcomeUnknown: true });
+    expect(lost.control).toEqual({ outcomeUnknown: true });
 
     browser.reply(Object.assign(new Error('timed out'), { name: 'TimeoutError' }));
     const poll = await rejection(adapterWith().poll(inflight({}), signal));
@@ -840,7 +840,7 @@ describe('poll', () => {
     browser.reply({ status: 429, headers: { 'retry-after': '2' }, body: {} });
     const error = await rejection(adapterWith().poll(inflight({}), signal));
     expect(error.code).toBe('RATE_LIMITED');
-    expect(error.details).toEqual({ retryAfterMs: 2000 });
+    expect(error.control).toEqual({ retryAfterMs: 2000 });
   });
 });
 

@@ -164,7 +164,7 @@ describe('MidjourneyAdapter', () => {
       browser.script({ status: 429, headers: { 'retry-after': '7' }, body: {} });
       const error = await failure(adapter.submit(job({ prompt: 'x' }), signal()));
       expect(error.code).toBe('RATE_LIMITED');
-      expect(error.details).toEqual({ retryAfterMs: 7000 });
+      expect(error.control).toEqual({ retryAfterMs: 7000 });
       expect(error.retriable).toBe(true);
     });
 
@@ -194,7 +194,7 @@ describe('MidjourneyAdapter', () => {
       browser.script(Object.assign(new Error('In-page fetch timed out'), { name: 'TimeoutError' }));
       const error = await failure(adapter.submit(job({ prompt: 'x' }), signal()));
       expect(error.code).toBe('PROVIDER_TIMEOUT');
-      expect(error.details).toEqual({ outcomeUnknown: true });
+      expect(error.control).toEqual({ outcomeUnknown: true });
     });
 
     it('reconciles a submit answered by a server error instead of submitting again', async () => {
@@ -202,7 +202,7 @@ describe('MidjourneyAdapter', () => {
       const error = await failure(adapter.submit(job({ prompt: 'x' }), signal()));
       expect(error.code).toBe('PROVIDER_ERROR');
       expect(error.retriable).toBe(true);
-      expect(error.details).toEqual({ outcomeUnknown: true });
+      expect(error.control).toEqual({ outcomeUnknown: true });
     });
 
     it('refuses an invalid payload before any request', async () => {
@@ -352,8 +352,8 @@ describe('MidjourneyAdapter', () => {
       browser.script({ body: { data: [] } });
       const error = await failure(adapter.findSubmission(submitting(4_000), signal()));
       expect(error.code).toBe('SUBMISSION_UNKNOWN');
-      expect(Number(error.details?.retryAfterMs)).toBeGreaterThan(5_000);
-      expect(Number(error.details?.retryAfterMs)).toBeLessThanOrEqual(6_000);
+      expect(Number(error.control.retryAfterMs)).toBeGreaterThan(5_000);
+      expect(Number(error.control.retryAfterMs)).toBeLessThanOrEqual(6_000);
     });
   });
 });

@@ -43,7 +43,7 @@ export function classifyFailure(failure: { type?: string; message?: string } | u
   const text = `${failure?.type ?? ''} ${failure?.message ?? ''}`;
   if (/queue|concurrent|maximum allowed/i.test(text)) {
     // The account's queue at MJ is full: the job waits in ours (account held a while), it has not failed.
-    return new ProviderException('QUEUE_FULL', failure?.message ?? 'Queue full', { waitInQueue: true });
+    return new ProviderException('QUEUE_FULL', failure?.message ?? 'Queue full', undefined, { waitInQueue: true });
   }
   if (/invalid|unrecognized|parameter|conflict/i.test(text)) {
     return new ProviderException('INVALID_PARAMETER', failure?.message ?? 'Invalid parameter');
@@ -226,7 +226,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
         throw new ProviderException(
           timeout ? 'PROVIDER_TIMEOUT' : 'PROVIDER_ERROR',
           `Midjourney ${path}: ${String(error)}`,
-          opts.submit ? { outcomeUnknown: true } : undefined,
+          undefined,
+          opts.submit ? { outcomeUnknown: true } : {},
         );
       }
       if ((res.status === 401 || isChallenge(res)) && attempt === 0) {
@@ -244,7 +245,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       }
       if (res.status === 429) {
         const retryAfter = Number(res.headers['retry-after']);
-        throw new ProviderException('RATE_LIMITED', 'Midjourney answered 429 Too Many Requests', {
+        throw new ProviderException('RATE_LIMITED', 'Midjourney answered 429 Too Many Requests', undefined, {
           retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 30_000,
         });
       }
@@ -253,7 +254,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
         throw new ProviderException(
           'PROVIDER_ERROR',
           `Midjourney ${path} answered ${res.status}`,
-          opts.submit ? { outcomeUnknown: true } : undefined,
+          undefined,
+          opts.submit ? { outcomeUnknown: true } : {},
         );
       }
       if (res.status === 403) throw new ProviderException('CHALLENGE', `Midjourney ${path} answered 403`);
@@ -337,9 +339,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       throw new ProviderException(
         'PROVIDER_ERROR',
         `Midjourney answered neither success nor failure (HTTP ${res.status})`,
-        {
-          outcomeUnknown: true,
-        },
+        undefined,
+        { outcomeUnknown: true },
       );
     }
     if (item.softban) throw new ProviderException('CONTENT_REJECTED', 'Midjourney soft-banned the prompt');
@@ -429,7 +430,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       // A job accepted a moment ago may not be listed yet: only a feed old enough proves it was never created.
       const settled = Date.now() - Date.parse(state.submittingAt ?? state.updatedAt);
       if (settled < FEED_SETTLE_MS) {
-        throw new ProviderException('SUBMISSION_UNKNOWN', 'Not in the job feed yet; asking again', {
+        throw new ProviderException('SUBMISSION_UNKNOWN', 'Not in the job feed yet; asking again', undefined, {
           retryAfterMs: FEED_SETTLE_MS - settled,
         });
       }

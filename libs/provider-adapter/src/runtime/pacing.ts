@@ -34,7 +34,7 @@ export class AccountPacer {
 
   onRateLimited(error: ProviderException, now = Date.now()): void {
     this.penaltyMs = Math.min(MAX_PENALTY_MS, this.penaltyMs + this.config.rateLimitPenaltyMs);
-    const retryAfter = Number(error.details?.retryAfterMs ?? 0);
+    const retryAfter = Number(error.control.retryAfterMs ?? 0);
     this.cooldownUntil = now + Math.max(retryAfter, this.penaltyMs);
   }
 

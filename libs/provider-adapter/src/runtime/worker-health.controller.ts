@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { WorkerHealthIndicator } from './worker-health.js';
 
-/** Kubernetes probes of every worker: liveness checks only the process; readiness needs NATS, the browser and a usable account. */
+/** Kubernetes probes of every worker: liveness checks only the process; readiness needs NATS, a running consumer, the browser and a usable account. */
 @Controller('health')
 export class WorkerHealthController {
   constructor(
@@ -19,6 +19,11 @@ export class WorkerHealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.worker.nats(), () => this.worker.browser(), () => this.worker.account()]);
+    return this.health.check([
+      () => this.worker.nats(),
+      () => this.worker.consumer(),
+      () => this.worker.browser(),
+      () => this.worker.account(),
+    ]);
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { WorkerRuntime } from './worker-runtime.js';
 
-/** Readiness of a worker: NATS connected, browser up, account usable (cooling down still counts as up). */
+/** Readiness of a worker: NATS connected, jobs consumed, browser up, account usable (cooling down counts as up). */
 @Injectable()
 export class WorkerHealthIndicator {
   constructor(
@@ -13,6 +13,12 @@ export class WorkerHealthIndicator {
   nats() {
     const check = this.health.check('nats');
     return this.runtime.natsConnected() ? check.up() : check.down({ message: 'not connected' });
+  }
+
+  /** Boot finished and the consume loop reaches NATS: a worker that cannot take jobs is not ready. */
+  consumer() {
+    const check = this.health.check('consumer');
+    return this.runtime.consuming() ? check.up() : check.down({ message: 'not consuming jobs' });
   }
 
   browser() {
