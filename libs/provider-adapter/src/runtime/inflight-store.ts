@@ -31,6 +31,8 @@ export class InflightStore {
   /** Called once a job's state (or its end) is in the KV: acks of messages held until then. */
   private readonly onDurable = new Map<string, () => void>();
   private outage = false;
+  /** Each job's KV writes in order: a late state write never lands after the job's removal. */
+  private readonly chains = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly buckets: InflightBuckets,
@@ -68,7 +70,8 @@ export class InflightStore {
     if (this.ending.has(jobId)) return; // a late write must not bring an ended job back
     this.jobs.set(jobId, state);
     state.updatedAt = new Date(this.now()).toISOString();
-    await infra('kv', `put ${jobId}`, () => this.buckets.inflight.put(jobId, JSON.stringify(state)));
+    const value = JSON.stringify(state);
+    await this.serial(jobId, () => infra('kv', `put ${jobId}`, () => this.buckets.inflight.put(jobId, value)));
     this.landed(jobId);
   }
 
@@ -138,7 +141,7 @@ export class InflightStore {
     this.jobs.delete(jobId);
     this.behind.delete(jobId);
     this.onDurable.delete(jobId);
-    await infra('kv', `delete ${jobId}`, () => this.buckets.inflight.delete(jobId));
+    await this.serial(jobId, () => infra('kv', `delete ${jobId}`, () => this.buckets.inflight.delete(jobId)));
   }
 
   /** Drops a KV entry of a job that ended before a crash could remove it; throws InfrastructureError. */
@@ -184,10 +187,22 @@ export class InflightStore {
   }
 
   private async writeEnd(jobId: string, marker: string): Promise<void> {
-    await infra('kv', `put finished ${jobId}`, () => this.buckets.finished.put(jobId, marker));
-    await infra('kv', `delete ${jobId}`, () => this.buckets.inflight.delete(jobId));
+    await this.serial(jobId, async () => {
+      await infra('kv', `put finished ${jobId}`, () => this.buckets.finished.put(jobId, marker));
+      await infra('kv', `delete ${jobId}`, () => this.buckets.inflight.delete(jobId));
+    });
     this.ending.delete(jobId);
     this.landed(jobId);
+  }
+
+  private serial<T>(jobId: string, write: () => Promise<T>): Promise<T> {
+    const next = (this.chains.get(jobId) ?? Promise.resolve()).catch(() => undefined).then(write);
+    this.chains.set(jobId, next);
+    const settle = () => {
+      if (this.chains.get(jobId) === next) this.chains.delete(jobId);
+    };
+    next.then(settle, settle);
+    return next;
   }
 
   private landed(jobId: string): void {

@@ -20,28 +20,43 @@ import { WorkerRuntime } from './worker-runtime.js';
 type Entry = { operation: 'PUT' | 'DEL'; length: number; json<T>(): T };
 
 /** A KV bucket: get/put/delete/keys, and a watch that sees later puts. */
+/** What the NATS client throws when the server does not answer (the error the old runtime took for the provider's). */
+const natsTimeout = () => Object.assign(new Error('TIMEOUT'), { name: 'TimeoutError' });
+
 class FakeKv {
   readonly data = new Map<string, string>();
   private watchers: Array<(key: string) => void> = [];
+  /** While true every call fails as during a NATS outage. */
+  down = false;
+  /** While true only writes fail. */
+  putsDown = false;
+  calls = 0;
 
   get(key: string): Promise<Entry | null> {
+    this.calls++;
+    if (this.down) return Promise.reject(natsTimeout());
     const value = this.data.get(key);
     if (value === undefined) return Promise.resolve(null);
     return Promise.resolve({ operation: 'PUT', length: value.length, json: <T>() => JSON.parse(value) as T });
   }
 
   put(key: string, value: string): Promise<number> {
+    this.calls++;
+    if (this.down || this.putsDown) return Promise.reject(natsTimeout());
     this.data.set(key, value);
     for (const watcher of this.watchers) watcher(key);
     return Promise.resolve(1);
   }
 
   delete(key: string): Promise<void> {
+    this.calls++;
+    if (this.down) return Promise.reject(natsTimeout());
     this.data.delete(key);
     return Promise.resolve();
   }
 
   keys(): Promise<AsyncIterable<string>> {
+    if (this.down) return Promise.reject(natsTimeout());
     const keys = [...this.data.keys()];
     return Promise.resolve(
       (async function* () {
@@ -129,7 +144,16 @@ class FakeNats {
     streams: { info: () => Promise.resolve({}), update: () => Promise.resolve({}) },
     consumers: { info: () => Promise.resolve({}), update: () => Promise.resolve({}) },
   };
-  jetstreamManager = () => Promise.resolve(this.jsm);
+  /** Connection attempts that fail before NATS answers (a worker started during an outage). */
+  refuseConnects = 0;
+  connects = 0;
+  jetstreamManager = () => {
+    this.connects++;
+    if (this.refuseConnects-- > 0) return Promise.reject(new Error('CONNECTION_REFUSED'));
+    return Promise.resolve(this.jsm);
+  };
+  /** While true publishing fails as during a NATS outage. */
+  publishDown = false;
   bucket = (name: string) =>
     Promise.resolve(
       name === Buckets.canceled
@@ -143,6 +167,7 @@ class FakeNats {
     Promise.resolve({
       consumers: { get: () => Promise.resolve(this.consumer) },
       publish: (subject: string, payload: string, opts: { msgID: string }) => {
+        if (this.publishDown) return Promise.reject(natsTimeout());
         this.subjects.push(subject);
         // JetStream drops a repeated message id inside its duplicate window.
         if (!this.msgIds.has(opts.msgID)) this.events.push(JSON.parse(payload) as JobEvent);
@@ -692,5 +717,149 @@ describe(WorkerRuntime.name, () => {
     await until(() => expect(terminal(job.jobId)?.status).toBe('failed'));
     expect(terminal(job.jobId)!.error!.code).toBe('SUBMISSION_UNKNOWN');
     expect(adapter.submit).not.toHaveBeenCalled();
+  });
+  describe('through faults of our own infrastructure', () => {
+    it('never submits twice when the KV cannot take the accepted state, and acks once it can', async () => {
+      adapter.submit.mockImplementation(() => {
+        nats.inflight.down = true; // NATS goes away while the provider accepts the job
+        return Promise.resolve(submission({ expectedCount: 1 }));
+      });
+      adapter.poll.mockResolvedValue({ state: 'completed', progress: 100, ready: refs(0) });
+      adapter.download.mockResolvedValue(file);
+      await boot();
+      const job = jobMessage();
+      const msg = nats.consumer.push(new FakeMsg(job));
+      await until(() => expect(adapter.submit).toHaveBeenCalledTimes(1));
+      await until(() => expect(nats.inflight.calls).toBeGreaterThan(2)); // the accepted state's write failed
+      expect(msg.naks).toEqual([]);
+      expect(msg.acks).toEqual([]); // held until the KV has the state
+      nats.inflight.down = false;
+      await until(() => expect(terminal(job.jobId)?.status).toBe('completed'), 6000);
+      expect(msg.acks).toEqual(['ack']);
+      expect(msg.naks).toEqual([]);
+      expect(adapter.submit).toHaveBeenCalledTimes(1);
+    });
+
+    it('does not submit while the KV cannot record the attempt first', async () => {
+      await boot();
+      nats.inflight.putsDown = true;
+      const msg = nats.consumer.push(new FakeMsg(jobMessage()));
+      await until(() => expect(msg.naks.length).toBe(1));
+      expect(adapter.submit).not.toHaveBeenCalled();
+      expect(sut.inflightJobs()).toEqual([]);
+    });
+
+    it('keeps polling from its own copy while the KV cannot be read or written, and completes', async () => {
+      adapter.submit.mockResolvedValue(submission({ expectedCount: 1 }));
+      let polls = 0;
+      adapter.poll.mockImplementation(() => {
+        polls++;
+        if (polls === 1) nats.inflight.down = nats.canceled.down = true; // outage after the first poll
+        if (polls === 3) nats.inflight.down = nats.canceled.down = false;
+        return Promise.resolve(
+          polls < 4 ? { state: 'running', progress: 10 * polls, ready: [] } : { state: 'completed', ready: refs(0) },
+        );
+      });
+      adapter.download.mockResolvedValue(file);
+      await boot();
+      const job = jobMessage();
+      nats.consumer.push(new FakeMsg(job));
+      await until(() => expect(terminal(job.jobId)?.status).toBe('completed'), 6000);
+      expect(adapter.submit).toHaveBeenCalledTimes(1);
+      expect(nats.inflight.data.has(job.jobId)).toBe(false);
+    });
+
+    it('sends the terminal event once NATS takes it again, and frees the slot', async () => {
+      adapter.submit.mockResolvedValue(submission({ expectedCount: 1 }));
+      adapter.poll.mockImplementation(() => {
+        nats.publishDown = true;
+        return Promise.resolve({ state: 'completed', ready: refs(0) });
+      });
+      adapter.download.mockResolvedValue(file);
+      await boot();
+      const job = jobMessage();
+      nats.consumer.push(new FakeMsg(job));
+      await until(() => expect(adapter.download).toHaveBeenCalled());
+      expect(terminal(job.jobId)).toBeUndefined();
+      nats.publishDown = false;
+      await until(() => expect(terminal(job.jobId)?.status).toBe('completed'), 6000);
+      expect(sut.inflightJobs()).toEqual([]);
+    });
+
+    it('retries its boot while NATS refuses connections and is ready only once it consumes', async () => {
+      nats.refuseConnects = 2;
+      adapter.submit.mockResolvedValue(submission({ expectedCount: 0 }));
+      adapter.poll.mockResolvedValue({ state: 'completed', ready: [] });
+      sut = new WorkerRuntime(config, nats as unknown as NatsService, storage as unknown as ObjectStorage, scheduler, [
+        adapter,
+      ]);
+      sut.onApplicationBootstrap();
+      expect(sut.consuming()).toBe(false);
+      await sut.whenBooted();
+      expect(nats.connects).toBe(3);
+      expect(sut.consuming()).toBe(true);
+      const job = jobMessage();
+      nats.consumer.push(new FakeMsg(job));
+      await until(() => expect(terminal(job.jobId)?.status).toBe('completed'));
+    });
+  });
+
+  describe('deadlines', () => {
+    it('polls at the deadline at the latest and ends the job then, however long the render was expected to take', async () => {
+      adapter.submit.mockResolvedValue(submission({ expectedDurationMs: 600_000 }));
+      adapter.poll.mockResolvedValue({ state: 'running', ready: [] });
+      config.heartbeatMs = 600_000;
+      await boot();
+      const deadline = Date.now() + 800;
+      const job = jobMessage({ deadlineAt: new Date(deadline).toISOString() });
+      nats.consumer.push(new FakeMsg(job));
+      await until(() => expect(terminal(job.jobId)?.status).toBe('timeout'), 3000);
+      expect(Date.parse(terminal(job.jobId)!.at) - deadline).toBeLessThan(1000);
+    });
+
+    it('aborts a provider call that hangs past the deadline', async () => {
+      adapter.submit.mockResolvedValue(submission({ expectedDurationMs: 10 }));
+      adapter.poll.mockImplementation(
+        (_state, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      );
+      await boot();
+      const deadline = Date.now() + 800;
+      const job = jobMessage({ deadlineAt: new Date(deadline).toISOString() });
+      nats.consumer.push(new FakeMsg(job));
+      await until(() => expect(terminal(job.jobId)?.status).toBe('timeout'), 3000);
+      expect(Date.parse(terminal(job.jobId)!.at) - deadline).toBeLessThan(1000);
+    });
+
+    it('ends a job that waited in the queue past its deadline with QUEUE_TIMEOUT, never submitted', async () => {
+      await boot();
+      const job = jobMessage({ deadlineAt: new Date(Date.now() - 1000).toISOString() });
+      nats.consumer.push(new FakeMsg(job));
+      await until(() => expect(terminal(job.jobId)?.error?.code).toBe('QUEUE_TIMEOUT'));
+      expect(terminal(job.jobId)!.status).toBe('timeout');
+      expect(adapter.submit).not.toHaveBeenCalled();
+    });
+
+    it('ends a job the provider keeps full until too little time is left as timeout QUEUE_TIMEOUT, not failed', async () => {
+      adapter.submit.mockRejectedValue(
+        new ProviderException('QUEUE_FULL', 'queue is full', undefined, { waitInQueue: true, retryAfterMs: 10_000 }),
+      );
+      await boot();
+      const job = jobMessage({ deadlineAt: new Date(Date.now() + 5000).toISOString() });
+      const msg = nats.consumer.push(new FakeMsg(job));
+      await until(() => expect(terminal(job.jobId)?.status).toBe('timeout'));
+      expect(terminal(job.jobId)!.error!.code).toBe('QUEUE_TIMEOUT');
+      expect(msg.acks).toEqual(['ack']);
+    });
+  });
+
+  it('keeps control flags out of the job’s error', async () => {
+    adapter.submit.mockRejectedValue(
+      new ProviderException('CONTENT_REJECTED', 'banned', { word: 'x' }, { rejected: true, retryAfterMs: 5 }),
+    );
+    await boot();
+    const job = jobMessage();
+    nats.consumer.push(new FakeMsg(job));
+    await until(() => expect(terminal(job.jobId)?.status).toBe('failed'));
+    expect(terminal(job.jobId)!.error).toEqual({ code: 'CONTENT_REJECTED', message: 'banned', details: { word: 'x' } });
   });
 });
