@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderException } from '@app/contracts';
 import { fetchExternalImage, isPrivateAddress } from './url-guard.js';
@@ -104,5 +105,75 @@ describe('fetchExternalImage', () => {
     expect(await failure(fetchExternalImage(`${base}/big.png`, { allowPrivate: true, maxBytes: 1000 }))).toMatch(
       /too large/,
     );
+  });
+  it('stops reading a chunked body at the limit instead of downloading it whole', async () => {
+    let written = 0;
+    let closedEarly: Promise<boolean> = Promise.resolve(false);
+    const huge = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' }); // chunked: no length to refuse up front
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      closedEarly = new Promise((resolve) => {
+        res.on('close', () => resolve(written < 40 * 1024 * 1024));
+        const pump = () => {
+          while (written < 40 * 1024 * 1024 && !res.destroyed) {
+            written += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((r) => huge.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(huge.address() as AddressInfo).port}/huge.png`;
+    try {
+      expect(await failure(fetchExternalImage(url, { allowPrivate: true, maxBytes: 1024 * 1024 }))).toMatch(
+        /too large/,
+      );
+      expect(await closedEarly).toBe(true); // the connection closed long before the 40 MiB were sent
+    } finally {
+      huge.closeAllConnections();
+      await new Promise<void>((r) => huge.close(() => r()));
+    }
+  });
+
+  it('retries a refused connection until the host is back (a restarting gateway serving /files/)', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r())); // nothing listens on the port now
+    let requests = 0;
+    const late = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    const fetching = fetchExternalImage(`http://127.0.0.1:${port}/ok.png`, { allowPrivate: true, maxBytes: 1000 });
+    let attempts = 0;
+    // The host comes up once the fetch has met a refused connection at least once.
+    const origin = globalThis.fetch;
+    try {
+      globalThis.fetch = ((...args: Parameters<typeof fetch>) => {
+        attempts++;
+        if (attempts === 2) late.listen(port, '127.0.0.1');
+        return origin(...args);
+      }) as typeof fetch;
+      const image = await fetching;
+      expect(image.bytes.equals(png)).toBe(true);
+      expect(requests).toBe(1);
+    } finally {
+      globalThis.fetch = origin;
+      await new Promise<void>((r) => late.close(() => r()));
+    }
+  });
+
+  it('gives up on a refused connection once the retry window is spent, with a clear reason', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const message = await failure(
+      fetchExternalImage(`http://127.0.0.1:${port}/x.png`, { allowPrivate: true, maxBytes: 1000, retryForMs: 600 }),
+    );
+    expect(message).toMatch(/ECONNREFUSED \(after [2-9] attempts\)/);
   });
 });
