@@ -820,7 +820,8 @@ describe(WorkerRuntime.name, () => {
     it('aborts a provider call that hangs past the deadline', async () => {
       adapter.submit.mockResolvedValue(submission({ expectedDurationMs: 10 }));
       adapter.poll.mockImplementation(
-        (_state, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+        (_state, signal) =>
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))),
       );
       await boot();
       const deadline = Date.now() + 800;

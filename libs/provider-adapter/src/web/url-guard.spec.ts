@@ -152,11 +152,11 @@ describe('fetchExternalImage', () => {
     // The host comes up once the fetch has met a refused connection at least once.
     const origin = globalThis.fetch;
     try {
-      globalThis.fetch = ((...args: Parameters<typeof fetch>) => {
+      globalThis.fetch = (...args: Parameters<typeof fetch>) => {
         attempts++;
         if (attempts === 2) late.listen(port, '127.0.0.1');
         return origin(...args);
-      }) as typeof fetch;
+      };
       const image = await fetching;
       expect(image.bytes.equals(png)).toBe(true);
       expect(requests).toBe(1);
