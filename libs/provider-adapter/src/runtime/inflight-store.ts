@@ -76,11 +76,12 @@ export class InflightStore {
   }
 
   /**
-   * Keeps the state in memory and writes it to the KV now or, when the KV is down, at a later `flush()`. Never
+   * Keeps the state of a held job in memory and writes it to the KV now or, when the KV is down, at a later `flush()`. Never
    * throws: a job's progress never depends on our infrastructure being up. `onDurable` runs once the write lands.
    */
   async save(state: InflightState, onDurable?: () => void): Promise<void> {
     const jobId = state.job.jobId;
+    if (!this.jobs.has(jobId)) return; // ended (or never held): a late write must not bring it back
     if (onDurable) this.onDurable.set(jobId, onDurable);
     try {
       await this.persist(state);

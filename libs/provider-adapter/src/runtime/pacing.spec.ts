@@ -20,7 +20,7 @@ describe('AccountPacer', () => {
 
   it('cools down after a 429 for the longer of Retry-After and the growing penalty, and decays on success', () => {
     const pacer = new AccountPacer(config({ minSubmitGapMs: 0, rateLimitPenaltyMs: 5_000 }));
-    pacer.onRateLimited(new ProviderException('RATE_LIMITED', 'slow down', { retryAfterMs: 20_000 }), 0);
+    pacer.onRateLimited(new ProviderException('RATE_LIMITED', 'slow down', undefined, { retryAfterMs: 20_000 }), 0);
     expect(pacer.coolingDown(19_999)).toBe(true);
     expect(pacer.waitMs(0)).toBe(20_000);
     pacer.onRateLimited(new ProviderException('RATE_LIMITED', 'again'), 0);
