@@ -21,7 +21,7 @@ describe('quick command errors', () => {
   });
 
   it('answers a refused caller token as the caller’s 401, not as the account’s lost session', () => {
-    const refused = new ProviderException('SIGNED_OUT', 'refused', { status: 401, callerToken: true });
+    const refused = new ProviderException('SIGNED_OUT', 'refused', { status: 401 }, { callerToken: true });
     expect(commandError(refused).code).toBe('UNAUTHENTICATED');
     expect(commandError(new ProviderException('SIGNED_OUT', 'session gone')).code).toBe('SIGNED_OUT');
   });
