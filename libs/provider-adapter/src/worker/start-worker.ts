@@ -17,8 +17,24 @@ export async function startWorker(
   });
   app.enableShutdownHooks();
   app.connectMicroservice({ strategy: new SharedNatsServer(app.get(NatsService), { queue: options.provider }) });
-  await app.startAllMicroservices();
+  const logger = new Logger(options.provider);
+  // Probes first: while NATS is away the worker stays up, live and not ready, and serves RPC once NATS answers.
   await app.listen(options.port, '0.0.0.0');
-  new Logger(options.provider).log(`health on :${options.port}, ${options.describe}`);
+  logger.log(`health on :${options.port}, ${options.describe}`);
+  void serveRpc(app, logger);
   return app;
+}
+
+async function serveRpc(app: NestFastifyApplication, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await app.startAllMicroservices();
+      if (attempt > 1) logger.log('request/reply handlers serving');
+      return;
+    } catch (error) {
+      const delay = Math.min(10_000, 500 * 2 ** (attempt - 1));
+      logger.warn(`request/reply handlers not started (attempt ${attempt}, again in ${delay} ms): ${String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
