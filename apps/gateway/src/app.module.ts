@@ -25,7 +25,7 @@ import { JobWaiter } from './jobs/job-waiter.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsQueue } from './jobs/jobs.queue.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
-import { JobsService } from './jobs/jobs.service.js';
+import { JobsConfig, JobsService } from './jobs/jobs.service.js';
 import { ChatgptCompatController } from './chatgpt/chatgpt-compat.controller.js';
 import { ChatgptCompatService } from './chatgpt/chatgpt-compat.service.js';
 import { ChatgptController } from './chatgpt/chatgpt.controller.js';
@@ -82,6 +82,13 @@ export class AppModule {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         { provide: RpcConfig, useValue: Object.assign(new RpcConfig(), { timeoutMs: config.RPC_TIMEOUT_MS }) },
+        {
+          provide: JobsConfig,
+          useValue: Object.assign(new JobsConfig(), {
+            sweepIntervalMs: config.GATEWAY_SWEEP_INTERVAL_MS,
+            deadlineGraceMs: config.GATEWAY_DEADLINE_GRACE_MS,
+          }),
+        },
         { provide: WebhookConfig, useValue: Object.assign(new WebhookConfig(), { secret: config.WEBHOOK_SECRET }) },
         {
           provide: MidjourneyGatewayConfig,
