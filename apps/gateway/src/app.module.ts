@@ -56,11 +56,15 @@ export class AppModule {
       supabaseUrl: config.SUPABASE_URL,
       supabaseServiceRoleKey: config.SUPABASE_SERVICE_ROLE_KEY,
     });
+    const authConfig = Object.assign(new AuthConfig(), { bootstrapKey: config.BOOTSTRAP_API_KEY || undefined });
     return {
       module: AppModule,
       imports: [
         NatsModule.forRoot({ url: config.NATS_URL, name: 'gateway' }),
-        PersistenceModule.forRoot(config),
+        // The bootstrap key is part of opening the database: no request finds the database open and the key missing.
+        PersistenceModule.forRoot(config, (sql) =>
+          new ApiKeysService(new ApiKeysRepository(sql), authConfig).ensureConfiguredBootstrap(),
+        ),
         StorageModule.forRoot(storage),
         TerminusModule,
       ],
@@ -89,7 +93,13 @@ export class AppModule {
             deadlineGraceMs: config.GATEWAY_DEADLINE_GRACE_MS,
           }),
         },
-        { provide: WebhookConfig, useValue: Object.assign(new WebhookConfig(), { secret: config.WEBHOOK_SECRET }) },
+        {
+          provide: WebhookConfig,
+          useValue: Object.assign(new WebhookConfig(), {
+            secret: config.WEBHOOK_SECRET,
+            retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
+          }),
+        },
         {
           provide: MidjourneyGatewayConfig,
           useValue: Object.assign(new MidjourneyGatewayConfig(), {
@@ -119,10 +129,7 @@ export class AppModule {
           inject: [SqlClient],
           useFactory: (sql: SqlClient) => productDesignSyncFactory(config, sql),
         },
-        {
-          provide: AuthConfig,
-          useValue: Object.assign(new AuthConfig(), { bootstrapKey: config.BOOTSTRAP_API_KEY || undefined }),
-        },
+        { provide: AuthConfig, useValue: authConfig },
         ApiKeysRepository,
         ApiKeysService,
         JobsRepository,
