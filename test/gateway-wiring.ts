@@ -62,15 +62,4 @@ export async function wiringApp(controllers: Type<unknown>[], providers: Provide
 }
 
 /** A service double with only the given methods: anything else the controller calls fails loudly. */
-export function serviceDouble<T extends object>(name: string, methods: Partial<T>): T {
-  return new Proxy(methods as T, {
-    get(target, property) {
-      if (property in target) return target[property as keyof T];
-      // Nest probes lifecycle hooks and thenables; those are simply absent.
-      if (typeof property === 'symbol' || /^on[A-Z]|^before|^then$/.test(property)) return undefined;
-      return () => {
-        throw new Error(`${name}.${property}: called without a stub`);
-      };
-    },
-  });
-}
+export { strictMock as serviceDouble } from './strict-mock.js';

@@ -116,7 +116,7 @@ export interface RunningApp {
   output: () => string;
 }
 
-function spawnApp(name: string, env: NodeJS.ProcessEnv): RunningApp {
+export function spawnApp(name: string, env: NodeJS.ProcessEnv): RunningApp {
   const entry = appEntry(name);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npx nest build ${name}\` (npm test does it).`);
   // e.g. SYSTEM_TEST_NODE_ARGS_GATEWAY='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile one app under a test.
@@ -133,7 +133,7 @@ function spawnApp(name: string, env: NodeJS.ProcessEnv): RunningApp {
   return { name, child, output: () => out };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, app?: RunningApp) {
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, app?: RunningApp) {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {

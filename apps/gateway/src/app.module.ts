@@ -25,7 +25,7 @@ import { JobWaiter } from './jobs/job-waiter.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsQueue } from './jobs/jobs.queue.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
-import { JobsService } from './jobs/jobs.service.js';
+import { JobsConfig, JobsService } from './jobs/jobs.service.js';
 import { ChatgptCompatController } from './chatgpt/chatgpt-compat.controller.js';
 import { ChatgptCompatService } from './chatgpt/chatgpt-compat.service.js';
 import { ChatgptController } from './chatgpt/chatgpt.controller.js';
@@ -56,11 +56,15 @@ export class AppModule {
       supabaseUrl: config.SUPABASE_URL,
       supabaseServiceRoleKey: config.SUPABASE_SERVICE_ROLE_KEY,
     });
+    const authConfig = Object.assign(new AuthConfig(), { bootstrapKey: config.BOOTSTRAP_API_KEY || undefined });
     return {
       module: AppModule,
       imports: [
         NatsModule.forRoot({ url: config.NATS_URL, name: 'gateway' }),
-        PersistenceModule.forRoot(config),
+        // The bootstrap key is part of opening the database: no request finds the database open and the key missing.
+        PersistenceModule.forRoot(config, (sql) =>
+          new ApiKeysService(new ApiKeysRepository(sql), authConfig).ensureConfiguredBootstrap(),
+        ),
         StorageModule.forRoot(storage),
         TerminusModule,
       ],
@@ -82,7 +86,20 @@ export class AppModule {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         { provide: RpcConfig, useValue: Object.assign(new RpcConfig(), { timeoutMs: config.RPC_TIMEOUT_MS }) },
-        { provide: WebhookConfig, useValue: Object.assign(new WebhookConfig(), { secret: config.WEBHOOK_SECRET }) },
+        {
+          provide: JobsConfig,
+          useValue: Object.assign(new JobsConfig(), {
+            sweepIntervalMs: config.GATEWAY_SWEEP_INTERVAL_MS,
+            deadlineGraceMs: config.GATEWAY_DEADLINE_GRACE_MS,
+          }),
+        },
+        {
+          provide: WebhookConfig,
+          useValue: Object.assign(new WebhookConfig(), {
+            secret: config.WEBHOOK_SECRET,
+            retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
+          }),
+        },
         {
           provide: MidjourneyGatewayConfig,
           useValue: Object.assign(new MidjourneyGatewayConfig(), {
@@ -112,10 +129,7 @@ export class AppModule {
           inject: [SqlClient],
           useFactory: (sql: SqlClient) => productDesignSyncFactory(config, sql),
         },
-        {
-          provide: AuthConfig,
-          useValue: Object.assign(new AuthConfig(), { bootstrapKey: config.BOOTSTRAP_API_KEY || undefined }),
-        },
+        { provide: AuthConfig, useValue: authConfig },
         ApiKeysRepository,
         ApiKeysService,
         JobsRepository,

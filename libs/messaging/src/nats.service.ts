@@ -29,6 +29,9 @@ export class NatsService implements OnApplicationShutdown {
       // Keep trying forever: a NATS restart must not take the process down; readiness reports the outage.
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // A process started while nats-server is down waits for it (same policy as reconnects) instead of failing
+      // with ECONNREFUSED; readiness answers 503 meanwhile.
+      waitOnFirstConnect: true,
       // Requests (every JetStream publish is one) would otherwise build two Error objects each just to keep an async
       // stack trace: several per cent of the gateway's CPU under load. Errors still carry their own stacks.
       noAsyncTraces: true,
@@ -62,8 +65,15 @@ export class NatsService implements OnApplicationShutdown {
     return this.js;
   }
 
+  /** Cached once it worked; a failed attempt (no connection, JetStream not answering) is tried again next call. */
   jetstreamManager(): Promise<JetStreamManager> {
-    this.jsmPromise ??= this.connection().then((nc) => jetstreamManager(nc));
+    if (!this.jsmPromise) {
+      const attempt = this.connection().then((nc) => jetstreamManager(nc));
+      this.jsmPromise = attempt;
+      attempt.catch(() => {
+        if (this.jsmPromise === attempt) this.jsmPromise = undefined;
+      });
+    }
     return this.jsmPromise;
   }
 

@@ -108,12 +108,12 @@ describe('ApiKeysService', () => {
 
   it('ensures the bootstrap key exists with scope * (once)', async () => {
     const missing = repo(null);
-    await service(missing, 'gw_bootstrap_value').onApplicationBootstrap();
+    await service(missing, 'gw_bootstrap_value').ensureConfiguredBootstrap();
     expect(missing.insert).toHaveBeenCalledWith(
       expect.objectContaining({ name: 'bootstrap', scopes: ['*'], hash: hashKey('gw_bootstrap_value') }),
     );
     const present = repo(stored({ scopes: ['*'] }));
-    await service(present, 'gw_bootstrap_value').onApplicationBootstrap();
+    await service(present, 'gw_bootstrap_value').ensureConfiguredBootstrap();
     expect(present.insert).not.toHaveBeenCalled();
     expect(present.restore).not.toHaveBeenCalled();
   });
@@ -125,7 +125,7 @@ describe('ApiKeysService', () => {
   ])('restores a %s bootstrap key at start instead of leaving the promised key unusable', async (_case, key) => {
     const r = repo(key);
     const keys = service(r, 'gw_bootstrap_value');
-    await keys.onApplicationBootstrap();
+    await keys.ensureConfiguredBootstrap();
     expect(r.restore).toHaveBeenCalledWith('k1', ['*']);
     expect(r.insert).not.toHaveBeenCalled();
     // The hash is looked up afresh after the restore: no stale "revoked" answer from the cache.

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { hashKey, newPlainKey, type ApiKey } from './api-key.js';
@@ -12,7 +12,7 @@ export class AuthConfig {
 }
 
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap {
+export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
   // Verified keys by the presented value: the hot path neither hashes nor waits on the database (changes to keys
   // clear the cache). The values live in this process's memory only as long as the requests carrying them did.
@@ -23,7 +23,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
     private readonly config: AuthConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Runs as the last step of opening the database (see AppModule), so no request finds the key missing. */
+  async ensureConfiguredBootstrap(): Promise<void> {
     if (this.config.bootstrapKey) await this.ensureBootstrap(this.config.bootstrapKey);
   }
 

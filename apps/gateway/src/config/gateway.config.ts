@@ -41,7 +41,18 @@ export class GatewayConfig {
   CHATGPT_APP_URL: string = 'https://chatgpt.com';
   /** Bucket for images uploaded in request bodies (the worker reads them from there). */
   @IsString() CHATGPT_UPLOAD_BUCKET: string = 'chatgpt-uploads';
+  /** How often the gateway ends overdue jobs and retries unconfirmed publishes, ms. */
+  @IsInt() @Min(100) GATEWAY_SWEEP_INTERVAL_MS: number = 1000;
+  /** How long past its deadline a job is left to its worker before the gateway ends it, ms. */
+  @IsInt() @Min(0) GATEWAY_DEADLINE_GRACE_MS: number = 2000;
   @IsOptional() @IsString() WEBHOOK_SECRET?: string;
+  /** Wait before each webhook retry, ms, comma separated; a delivery still failing after the last is given up. */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? (list({ value }) as string[]).map(Number) : value,
+  )
+  @IsInt({ each: true })
+  @Min(0, { each: true })
+  WEBHOOK_RETRY_DELAYS_MS: number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';

@@ -1,9 +1,15 @@
 import type { ErrorCode } from '@app/contracts';
 
+/**
+ * Codes only the gateway's HTTP surface answers with, beside the shared ones.
+ * TODO(#8): move SERVICE_UNAVAILABLE into GATEWAY_ERROR_CODES in libs/contracts (held by the lead meanwhile).
+ */
+export type HttpErrorCode = ErrorCode | 'SERVICE_UNAVAILABLE';
+
 /** The gateway's one exception: a stable code, a message for humans, optional details. */
 export class GatewayException extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: HttpErrorCode,
     message: string,
     readonly details?: unknown,
   ) {

@@ -2,10 +2,13 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { ErrorBody, ErrorCode } from '@app/contracts';
-import { GatewayException } from './gateway.exception.js';
+import { GatewayException, type HttpErrorCode } from './gateway.exception.js';
+
+/** The HTTP error body; its code may also be one of the gateway's own. */
+export type HttpErrorBody = Omit<ErrorBody, 'code'> & { code: HttpErrorCode };
 
 /** Every code has a status; a new code without one fails to compile. */
-export const STATUS_OF: Record<ErrorCode, number> = {
+export const STATUS_OF: Record<HttpErrorCode, number> = {
   INVALID_REQUEST: 400,
   INVALID_PAYLOAD: 400,
   INVALID_PARAMETER: 400,
@@ -35,6 +38,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   NETWORK_ERROR: 502,
   GPT_NOT_FOUND: 404,
   PROVIDER_TIMEOUT: 504,
+  SERVICE_UNAVAILABLE: 503, // the database (or another dependency) is not reachable yet: try again
 };
 
 const CODE_OF_STATUS: Record<number, ErrorCode> = {
@@ -94,7 +98,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(payload);
   }
 
-  describe(exception: unknown, request?: FastifyRequest): { status: number; body: ErrorBody } {
+  describe(exception: unknown, request?: FastifyRequest): { status: number; body: HttpErrorBody } {
     if (exception instanceof GatewayException) {
       return {
         status: STATUS_OF[exception.code],

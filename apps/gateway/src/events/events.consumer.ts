@@ -1,8 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { JobEventMessage, Streams, parsePayload } from '@app/contracts';
 import { NatsService, ensureGatewayEventsConsumer, ensureStreams } from '@app/messaging';
 import { JobsService } from '../jobs/jobs.service.js';
+import { OutageLog } from '../persistence/outage-log.js';
 
 /**
  * From this delivery on, a `product_design` sync that still fails no longer holds the event back: the job row (the
@@ -21,19 +23,42 @@ export class EventsConsumer implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(EventsConsumer.name);
   private messages?: ConsumerMessages;
   private stopped = false;
+  private readonly stop = new AbortController();
+  private readonly outage = new OutageLog(this.logger, 'consuming job events');
 
   constructor(
     private readonly nats: NatsService,
     private readonly jobs: JobsService,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Starts in the background: the gateway serves (readiness 503) while NATS is down, and consumes once it is up. */
+  onApplicationBootstrap(): void {
+    void this.consumeUntilStopped();
+  }
+
+  /** Sets up and consumes; on a failure or an ended subscription, starts over with backoff. */
+  private async consumeUntilStopped(): Promise<void> {
+    for (let wait = 500; !this.stopped; wait = Math.min(wait * 2, 10_000)) {
+      try {
+        const messages = await this.subscribe();
+        if (this.stopped) break;
+        this.outage.succeeded();
+        wait = 500;
+        await this.run(messages);
+      } catch (error) {
+        this.outage.failed(error);
+      }
+      await delay(wait, undefined, { signal: this.stop.signal }).catch(() => undefined);
+    }
+  }
+
+  private async subscribe(): Promise<ConsumerMessages> {
     const jsm = await this.nats.jetstreamManager();
     await ensureStreams(jsm);
     const durable = await ensureGatewayEventsConsumer(jsm);
     const consumer = await (await this.nats.jetstream()).consumers.get(Streams.events, durable);
     this.messages = await consumer.consume({ max_messages: 256 });
-    void this.run(this.messages);
+    return this.messages;
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
@@ -66,6 +91,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.stop.abort();
     await this.messages?.close();
   }
 }

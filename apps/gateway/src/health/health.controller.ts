@@ -41,7 +41,12 @@ export class HealthController {
         const check = this.indicators.check('nats');
         return this.nats.isConnected() ? check.up() : check.down({ message: 'not connected' });
       },
-      () => this.probe('jetstream', async () => (await this.nats.jetstreamManager()).streams.info(Streams.jobs)),
+      // Without a connection the JetStream call would only wait for its timeout.
+      () =>
+        this.probe('jetstream', async () => {
+          if (!this.nats.isConnected()) throw new Error('not connected');
+          return (await this.nats.jetstreamManager()).streams.info(Streams.jobs);
+        }),
       () => this.probe('storage', () => this.storage.ping()),
     ]);
   }

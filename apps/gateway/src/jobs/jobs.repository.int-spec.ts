@@ -163,16 +163,31 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
     expect(await jobs.list({ providers: ['chatgpt'], provider, limit: 10 })).toEqual([]);
   });
 
-  it('finds jobs past their deadline and creates whose publish was never confirmed', async () => {
-    const late = candidate({ deadlineAt: new Date(Date.now() - 120_000).toISOString() });
+  it('expires overdue open jobs in one statement, by what they were waiting for, and creates whose publish was never confirmed', async () => {
+    const past = new Date(Date.now() - 120_000).toISOString();
+    const queued = candidate({ deadlineAt: past });
+    const running = candidate({ deadlineAt: past });
+    const done = candidate({ deadlineAt: past });
     const fresh = candidate({
       createdAt: new Date(Date.now() - 60_000).toISOString(),
       deadlineAt: new Date(Date.now() + 600_000).toISOString(),
     });
-    await jobs.insert(late);
-    await jobs.insert(fresh);
-    expect(await jobs.findOverdue(30, 1000)).toContain(late.id);
-    expect(await jobs.findOverdue(30, 1000)).not.toContain(fresh.id);
+    for (const job of [queued, running, done, fresh]) await jobs.insert(job);
+    await jobs.applyEvent({ jobId: running.id, provider: 'midjourney', seq: 1, status: 'processing', at: past });
+    await jobs.applyEvent({ jobId: done.id, provider: 'midjourney', seq: 1, status: 'completed', at: past });
+
+    const expired = await jobs.expireOverdue(2000, 1000);
+    const byId = new Map(expired.map((j) => [j.id, j]));
+    expect(byId.get(queued.id)).toMatchObject({ status: 'timeout', error: { code: 'QUEUE_TIMEOUT' } });
+    expect(byId.get(running.id)).toMatchObject({ status: 'timeout', error: { code: 'PROVIDER_TIMEOUT' } });
+    expect(byId.get(queued.id)?.completedAt).not.toBeNull();
+    expect(byId.has(done.id)).toBe(false); // terminal: never touched
+    expect(byId.has(fresh.id)).toBe(false);
+    expect((await jobs.findById(done.id))?.status).toBe('completed');
+    expect((await jobs.expireOverdue(2000, 1000)).map((j) => j.id)).not.toContain(queued.id); // once only
+    // Within the grace period a job is the worker's to end.
+    expect((await jobs.expireOverdue(600_000 + 60_000, 1000)).map((j) => j.id)).not.toContain(fresh.id);
+
     expect((await jobs.findUnpublished(10, 1000)).map((j) => j.id)).toContain(fresh.id);
     await jobs.confirmPublished(fresh.id);
     expect((await jobs.findUnpublished(10, 1000)).map((j) => j.id)).not.toContain(fresh.id);

@@ -204,12 +204,27 @@ export class JobsRepository {
     return rows[0] ? toJob(rows[0]) : null;
   }
 
-  async findOverdue(graceSeconds: number, limit = 100): Promise<string[]> {
-    const rows = await this.sql.query<{ id: string }>(
-      `SELECT id FROM jobs WHERE status IN ${OPEN} AND deadline_at < now() - make_interval(secs => $1) LIMIT $2`,
-      [graceSeconds, limit],
+  /**
+   * Ends every open job more than `graceMs` past its deadline in one statement: `pending` (never submitted)
+   * becomes `timeout` with `QUEUE_TIMEOUT`, `processing` becomes `timeout` with `PROVIDER_TIMEOUT`. SKIP LOCKED lets
+   * several gateway replicas sweep at once without waiting on each other; the outer status guard keeps a job that
+   * ended meanwhile untouched.
+   */
+  async expireOverdue(graceMs: number, limit = 500): Promise<StoredJob[]> {
+    const queued: ErrorBody = { code: 'QUEUE_TIMEOUT', message: 'No account had room before the deadline' };
+    const running: ErrorBody = { code: 'PROVIDER_TIMEOUT', message: 'No result before the deadline' };
+    const rows = await this.sql.query<Row>(
+      `UPDATE jobs SET status = 'timeout',
+         error = CASE WHEN status = 'pending' THEN $3::jsonb ELSE $4::jsonb END,
+         updated_at = now(), completed_at = now()
+       WHERE id IN (
+         SELECT id FROM jobs WHERE status IN ${OPEN} AND deadline_at < now() - $1::int * interval '1 millisecond'
+         ORDER BY deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ) AND status IN ${OPEN}
+       RETURNING *`,
+      [graceMs, limit, JSON.stringify(queued), JSON.stringify(running)],
     );
-    return rows.map((r) => r.id);
+    return rows.map(toJob);
   }
 
   /** Pending jobs whose publish was never confirmed (failed, or the gateway stopped in between), oldest first. */

@@ -1,17 +1,11 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  isTerminal,
-  type ErrorBody,
-  type Job,
-  type JobEvent,
-  type JobMessage,
-  type ProviderName,
-} from '@app/contracts';
+import { isTerminal, type Job, type JobEvent, type JobMessage, type ProviderName } from '@app/contracts';
 import { keyAllows, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { ProductDesignSync } from '../product-design/product-design.sync.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { OutageLog } from '../persistence/outage-log.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { JobNotifier } from './job-notifier.js';
 import { JobsQueue } from './jobs.queue.js';
@@ -28,8 +22,6 @@ export interface CreateJob {
 }
 
 const CACHE_LIMIT = 20_000;
-const SWEEP_MS = 5_000;
-const DEADLINE_GRACE_S = 30;
 /** A create still unconfirmed after this long had its publish fail or the gateway stop in between. */
 const UNPUBLISHED_AFTER_S = 10;
 
@@ -43,6 +35,16 @@ const jobMessage = (job: StoredJob): JobMessage => ({
   ...(job.ideaId ? { ideaId: job.ideaId } : {}),
 });
 
+export class JobsConfig {
+  /** GATEWAY_SWEEP_INTERVAL_MS: how often overdue jobs are ended and unconfirmed publishes retried. */
+  sweepIntervalMs = 1000;
+  /**
+   * GATEWAY_DEADLINE_GRACE_MS: how long past its deadline a job is left to its worker (which ends it with its own
+   * details) before the gateway ends it. Grace plus one interval stays under the 5 s every job is promised.
+   */
+  deadlineGraceMs = 2000;
+}
+
 /**
  * Jobs: create (idempotent), read (write-through cache: the gateway is the jobs table's single writer), cancel,
  * apply worker events, and the sweepers that make every job end before its deadline.
@@ -52,6 +54,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(JobsService.name);
   private readonly cache = new Map<string, StoredJob>();
   private sweeper?: NodeJS.Timeout;
+  private sweeping = false;
+  private readonly sweepOutage = new OutageLog(this.logger, 'the deadline sweep');
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -60,10 +64,11 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly productDesign: ProductDesignSync,
     private readonly webhooks: WebhooksService,
     private readonly metrics: MetricsService,
+    private readonly config: JobsConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper = setInterval(() => void this.sweep(), this.config.sweepIntervalMs);
     this.sweeper.unref();
   }
 
@@ -218,8 +223,12 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       this.metrics.jobChanged(job);
       return this.afterChange(job, options.finalAttempt);
     }
+    // Not applied: a stale event, or a job already final (nothing changes a final job). Only a redelivery of the
+    // event that made the row what it is (crash between the update and its side effects) runs them again.
     const current = await this.jobs.findById(event.jobId);
-    if (current && current.lastSeq === event.seq) await this.afterChange(current, options.finalAttempt);
+    if (current && current.lastSeq === event.seq && current.status === event.status) {
+      await this.afterChange(current, options.finalAttempt);
+    }
   }
 
   private async afterChange(job: StoredJob, finalAttempt = false): Promise<void> {
@@ -247,23 +256,49 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Deadline backstop (workers end their own jobs first) and republishing of jobs whose publish failed. */
+  /**
+   * Deadline backstop (workers end their own jobs first) and republishing of jobs whose publish failed. One run at a
+   * time: a tick that finds the last run still going skips.
+   */
   async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
     try {
-      for (const id of await this.jobs.findOverdue(DEADLINE_GRACE_S)) {
-        const error: ErrorBody = { code: 'PROVIDER_TIMEOUT', message: 'No result before the deadline' };
-        const job = await this.jobs.finishOpen(id, 'timeout', error);
-        if (!job) continue;
-        this.metrics.jobChanged(job);
-        await this.queue.markCanceled(job.provider, id).catch(() => undefined);
-        await this.afterChange(job).catch(() => undefined);
-      }
-      for (const job of await this.jobs.findUnpublished(UNPUBLISHED_AFTER_S)) {
-        await this.queue.publish(jobMessage(job));
-        await this.jobs.confirmPublished(job.id);
-      }
+      await this.expireOverdue();
+      if (this.queue.connected()) await this.republish();
+      this.sweepOutage.succeeded();
     } catch (error) {
-      this.logger.warn(`sweep: ${String(error)}`);
+      this.sweepOutage.failed(error);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async expireOverdue(): Promise<void> {
+    const expired = await this.jobs.expireOverdue(this.config.deadlineGraceMs);
+    await Promise.all(
+      expired.map(async (job) => {
+        this.metrics.jobChanged(job);
+        // The row is final whatever follows: a failing side effect is logged, never retried into the row.
+        const marked = this.queue.connected()
+          ? this.queue.markCanceled(job.provider, job.id).catch((error: unknown) => {
+              this.logger.warn(`cancel marker for overdue job ${job.id}: ${String(error)}`);
+            })
+          : undefined;
+        await Promise.all([
+          marked,
+          this.afterChange(job, true).catch((error: unknown) => {
+            this.logger.warn(`side effects of overdue job ${job.id}: ${String(error)}`);
+          }),
+        ]);
+      }),
+    );
+  }
+
+  private async republish(): Promise<void> {
+    for (const job of await this.jobs.findUnpublished(UNPUBLISHED_AFTER_S)) {
+      await this.queue.publish(jobMessage(job));
+      await this.jobs.confirmPublished(job.id);
     }
   }
 }

@@ -1,7 +1,8 @@
 import { Global, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { GatewayConfig } from '../config/gateway.config.js';
-import { openDatabase } from './open-database.js';
+import { Database } from './database.js';
+import { startDatabase } from './open-database.js';
 import { SqlClient } from './sql-client.js';
 
 @Global()
@@ -9,15 +10,18 @@ import { SqlClient } from './sql-client.js';
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(private readonly moduleRef: ModuleRef) {}
 
-  static forRoot(config: GatewayConfig): DynamicModule {
+  static forRoot(config: GatewayConfig, afterOpen?: (sql: SqlClient) => Promise<void>): DynamicModule {
     return {
       module: PersistenceModule,
-      providers: [{ provide: SqlClient, useFactory: () => openDatabase(config) }],
-      exports: [SqlClient],
+      providers: [
+        { provide: Database, useFactory: () => startDatabase(config, afterOpen) },
+        { provide: SqlClient, useExisting: Database },
+      ],
+      exports: [Database, SqlClient],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.moduleRef.get(SqlClient, { strict: false }).close();
+    await this.moduleRef.get(Database, { strict: false }).close();
   }
 }

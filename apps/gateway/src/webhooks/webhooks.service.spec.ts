@@ -1,6 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { signWebhook } from './webhooks.service.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { makeJob } from '../../../../test/factories/job.factory.js';
+import { strictMock } from '../../../../test/strict-mock.js';
+import type { SqlClient } from '../persistence/sql-client.js';
+import { WebhookConfig, WebhooksService, signWebhook } from './webhooks.service.js';
 
 describe('signWebhook', () => {
   it('signs "<t>.<body>" with HMAC-SHA256, verifiable by any receiver', () => {
@@ -16,5 +20,136 @@ describe('signWebhook', () => {
     expect(signWebhook('s', '{ }', 1)).not.toBe(base);
     expect(signWebhook('s', '{}', 2)).not.toBe(base);
     expect(signWebhook('t', '{}', 1)).not.toBe(base);
+  });
+});
+
+const due = (attempts: number) => ({
+  id: '41',
+  url: 'https://hooks.example/job',
+  payload: { event: 'job.completed', job: { id: 'j1' } },
+  attempts,
+  job_id: 'j1',
+  event: 'job.completed',
+});
+
+/** What the service wrote after an attempt: the parameters of its UPDATE … SET attempts. */
+interface Recorded {
+  attempts: number;
+  status: string;
+  delayMs: number;
+}
+
+/**
+ * The delivery loop is driven one step at a time (`deliverDue`), with a database double that answers the claim
+ * with `rows` and records the outcome UPDATE, and a fetch double: no timers, no network.
+ */
+function setup(rows: ReturnType<typeof due>[] | (() => Promise<ReturnType<typeof due>[]>), answer: number | Error) {
+  const recorded: Recorded[] = [];
+  const claims: string[] = [];
+  const sql = strictMock<SqlClient>('SqlClient', {
+    query: <T>(text: string, params: unknown[] = []) => {
+      if (text.includes('RETURNING id, url')) {
+        claims.push(text);
+        return (typeof rows === 'function' ? rows() : Promise.resolve(rows)) as Promise<T[]>;
+      }
+      if (text.includes('SET attempts')) {
+        recorded.push({ attempts: params[1] as number, status: params[4] as string, delayMs: params[5] as number });
+        return Promise.resolve([]);
+      }
+      throw new Error(`unexpected statement: ${text}`);
+    },
+  });
+  const fetch = vi
+    .spyOn(globalThis, 'fetch')
+    .mockImplementation(() =>
+      answer instanceof Error ? Promise.reject(answer) : Promise.resolve(new Response(null, { status: answer })),
+    );
+  const config = Object.assign(new WebhookConfig(), { secret: 'whsec', retryDelaysMs: [1_000, 5_000, 60_000] });
+  return { sut: new WebhooksService(sql, config), sql, fetch, recorded, claims };
+}
+
+describe(WebhooksService.name, () => {
+  let warn: ReturnType<typeof vi.spyOn>;
+  let log: ReturnType<typeof vi.spyOn>;
+  beforeEach(() => {
+    warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    log = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('delivers a due webhook signed, with its delivery id, and records it delivered', async () => {
+    const { sut, fetch, recorded } = setup([due(0)], 204);
+    await sut.deliverDue();
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe('https://hooks.example/job');
+    const headers = init?.headers as Record<string, string>;
+    expect(headers['x-gateway-delivery']).toBe('41');
+    expect(headers['x-gateway-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(recorded).toEqual([{ attempts: 1, status: 'delivered', delayMs: 0 }]);
+  });
+
+  it('schedules a retry after a failed attempt, by the configured schedule', async () => {
+    const first = setup([due(0)], 500);
+    await first.sut.deliverDue();
+    expect(first.recorded).toEqual([{ attempts: 1, status: 'pending', delayMs: 1_000 }]);
+    const second = setup([due(1)], new Error('ECONNREFUSED'));
+    await second.sut.deliverDue();
+    expect(second.recorded).toEqual([{ attempts: 2, status: 'pending', delayMs: 5_000 }]);
+  });
+
+  it('gives up after the last retry: status failed, nothing scheduled', async () => {
+    const { sut, recorded } = setup([due(3)], 503); // 1 attempt + 3 retries already made
+    await sut.deliverDue();
+    expect(recorded).toEqual([{ attempts: 4, status: 'failed', delayMs: 0 }]);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/given up after 4 attempts/));
+  });
+
+  it('keeps retrying until the last one: the attempt before it is still pending', async () => {
+    const { sut, recorded } = setup([due(2)], 503);
+    await sut.deliverDue();
+    expect(recorded).toEqual([{ attempts: 3, status: 'pending', delayMs: 60_000 }]);
+  });
+
+  it('sends each delivery once: a step while one runs does nothing, and claims are leased and skip locked rows', async () => {
+    let release!: (rows: ReturnType<typeof due>[]) => void;
+    const { sut, fetch, claims } = setup(() => new Promise((resolve) => (release = resolve)), 204);
+    const first = sut.deliverDue();
+    await sut.deliverDue(); // the loop's next tick while the first is still claiming
+    release([due(0)]);
+    await first;
+    expect(claims).toHaveLength(1);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    // Another replica's claim neither waits for nor takes the rows this one holds, and they are not due again
+    // before the attempt is recorded.
+    expect(claims[0]).toMatch(/FOR UPDATE SKIP LOCKED/);
+    expect(claims[0]).toMatch(/SET next_attempt_at = now\(\) \+/);
+  });
+
+  it('records one delivery per job and event, whatever enqueues it again', async () => {
+    const statements: string[] = [];
+    const sql = strictMock<SqlClient>('SqlClient', {
+      query: <T>(text: string) => {
+        statements.push(text);
+        return Promise.resolve([] as T[]); // the claim finds nothing due
+      },
+    });
+    const sut = new WebhooksService(sql, new WebhookConfig());
+    const job = makeJob({ status: 'completed', webhookUrl: 'https://hooks.example/job' });
+    await sut.enqueue(job);
+    expect(statements[0]).toMatch(/ON CONFLICT \(job_id, event\) DO NOTHING/);
+    await sut.enqueue(makeJob({ webhookUrl: null }));
+    expect(statements.filter((s) => s.startsWith('INSERT'))).toHaveLength(1); // no URL, no delivery
+  });
+
+  it('logs a database outage once when it starts and once when it ends, not on every step', async () => {
+    let down = true;
+    const { sut } = setup(() => (down ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve([])), 204);
+    for (let i = 0; i < 5; i++) await sut.deliverDue();
+    expect(warn).toHaveBeenCalledTimes(1);
+    down = false;
+    await sut.deliverDue();
+    await sut.deliverDue();
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log).toHaveBeenCalledWith(expect.stringMatching(/works again/));
   });
 });

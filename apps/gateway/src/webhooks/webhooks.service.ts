@@ -2,12 +2,26 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { createHmac } from 'node:crypto';
 import type { Job } from '@app/contracts';
 import { jobView } from '../jobs/job-view.js';
+import { OutageLog } from '../persistence/outage-log.js';
 import { SqlClient } from '../persistence/sql-client.js';
 
-const BACKOFF_S = [5, 30, 120, 600, 1800, 3600];
+/** A claimed delivery is not due again for this long (beyond the request timeout), so no replica sends it twice. */
+const LEASE_S = 60;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 export class WebhookConfig {
   secret?: string;
+  /** Wait before each retry, ms (WEBHOOK_RETRY_DELAYS_MS); after the last one a failing delivery is given up. */
+  retryDelaysMs: number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
+}
+
+interface Due {
+  id: string;
+  url: string;
+  payload: unknown;
+  attempts: number;
+  job_id: string;
+  event: string;
 }
 
 /** Signs a body: `t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` (replay-resistant, like Stripe's). */
@@ -21,6 +35,7 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(WebhooksService.name);
   private timer?: NodeJS.Timeout;
   private running = false;
+  private readonly outage = new OutageLog(this.logger, 'webhook delivery (reading due deliveries)');
 
   constructor(
     private readonly sql: SqlClient,
@@ -46,36 +61,30 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
     void this.deliverDue();
   }
 
+  /** One step of the delivery loop: claims what is due (a lease, so no other replica sends it too) and sends it. */
   async deliverDue(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
-      const due = await this.sql.query<{
-        id: string;
-        url: string;
-        payload: unknown;
-        attempts: number;
-        job_id: string;
-        event: string;
-      }>(
-        "SELECT id, url, payload, attempts, job_id, event FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now() ORDER BY id LIMIT 20",
+      const due = await this.sql.query<Due>(
+        `UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $1)
+         WHERE id IN (
+           SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
+           ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED
+         )
+         RETURNING id, url, payload, attempts, job_id, event`,
+        [LEASE_S],
       );
+      this.outage.succeeded();
       await Promise.all(due.map((d) => this.deliver(d)));
     } catch (error) {
-      this.logger.warn(`webhook sweep: ${String(error)}`);
+      this.outage.failed(error);
     } finally {
       this.running = false;
     }
   }
 
-  private async deliver(d: {
-    id: string;
-    url: string;
-    payload: unknown;
-    attempts: number;
-    job_id: string;
-    event: string;
-  }): Promise<void> {
+  private async deliver(d: Due): Promise<void> {
     const body = JSON.stringify(d.payload);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -91,7 +100,7 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         redirect: 'manual',
       });
       status = res.status;
@@ -101,19 +110,24 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
     }
     const attempts = d.attempts + 1;
     const ok = status >= 200 && status < 300;
-    const give_up = !ok && attempts > BACKOFF_S.length;
+    const delays = this.config.retryDelaysMs;
+    const giveUp = !ok && attempts > delays.length;
     await this.sql.query(
       `UPDATE webhook_deliveries SET attempts = $2, last_status = $3, last_error = $4, updated_at = now(),
-         status = $5, next_attempt_at = now() + make_interval(secs => $6) WHERE id = $1`,
+         status = $5, next_attempt_at = now() + $6::int * interval '1 millisecond' WHERE id = $1`,
       [
         d.id,
         attempts,
         status || null,
         error,
-        ok ? 'delivered' : give_up ? 'failed' : 'pending',
-        ok || give_up ? 0 : BACKOFF_S[attempts - 1],
+        ok ? 'delivered' : giveUp ? 'failed' : 'pending',
+        ok || giveUp ? 0 : delays[attempts - 1],
       ],
     );
-    if (!ok) this.logger.warn(`webhook for job ${d.job_id} attempt ${attempts} failed (${status || error})`);
+    if (giveUp) {
+      this.logger.warn(`webhook for job ${d.job_id} given up after ${attempts} attempts (${status || error})`);
+    } else if (!ok) {
+      this.logger.warn(`webhook for job ${d.job_id} attempt ${attempts} failed (${status || error})`);
+    }
   }
 }

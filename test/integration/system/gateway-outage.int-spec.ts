@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Streams } from '@app/contracts';
+import { startNatsServer, type TestNatsServer } from '../nats-server.js';
+import { freePort, spawnApp, stopApp, waitFor, type RunningApp } from '../system.js';
+
+// Finding 4 (issue 8), gateway half: the gateway starts while NATS or Postgres is down instead of exiting, keeps
+// liveness green and readiness red, answers the API with a stable 503 where it needs the database, and becomes
+// ready on its own once the dependency is back.
+describe('gateway started during an outage', () => {
+  let gateway: RunningApp | undefined;
+  let nats: TestNatsServer | undefined;
+  let dir: string | undefined;
+
+  afterEach(async () => {
+    await stopApp(gateway);
+    await nats?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    gateway = nats = dir = undefined;
+  });
+
+  const start = async (env: Record<string, string>) => {
+    dir = await mkdtemp(join(tmpdir(), 'gw-outage-'));
+    await mkdir(join(dir, 'files'), { recursive: true });
+    const port = await freePort();
+    const apiKey = `gw_test_${randomBytes(16).toString('hex')}`;
+    gateway = spawnApp('gateway', {
+      ...process.env,
+      GATEWAY_PORT: String(port),
+      DATA_DIR: join(dir, 'gateway'),
+      DATABASE_URL: '',
+      STORAGE_DRIVER: 'local',
+      STORAGE_DIR: join(dir, 'files'),
+      BOOTSTRAP_API_KEY: apiKey,
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const live = await waitFor(
+      'gateway live',
+      async () => ((await fetch(`${url}/health/live`)).ok ? true : undefined),
+      60_000,
+      gateway,
+    );
+    expect(live).toBe(true);
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(10_000),
+      });
+    return { url, api };
+  };
+
+  const readiness = async (url: string) => {
+    const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(10_000) });
+    return { status: res.status, body: (await res.json()) as { info?: object; error?: Record<string, unknown> } };
+  };
+
+  it('waits for NATS: live 200, ready 503, jobs accepted and handed over once NATS is up, then ready 200', async () => {
+    nats = await startNatsServer();
+    await nats.stop(); // its port stays known and closed: the gateway connects to nothing
+    const { url, api } = await start({ NATS_URL: nats.url, GATEWAY_SWEEP_INTERVAL_MS: '200' });
+
+    // PGlite opens in the background: wait until readiness says only NATS is missing.
+    const down = await waitFor(
+      'readiness with the database up and NATS down',
+      async () => {
+        const probe = await readiness(url);
+        return probe.body.info && 'database' in probe.body.info ? probe : undefined;
+      },
+      60_000,
+      gateway,
+    );
+    expect(down.status).toBe(503);
+    expect(down.body.error).toHaveProperty('nats');
+    expect(gateway!.child.exitCode).toBeNull(); // still running, not exited with ECONNREFUSED
+
+    // The database is up: a job is stored and answered at once, its publish left to the sweeper.
+    const created = await api('POST', '/v1/midjourney/imagine', { prompt: 'accepted while NATS is down' });
+    expect(created.status).toBe(202);
+    const job = (await created.json()) as { id: string; status: string };
+    expect(job.status).toBe('pending');
+
+    await nats.restart();
+    const ready = await waitFor(
+      'gateway ready after NATS came back',
+      async () => ((await readiness(url)).status === 200 ? true : undefined),
+      60_000,
+      gateway,
+    );
+    expect(ready).toBe(true);
+
+    // The job reaches the work queue without a second request (the sweeper republishes unconfirmed creates).
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const queued = await waitFor(
+        'the job in the JOBS stream',
+        async () => ((await jsm.streams.info(Streams.jobs)).state.messages >= 1 ? true : undefined),
+        60_000,
+        gateway,
+      );
+      expect(queued).toBe(true);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('waits for Postgres: live 200, ready 503, the API answers 503 SERVICE_UNAVAILABLE, the outage logged once', async () => {
+    nats = await startNatsServer();
+    const closedPort = await freePort(); // nothing listens here
+    const { url, api } = await start({
+      NATS_URL: nats.url,
+      DATABASE_URL: `postgres://gateway:unused@127.0.0.1:${closedPort}/gateway`,
+      GATEWAY_SWEEP_INTERVAL_MS: '200',
+    });
+
+    const down = await readiness(url);
+    expect(down.status).toBe(503);
+    expect(down.body.error).toHaveProperty('database');
+
+    for (const [method, path, body] of [
+      ['GET', '/v1/jobs'],
+      ['POST', '/v1/midjourney/imagine', { prompt: 'refused while the database is down' }],
+    ] as const) {
+      const res = await api(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('SERVICE_UNAVAILABLE');
+    }
+    // The original routes keep their own error shape, with the same code.
+    const compat = await api('POST', '/midjourney/genimage', { prompt: 'a compat request' });
+    expect(compat.status).toBe(503);
+    expect(await compat.json()).toMatchObject({ success: false, code: 'SERVICE_UNAVAILABLE' });
+
+    // The loops that run every 200 ms–1 s (sweeper, webhooks, the open itself) each said so once, not every time.
+    await waitFor(
+      'the database open to be retried a few times',
+      async () => (/opening the database failed/.test(gateway!.output()) ? true : undefined),
+      30_000,
+      gateway,
+    );
+    const output = gateway!.output();
+    expect(output.match(/opening the database failed/g)).toHaveLength(1);
+    expect(output.match(/deadline sweep failed/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect(output.match(/webhook delivery .* failed/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect(gateway!.child.exitCode).toBeNull();
+  });
+});
