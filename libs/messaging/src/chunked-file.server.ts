@@ -9,6 +9,7 @@ import type { NatsService } from './nats.service.js';
 export abstract class ChunkedFileServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(this.constructor.name);
   private subscription?: { unsubscribe(): void };
+  private closed = false;
 
   protected abstract readonly subject: string;
   protected abstract readonly queue: string;
@@ -16,17 +17,25 @@ export abstract class ChunkedFileServer implements OnApplicationBootstrap, OnApp
 
   constructor(private readonly natsService: NatsService) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = serveChunked(
-      await this.natsService.connection(),
-      this.subject,
-      this.queue,
-      (payload) => this.serve(payload),
-      (error) => this.logger.error(`${this.subject} failed: ${String(error)}`),
+  onApplicationBootstrap(): void {
+    // In the background: the app (and its probes) must come up while NATS is away; the subscription follows.
+    void this.natsService.connection().then(
+      (nc) => {
+        if (this.closed) return;
+        this.subscription = serveChunked(
+          nc,
+          this.subject,
+          this.queue,
+          (payload) => this.serve(payload),
+          (error) => this.logger.error(`${this.subject} failed: ${String(error)}`),
+        );
+      },
+      (error: unknown) => this.logger.error(`${this.subject} not served: ${String(error)}`),
     );
   }
 
   onApplicationShutdown(): void {
+    this.closed = true;
     this.subscription?.unsubscribe();
   }
 }
