@@ -31,6 +31,7 @@ export class InflightStore {
   /** Called once a job's state (or its end) is in the KV: acks of messages held until then. */
   private readonly onDurable = new Map<string, () => void>();
   private outage = false;
+  private flushing?: Promise<void>;
   /** Each job's KV writes in order: a late state write never lands after the job's removal. */
   private readonly chains = new Map<string, Promise<unknown>>();
 
@@ -91,8 +92,13 @@ export class InflightStore {
     }
   }
 
-  /** Retries the KV writes that failed; called periodically. */
-  async flush(): Promise<void> {
+  /** Retries the KV writes that failed; called periodically (a call while one runs joins it). */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushOnce().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
     for (const jobId of [...this.behind]) {
       const state = this.jobs.get(jobId);
       if (!state) {
