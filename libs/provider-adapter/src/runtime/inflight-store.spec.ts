@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { mock } from 'vitest-mock-extended';
+import { JetStreamApiError } from '@nats-io/jetstream';
 import type { JobMessage } from '@app/contracts';
 import type { InflightState } from '../provider-adapter.js';
 import { InfrastructureError } from './infra.js';
@@ -41,6 +42,20 @@ function setup() {
 }
 
 describe(InflightStore.name, () => {
+  it('claims a new job only if no worker has: the KV’s create decides', async () => {
+    const { buckets, store } = setup();
+    buckets.inflight.create
+      .mockResolvedValueOnce(1)
+      .mockRejectedValueOnce(new JetStreamApiError({ code: 400, err_code: 10071, description: 'wrong last sequence' }))
+      .mockImplementationOnce(down);
+    expect(await store.claim(state('job-1'))).toBe(true);
+    expect(store.get('job-1')).toBeDefined();
+    expect(await store.claim(state('job-2'))).toBe(false);
+    expect(store.get('job-2')).toBeUndefined();
+    await expect(store.claim(state('job-3'))).rejects.toBeInstanceOf(InfrastructureError);
+    expect(store.get('job-3')).toBeUndefined();
+  });
+
   it('refuses to hold a job the KV cannot record (no record, no submission)', async () => {
     const { buckets, store } = setup();
     buckets.inflight.put.mockImplementation(down);

@@ -1,11 +1,12 @@
 import type { Logger } from '@nestjs/common';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { KvWatchInclude } from '@nats-io/kv';
 import type { InflightState } from '../provider-adapter.js';
-import { infra } from './infra.js';
+import { InfrastructureError, infra } from './infra.js';
 
 /** The part of a KV bucket the store uses (the real `KV`, or a stand-in in unit tests). */
-export type Bucket = Pick<KV, 'get' | 'put' | 'delete' | 'keys' | 'watch'>;
+export type Bucket = Pick<KV, 'get' | 'put' | 'create' | 'delete' | 'keys' | 'watch'>;
 
 export interface InflightBuckets {
   /** jobId → InflightState of jobs being submitted or run. */
@@ -63,6 +64,30 @@ export class InflightStore {
   /** True when the KV has the latest state of the job (or its end). */
   isDurable(jobId: string): boolean {
     return !this.behind.has(jobId) && !this.ending.has(jobId);
+  }
+
+  /**
+   * Records a new job's 'submitting' state if no worker has: true when this worker now holds the job, false when
+   * another claimed it first (two accounts took copies of one message). Throws InfrastructureError.
+   */
+  async claim(state: InflightState): Promise<boolean> {
+    const jobId = state.job.jobId;
+    state.updatedAt = new Date(this.now()).toISOString();
+    const value = JSON.stringify(state);
+    try {
+      await this.serial(jobId, () => this.buckets.inflight.create(jobId, value));
+    } catch (error) {
+      const code = error instanceof JetStreamApiError ? error.code : undefined;
+      if (
+        code === JetStreamApiCodes.StreamWrongLastSequence ||
+        code === JetStreamApiCodes.StreamWrongLastSequenceUnknown
+      ) {
+        return false;
+      }
+      throw new InfrastructureError('kv', `create ${jobId}`, error);
+    }
+    this.jobs.set(jobId, state);
+    return true;
   }
 
   /** Writes the state now and holds the job; throws InfrastructureError when the KV cannot take it. */

@@ -171,12 +171,24 @@ export class JobIntake {
       submittingAt: now,
       updatedAt: now,
     };
+    try {
+      if (!(await store.claim(state))) {
+        msg.ack(); // another account's worker claimed this job first: it runs it
+        return;
+      }
+    } catch (error) {
+      if (!(error instanceof InfrastructureError)) throw error;
+      this.parts.logger.warn(`${jobId} not submitted while the KV is down: ${error.message}`);
+      msg.nak(INFRA_RETRY_MS);
+      return;
+    }
     await this.submit(state, msg);
   }
 
   /**
-   * Submits a job in the 'submitting' phase: a fresh message, or a job reconciliation found surely not submitted
-   * (then without a message: it was acked long ago, and a refusal goes through reconciliation again).
+   * Submits a job this worker holds in the 'submitting' phase: a fresh message (claimed in the KV), or a job
+   * reconciliation found surely not submitted (then without a message: it was acked long ago, and a refusal goes
+   * through reconciliation again).
    */
   async submit(state: InflightState, msg?: JobMsg): Promise<void> {
     const { adapter, store, events, poller, pacer, config, logger } = this.parts;
@@ -186,17 +198,16 @@ export class JobIntake {
     let ackOnDurable = false;
     try {
       // The KV records the attempt before the provider sees anything: a crash from here on is reconciled.
-      state.submittingAt = new Date(this.now()).toISOString();
-      try {
-        await store.persist(state);
-      } catch (error) {
-        if (!(error instanceof InfrastructureError)) throw error;
-        logger.warn(`${jobId} not submitted while the KV is down: ${error.message}`);
-        if (msg) {
-          await store.discard(jobId).catch(() => undefined);
-          msg.nak(INFRA_RETRY_MS);
-        } else poller.schedule(jobId, INFRA_RETRY_MS);
-        return;
+      if (!msg) {
+        state.submittingAt = new Date(this.now()).toISOString();
+        try {
+          await store.persist(state);
+        } catch (error) {
+          if (!(error instanceof InfrastructureError)) throw error;
+          logger.warn(`${jobId} not resubmitted while the KV is down: ${error.message}`);
+          poller.schedule(jobId, INFRA_RETRY_MS);
+          return;
+        }
       }
 
       let submission: Submission;

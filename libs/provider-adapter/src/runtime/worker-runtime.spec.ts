@@ -1,4 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { JetStreamApiError } from '@nats-io/jetstream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mock, type MockProxy } from 'vitest-mock-extended';
 import { Buckets, ProviderException, Subjects, type JobEvent, type JobMessage } from '@app/contracts';
@@ -46,6 +47,15 @@ class FakeKv {
     this.data.set(key, value);
     for (const watcher of this.watchers) watcher(key);
     return Promise.resolve(1);
+  }
+
+  create(key: string, value: string): Promise<number> {
+    this.calls++;
+    if (this.down || this.putsDown) return Promise.reject(natsTimeout());
+    if (this.data.has(key)) {
+      return Promise.reject(new JetStreamApiError({ code: 400, err_code: 10071, description: 'wrong last sequence' }));
+    }
+    return this.put(key, value);
   }
 
   delete(key: string): Promise<void> {
@@ -851,6 +861,31 @@ describe(WorkerRuntime.name, () => {
       expect(terminal(job.jobId)!.error!.code).toBe('QUEUE_TIMEOUT');
       expect(msg.acks).toEqual(['ack']);
     });
+  });
+
+  it('submits a job once when two accounts take copies of its message at the same moment', async () => {
+    adapter.submit.mockResolvedValue(submission({ expectedCount: 0 }));
+    adapter.poll.mockResolvedValue({ state: 'completed', ready: [] });
+    await boot();
+    const other = new WorkerRuntime(
+      Object.assign(new RuntimeConfig(), { ...config, account: 'second' }),
+      nats as unknown as NatsService,
+      storage as unknown as ObjectStorage,
+      new SchedulerRegistry(),
+      [adapter],
+    );
+    other.onApplicationBootstrap();
+    await other.whenBooted();
+    try {
+      const job = jobMessage();
+      const first = nats.consumer.push(new FakeMsg(job));
+      const second = nats.consumer.push(new FakeMsg(job, { deliveryCount: 2 }));
+      await until(() => expect(terminal(job.jobId)?.status).toBe('completed'));
+      await until(() => expect([...first.acks, ...second.acks]).toEqual(['ack', 'ack']));
+      expect(adapter.submit).toHaveBeenCalledTimes(1);
+    } finally {
+      await other.onApplicationShutdown();
+    }
   });
 
   it('keeps control flags out of the job’s error', async () => {
