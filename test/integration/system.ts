@@ -133,7 +133,7 @@ function spawnApp(name: string, env: NodeJS.ProcessEnv): RunningApp {
   return { name, child, output: () => out };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, app?: RunningApp) {
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, app?: RunningApp) {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
