@@ -3,16 +3,26 @@
 import js from '@eslint/js';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import importX from 'eslint-plugin-import-x';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const apps = ['gateway', 'midjourney', 'ideogram', 'chatgpt', 'simulator'];
+// One project service for the whole run (its options are read once): the TypeScript files come from tsconfig.json,
+// the plain-JS scripts (outside it) from a default project.
+const typeAware = {
+  projectService: {
+    allowDefaultProject: ['*.mjs', 'scripts/*.mjs', 'scripts/lib/*.mjs', 'docker/*.mjs'],
+    maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 32,
+  },
+  tsconfigRootDir: import.meta.dirname,
+};
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '.tmp/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '.tmp/**', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: typeAware },
     plugins: { 'import-x': importX },
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     rules: {
@@ -38,6 +48,22 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // Plain Node scripts (runners, setup, supervision): the recommended rules, without type information.
+    files: ['**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: globals.node, parserOptions: typeAware },
+    rules: {
+      // Types inferred from plain JS are enough to catch a promise nobody awaits (a child's exit, a server close).
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      eqeqeq: ['error', 'smart'],
+      curly: ['error', 'multi-line'],
+      'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': 'off',
     },
   },
   {

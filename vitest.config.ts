@@ -19,7 +19,7 @@ export default defineConfig({
   ...sharedConfig,
   test: {
     setupFiles: ['reflect-metadata'],
-    include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.spec.ts'],
+    include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.spec.ts', 'scripts/**/*.spec.ts'],
     expect: { requireAssertions: true },
     reporters: ['default'],
   },

@@ -15,7 +15,7 @@ import {
   natsServerPath,
   root,
 } from './lib/prereqs.mjs';
-import { preferPort, startChild, stopChild, waitForHttp } from './lib/processes.mjs';
+import { preferPort, stopAll, superviseChild, waitForHttp } from './lib/processes.mjs';
 import { PROVIDER_WORKERS } from './lib/providers.mjs';
 
 loadDotEnv(join(root, '.env'));
@@ -29,7 +29,9 @@ const dataDir = resolve(root, env.DATA_DIR ?? 'data');
 mkdirSync(dataDir, { recursive: true });
 env.DATA_DIR = dataDir;
 env.STORAGE_DIR ??= join(dataDir, 'files');
-const children = [];
+// Supervised children: one that exits is started again with backoff; the others keep running.
+const infra = []; // nats-server, simulator: stopped last, the apps still flush to them
+const apps = []; // gateway, workers
 
 function loadDotEnv(file) {
   if (!existsSync(file)) return;
@@ -51,9 +53,16 @@ function persistentSecret(name, file) {
   return env[name];
 }
 
+let stopping = false;
+/** Everything ends within about 3 s: apps get 1.5 s to close (browsers included), then the rest of the 3 s. */
 async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
   log('stopping');
-  for (const child of [...children].reverse()) await stopChild(child);
+  const started = Date.now();
+  await stopAll(apps, 1500);
+  await stopAll(infra, Math.max(100, 2500 - (Date.now() - started)));
+  log(`stopped in ${Date.now() - started} ms`);
   process.exit(code);
 }
 process.on('SIGINT', () => void shutdown(0));
@@ -68,7 +77,7 @@ try {
   if (!env.NATS_URL) {
     const port = await preferPort(4222);
     mkdirSync(join(dataDir, 'nats'), { recursive: true });
-    const nats = startChild(
+    const nats = superviseChild(
       'nats',
       natsServerPath(),
       ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(dataDir, 'nats')],
@@ -76,7 +85,7 @@ try {
         readyPattern: /Server is ready/,
       },
     );
-    children.push(nats.child);
+    infra.push(nats);
     await nats.ready;
     env.NATS_URL = `nats://127.0.0.1:${port}`;
   }
@@ -87,11 +96,11 @@ try {
   if (sandboxed.length) {
     env.SIM_SPEED ??= '0.2';
     env.SIM_ANY_PORTS ??= 'true'; // each imitated origin on a free port; SIMULATOR_READY names them
-    const sim = startChild('simulator', process.execPath, [appEntry('simulator')], {
+    const sim = superviseChild('simulator', process.execPath, [appEntry('simulator')], {
       env,
       readyPattern: /SIMULATOR_READY (.*)$/,
     });
-    children.push(sim.child);
+    infra.push(sim);
     const urls = JSON.parse((await sim.ready)[1]);
     log(`simulator admin (faults, stats): ${urls.admin}`);
     for (const worker of sandboxed) {
@@ -100,12 +109,10 @@ try {
     }
   }
 
-  const gateway = startChild('gateway', process.execPath, [appEntry('gateway')], { env });
-  children.push(gateway.child);
+  apps.push(superviseChild('gateway', process.execPath, [appEntry('gateway')], { env }));
   for (const worker of PROVIDER_WORKERS) {
-    children.push(startChild(worker.name, process.execPath, [appEntry(worker.name)], { env }).child);
+    apps.push(superviseChild(worker.name, process.execPath, [appEntry(worker.name)], { env }));
   }
-  for (const c of children) c.once('exit', (code) => void shutdown(code ?? 1));
 
   const base = `http://localhost:${env.GATEWAY_PORT}`;
   await waitForHttp(`${base}/health/live`, { timeoutMs: 90_000 });

@@ -1,6 +1,7 @@
 // Small process helpers shared by the start script and the benchmark: free ports, child apps with prefixed
-// logs, waiting for readiness. Plain Node only.
+// logs, waiting for readiness, and supervision (restart on a crash, a bounded stop). Plain Node only.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export function portIsFree(port, host = '127.0.0.1') {
@@ -31,10 +32,14 @@ export async function preferPort(port) {
  * Spawns a child with stdout/stderr prefixed by its name. `readyPattern` (RegExp on stdout) resolves the
  * returned promise with the match; exit before that rejects.
  */
-export function startChild(name, command, args, { env, cwd, readyPattern, quiet = false, timeoutMs = 60_000 } = {}) {
-  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(
+  name,
+  command,
+  args,
+  { env, cwd, readyPattern, quiet = false, timeoutMs = 60_000, detached = false } = {},
+) {
+  const child = spawn(command, args, { env, cwd, detached, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${name}] `;
-  let buffer = '';
   let settled = false;
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -51,7 +56,8 @@ export function startChild(name, command, args, { env, cwd, readyPattern, quiet 
         }
       }
     };
-    const pipe = (source, sink) =>
+    const pipe = (source, sink) => {
+      let buffer = ''; // one per stream: lines of stdout and stderr never mix
       source.on('data', (chunk) => {
         buffer += chunk.toString();
         let idx;
@@ -60,6 +66,7 @@ export function startChild(name, command, args, { env, cwd, readyPattern, quiet 
           buffer = buffer.slice(idx + 1);
         }
       });
+    };
     pipe(child.stdout, process.stdout);
     pipe(child.stderr, process.stderr);
     child.once('exit', (code, signal) => {
@@ -103,4 +110,146 @@ export function stopChild(child, signal = 'SIGTERM', graceMs = 10_000) {
     });
     child.kill(signal);
   });
+}
+
+/** `{pid, ppid, pgid}` of every live process (from /proc; zombies left out). */
+function processTable() {
+  const table = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat = '';
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const [state, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state !== 'Z' && state !== 'X') table.push({ pid: Number(name), ppid: Number(ppid), pgid: Number(pgid) });
+  }
+  return table;
+}
+
+/**
+ * A process and everything below it, with their process groups. Chromium runs in a group of its own (puppeteer
+ * launches it detached), so killing a worker's group alone would leave its browser behind.
+ */
+export function processTree(pid) {
+  const table = processTable();
+  const tree = table.filter((p) => p.pid === pid);
+  for (let i = 0; i < tree.length; i++) tree.push(...table.filter((p) => p.ppid === tree[i].pid));
+  return tree;
+}
+
+export function isAlive(pid) {
+  return processTable().some((p) => p.pid === pid);
+}
+
+function kill(pid, signal) {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Signals every process of a tree and every process group in it. */
+function signalTree(tree, signal) {
+  for (const group of new Set(tree.map((p) => p.pgid))) if (group > 1 && group !== process.pid) kill(-group, signal);
+  for (const p of tree) kill(p.pid, signal);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitDead(pids, ms) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const table = new Set(processTable().map((p) => p.pid));
+    const left = pids.filter((pid) => table.has(pid));
+    if (left.length === 0 || Date.now() >= until) return left;
+    await sleep(25);
+  }
+}
+
+/**
+ * Runs `command` as a supervised child in a process group of its own, with prefixed logs. When it exits on its own
+ * (a crash, a lost dependency) it is started again after a backoff (`initialMs` doubling to `maxMs`, back to
+ * `initialMs` once a run lasted `stableMs`), so one crashed app never stops the others. `stop()` ends it and
+ * everything it started, Chromium included: SIGTERM to the child, then after `graceMs` SIGKILL to every process
+ * and process group of its tree.
+ */
+export function superviseChild(
+  name,
+  command,
+  args,
+  {
+    env,
+    cwd,
+    readyPattern,
+    quiet = false,
+    timeoutMs = 60_000,
+    initialMs = 1000,
+    maxMs = 30_000,
+    stableMs = 60_000,
+  } = {},
+) {
+  let child;
+  let stopped = false;
+  let restartTimer;
+  let failures = 0;
+  let restarts = 0;
+  const log = (line) => process.stderr.write(`[${name}] ${line}\n`);
+
+  const run = () => {
+    const startedAt = Date.now();
+    const started = startChild(name, command, args, { env, cwd, readyPattern, quiet, timeoutMs, detached: true });
+    child = started.child;
+    child.once('exit', (code, signal) => {
+      if (stopped) return;
+      failures = Date.now() - startedAt >= stableMs ? 1 : failures + 1;
+      const delay = Math.min(maxMs, initialMs * 2 ** (failures - 1));
+      log(`exited (${code ?? signal}); restarting in ${delay} ms`);
+      restartTimer = setTimeout(() => {
+        restarts++;
+        run().ready.catch((error) => log(String(error instanceof Error ? error.message : error)));
+      }, delay);
+    });
+    return started;
+  };
+
+  const first = run();
+  return {
+    name,
+    ready: first.ready,
+    get child() {
+      return child;
+    },
+    get restarts() {
+      return restarts;
+    },
+    async stop(graceMs = 2000) {
+      stopped = true;
+      clearTimeout(restartTimer);
+      const current = child;
+      if (!current?.pid || current.exitCode !== null || current.signalCode !== null) return;
+      // Seen now, while the child still parents them: once it is gone its orphans hang off init.
+      const seen = processTree(current.pid);
+      // SIGTERM to the child alone: it closes what it started in its own order (a worker its browser); a signal to
+      // its group as well would reach it twice, and Node dies on a second SIGTERM once Nest's handler is gone.
+      kill(current.pid, 'SIGTERM');
+      const exited = new Promise((resolve) => current.once('exit', resolve));
+      const inTime = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+      if (!inTime) log(`still running after ${graceMs} ms: SIGKILL`);
+      const tree = [...seen, ...processTree(current.pid)];
+      signalTree(tree, 'SIGKILL');
+      await waitDead(
+        tree.map((p) => p.pid),
+        1000,
+      );
+    },
+  };
+}
+
+/** Stops supervised children at once (in parallel), each given `graceMs` before SIGKILL. */
+export async function stopAll(supervised, graceMs = 2000) {
+  await Promise.all(supervised.map((s) => s.stop(graceMs)));
 }

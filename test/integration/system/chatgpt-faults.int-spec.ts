@@ -57,6 +57,18 @@ describe('ChatGPT limits and faults', () => {
     }
   });
 
+  it('sends a message typed before the page has its session token (a slow /api/auth/session)', async () => {
+    // The composer shows before the page's session call answers; a send must wait for the token, not go out
+    // without one and come back 401 (read as a signed-out account).
+    const before = await stats();
+    await fault({ fault: 'slow_cdn', endpoint: 'session', latencyMs: 1500 });
+    const created = await submit({ prompt: 'a slow session' });
+    const job = await system.waitForJob(created.body.id, (j) => j.status !== 'pending' && j.status !== 'processing');
+    expect({ status: job.status, error: job.error }).toEqual({ status: 'completed', error: null });
+    expect(job.result.text).toContain('a slow session');
+    expect((await stats()).sendAttempts - before.sendAttempts).toBe(1);
+  });
+
   it('retries a rate-limited message later and completes it, sending it once', async () => {
     const before = await stats();
     await fault({ fault: 'rate_limit', endpoint: 'conversation', times: 1 });

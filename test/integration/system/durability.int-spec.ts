@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestSystem } from '../system.js';
+import { JetStreamView } from '../jetstream-view.js';
+import { TestSystem, waitFor } from '../system.js';
 
 // Restarts in the middle of a job: nothing submitted twice, nothing lost.
 describe('durability across restarts', () => {
@@ -7,11 +8,15 @@ describe('durability across restarts', () => {
   // than a render, so a message whose worker was killed before acking it comes back after its job ended.
   const ACK_WAIT_MS = 15_000;
   const system = new TestSystem({ simSpeed: 0.3, workerEnv: { MIDJOURNEY_ACK_WAIT_MS: String(ACK_WAIT_MS) } });
+  let jetstream: JetStreamView;
+  const stats = () => system.admin('GET', '/__admin/stats');
 
   beforeAll(async () => {
     await system.start();
+    jetstream = await JetStreamView.open(system.nats.url);
   });
   afterAll(async () => {
+    await jetstream?.close();
     await system.stop();
   });
 
@@ -31,15 +36,16 @@ describe('durability across restarts', () => {
   });
 
   /** Waits until the simulator has seen `count` more submit requests than in `before` (the worker is submitting). */
-  const submitReached = async (before: any, count = 1) => {
-    const until = Date.now() + 30_000;
-    while (Date.now() < until) {
-      const stats = await system.admin('GET', '/__admin/stats');
-      if ((stats.midjourney.requests.submit ?? 0) - (before.midjourney.requests.submit ?? 0) >= count) return stats;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('the worker never reached /api/submit-jobs');
-  };
+  const submitReached = (before: any, count = 1) =>
+    waitFor(
+      'the worker to reach /api/submit-jobs',
+      async () => {
+        const now = await stats();
+        const reached = (now.midjourney.requests.submit ?? 0) - (before.midjourney.requests.submit ?? 0) >= count;
+        return reached ? now : undefined;
+      },
+      30_000,
+    );
 
   it('finds the job in the feed after the worker is killed while MJ holds the answer of an accepted submit', async () => {
     const before = await system.admin('GET', '/__admin/stats');
@@ -59,15 +65,22 @@ describe('durability across restarts', () => {
     const reached = await submitReached(before);
     expect(reached.midjourney.submits - before.midjourney.submits).toBe(1);
     await system.stopWorker('SIGKILL');
+    const deliveredBefore = (await jetstream.jobsConsumer('midjourney')).deliveries;
     await system.startWorker();
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 120_000);
     expect(job.result.images).toHaveLength(4);
-    // The killed worker never acked the job's message: JetStream redelivers it once the ack wait has passed, after
-    // the job ended; the restarted worker must not run it again.
-    const redelivered = Date.parse(job.created_at) + ACK_WAIT_MS + 3000;
-    expect(Date.parse(job.completed_at)).toBeLessThan(redelivered - 3000);
-    await new Promise((r) => setTimeout(r, Math.max(0, redelivered - Date.now())));
-    const after = await system.admin('GET', '/__admin/stats');
+    // The killed worker never acked the job's message: JetStream redelivers it once the ack wait has passed. Whether
+    // it comes back before the job ended (the KV knows the job) or after (the end marker does), the restarted worker
+    // must not run it again. Wait until it took the message back and acked it.
+    await waitFor(
+      'the redelivered job message to be acked',
+      async () => {
+        const consumer = await jetstream.jobsConsumer('midjourney');
+        return consumer.deliveries > deliveredBefore && consumer.unacked === 0 ? consumer : undefined;
+      },
+      2 * ACK_WAIT_MS + 30_000,
+    );
+    const after = await stats();
     expect(after.midjourney.submits - before.midjourney.submits).toBe(1);
     expect(after.midjourney.requests.submit - (before.midjourney.requests.submit ?? 0)).toBe(1); // never resubmitted
     const simJob = after.midjourney.jobs.find((j: any) => j.job_id === job.result.providerJobId);
@@ -94,10 +107,18 @@ describe('durability across restarts', () => {
     await system.startWorker();
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 120_000);
     expect(job.result.images).toHaveLength(4);
-    // Let the held request run out: its client is gone, so it must create nothing.
-    const heldUntil = Date.parse(job.created_at) + 27_000;
-    await new Promise((r) => setTimeout(r, Math.max(0, heldUntil - Date.now())));
-    const after = await system.admin('GET', '/__admin/stats');
+    // The held request runs out; its client is gone, so it must create nothing. The simulator counts it when it
+    // lets go of it.
+    const after = await waitFor(
+      'the held submit to run out',
+      async () => {
+        const now = await stats();
+        const released =
+          (now.midjourney.requests['abandoned:submit'] ?? 0) - (before.midjourney.requests['abandoned:submit'] ?? 0);
+        return released >= 1 ? now : undefined;
+      },
+      40_000,
+    );
     expect(after.midjourney.requests.submit - (before.midjourney.requests.submit ?? 0)).toBe(2);
     expect(after.midjourney.submits - before.midjourney.submits).toBe(1);
   });
@@ -107,20 +128,16 @@ describe('durability across restarts', () => {
       prompt: 'a forest in fog',
       options: { mode: 'fast' },
     });
-    const processing = await system.waitForJob(created.body.id, (j) => j.status === 'processing', 60_000);
+    await system.waitForJob(created.body.id, (j) => j.status === 'processing', 60_000);
     await system.stopGateway('SIGKILL');
-    // The job finishes at the provider while the gateway is down; the worker's events wait in JetStream.
-    const providerJobId = processing.result?.providerJobId;
-    const until = Date.now() + 60_000;
-    while (Date.now() < until) {
-      const stats = await system.admin('GET', '/__admin/stats');
-      const simJob = stats.midjourney.jobs.find(
-        (j: any) => j.job_id === providerJobId || j.prompt?.includes('a forest in fog'),
-      );
-      if (simJob?.state === 'completed') break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    await new Promise((r) => setTimeout(r, 2000));
+    // The job ends while the gateway is down (the worker writes its end marker after the terminal event went to
+    // JetStream); the events wait there for the gateway.
+    const ended = await waitFor(
+      'the worker to end the job',
+      () => jetstream.finished('midjourney', created.body.id),
+      90_000,
+    );
+    expect(ended.status).toBe('completed');
     await system.startGateway();
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 60_000);
     expect(job.result.images).toHaveLength(4);

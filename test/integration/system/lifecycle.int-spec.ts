@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestSystem } from '../system.js';
+import { JetStreamView } from '../jetstream-view.js';
+import { TestSystem, waitFor } from '../system.js';
 
 /** Reads a server-sent event stream until it ends; returns the parsed `job` events. */
 async function readJobEvents(url: string, key: string): Promise<any[]> {
@@ -30,11 +31,14 @@ async function readJobEvents(url: string, key: string): Promise<any[]> {
 // the original routes.
 describe('job lifecycle', () => {
   const system = new TestSystem({ simSpeed: 0.1 });
+  let jetstream: JetStreamView;
 
   beforeAll(async () => {
     await system.start();
+    jetstream = await JetStreamView.open(system.nats.url);
   });
   afterAll(async () => {
+    await jetstream?.close();
     await system.stop();
   });
 
@@ -66,25 +70,44 @@ describe('job lifecycle', () => {
   });
 
   it('cancels a job mid-render: it ends canceled and the worker stops polling it', async () => {
-    const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a slow sunrise [[stuck]]' });
-    const processing = await system.waitForJob(
-      created.body.id,
-      (j) => j.status === 'processing' && !!j.result?.providerJobId,
+    // A twin that is not canceled shows the poller at work: the canceled job must get no poll while it gets two.
+    const [created, twin] = await Promise.all(
+      ['a slow sunrise [[stuck]]', 'a slow sunset [[stuck]]'].map((prompt) =>
+        system.api('POST', '/v1/midjourney/imagine', { prompt }),
+      ),
     );
-    const canceled = await system.api('POST', `/v1/jobs/${created.body.id}/cancel`);
-    expect(canceled.status).toBe(200);
-    expect(canceled.body.status).toBe('canceled');
-    const polls = async () => {
+    const inFlight = (j: any) => j.status === 'processing' && !!j.result?.providerJobId;
+    const [processing, twinProcessing] = await Promise.all([
+      system.waitForJob(created.body.id, inFlight),
+      system.waitForJob(twin.body.id, inFlight),
+    ]);
+    const polls = async (providerJobId: string) => {
       const stats = await system.admin('GET', '/__admin/stats');
-      return stats.midjourney.jobs.find((j: any) => j.job_id === processing.result.providerJobId)
-        .statusRequests as number;
+      return stats.midjourney.jobs.find((j: any) => j.job_id === providerJobId).statusRequests as number;
     };
-    // The worker watches cancel markers: it makes one last poll at once (which ends the job), then none.
-    await new Promise((r) => setTimeout(r, 1500));
-    const settled = await polls();
-    await new Promise((r) => setTimeout(r, 6000));
-    expect(await polls()).toBe(settled);
-    expect((await system.api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('canceled');
+    try {
+      const canceled = await system.api('POST', `/v1/jobs/${created.body.id}/cancel`);
+      expect(canceled.status).toBe(200);
+      expect(canceled.body.status).toBe('canceled');
+      // The worker watches cancel markers and ends the job at once: its end marker says it took the cancel.
+      const ended = await waitFor(
+        'the worker to end the canceled job',
+        () => jetstream.finished('midjourney', created.body.id),
+        30_000,
+      );
+      expect(ended.status).toBe('canceled');
+      const settled = await polls(processing.result.providerJobId);
+      const twinSettled = await polls(twinProcessing.result.providerJobId);
+      await waitFor(
+        'two more polls of the twin',
+        async () => ((await polls(twinProcessing.result.providerJobId)) >= twinSettled + 2 ? true : undefined),
+        30_000,
+      );
+      expect(await polls(processing.result.providerJobId)).toBe(settled);
+      expect((await system.api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('canceled');
+    } finally {
+      await system.api('POST', `/v1/jobs/${twin.body.id}/cancel`);
+    }
   });
 
   it('ends a job at its deadline as timeout, keeping the files stored so far', async () => {

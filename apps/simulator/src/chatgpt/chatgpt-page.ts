@@ -109,7 +109,12 @@ function client(): void {
     token = body.accessToken ?? null;
   }
 
-  function api(path: string, init: RequestInit = {}): Promise<Response> {
+  // The web app has its access token before any backend call: a send clicked while the session call is still out
+  // waits for it (without the wait the request went out without a token and came back 401, as if signed out).
+  let sessionReady: Promise<void> = Promise.resolve();
+
+  async function api(path: string, init: RequestInit = {}): Promise<Response> {
+    await sessionReady;
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(init.headers as any) };
     if (token) headers.authorization = `Bearer ${token}`;
     return fetch(path, { ...init, headers, credentials: 'include' });
@@ -564,7 +569,8 @@ function client(): void {
       });
     }
     if (!C.signedIn) return;
-    await session();
+    sessionReady = session().catch(() => undefined);
+    await sessionReady;
     if (conversationId) await loadConversation();
   }
 

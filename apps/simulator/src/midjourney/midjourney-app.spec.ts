@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FaultRegistry, type Fault } from '../faults/faults.js';
 import { ID_COOKIE, REFRESH_COOKIE, registerMidjourneyApp } from './midjourney-app.js';
 import { MidjourneyState, type MjAccount } from './midjourney-state.js';
@@ -49,6 +49,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.useRealTimers();
   await app.close();
 });
 
@@ -262,18 +263,23 @@ describe('POST /api/submit-jobs', () => {
     expect(status.statusCode).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
 
-    arm({ fault: 'latency', endpoint: 'submit', latencyMs: 150, stage: 'after', times: 1 });
+    // Long holds: each check below runs while its request is surely still held.
+    arm({ fault: 'latency', endpoint: 'submit', latencyMs: 1000, stage: 'after', times: 1 });
     started = Date.now();
-    const pending = submit();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(state.submits).toBe(1); // created at once, answered late
+    let answered = false;
+    const pending = submit().finally(() => (answered = true));
+    await vi.waitFor(() => expect(state.submits).toBe(1), { timeout: 900, interval: 5 });
+    expect(answered).toBe(false); // created at once, answered late
     expect((await pending).statusCode).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
 
-    arm({ fault: 'latency', endpoint: 'submit', latencyMs: 150, times: 1 });
-    const held = submit();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(state.submits).toBe(1); // held in front of the origin: nothing created yet
+    arm({ fault: 'latency', endpoint: 'submit', latencyMs: 1000, times: 1 });
+    answered = false;
+    const held = submit().finally(() => (answered = true));
+    // The request arrived (counted) and is held in front of the origin: nothing created yet.
+    await vi.waitFor(() => expect(state.requests.submit).toBe(2), { timeout: 900, interval: 5 });
+    expect(state.submits).toBe(1);
+    expect(answered).toBe(false);
     expect((await held).statusCode).toBe(200);
     expect(state.submits).toBe(2);
   });
@@ -281,6 +287,8 @@ describe('POST /api/submit-jobs', () => {
 
 describe('job status and feed', () => {
   it('reports running with progress, then completed', async () => {
+    // The render is a function of the clock: the test moves the clock instead of waiting for it.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     const id = (await submit()).json().success[0].job_id as string;
     const status = async () =>
       (
@@ -294,13 +302,14 @@ describe('job status and feed', () => {
     const first = await status();
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({ id, batch_size: 4, event_type: 'diffusion' });
-    await new Promise((r) => setTimeout(r, 60)); // fast render at speed 0.001 ≈ 30 ms
+    vi.setSystemTime(Date.now() + 60_000); // far past a fast render at speed 0.001 (≈ 30 ms)
     expect((await status())[0]).toMatchObject({ current_status: 'completed', percentage_complete: 100 });
   });
 
   it('lists the account’s jobs newest first with their enqueue time', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     const a = (await submit({ prompt: 'first' })).json().success[0].job_id;
-    await new Promise((r) => setTimeout(r, 5));
+    vi.setSystemTime(Date.now() + 1000); // a later enqueue time
     const b = (await submit({ prompt: 'second' })).json().success[0].job_id;
     const res = await request({
       method: 'GET',

@@ -84,8 +84,12 @@ export function registerMidjourneyApp(
     const delay = take(endpoint, account, ['latency'], (f) => f.stage !== 'after');
     if (delay?.latencyMs) {
       await sleep(delay.latencyMs);
-      // Held in front of the origin: a client that gave up meanwhile never reaches it.
-      if (req.raw.socket?.destroyed) return true;
+      // Held in front of the origin: a client that gave up meanwhile never reaches it. Counted, so a test knows
+      // the held request is over (`abandoned:<endpoint>` in the request counters).
+      if (req.raw.socket?.destroyed) {
+        state.count(`abandoned:${endpoint}`);
+        return true;
+      }
     }
     // On submit, 5xx and dropped connections strike after the job exists unless armed with stage 'before'.
     const beforeOnly = (f: Fault) =>

@@ -1,8 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import {
   BrowserConfig,
@@ -11,7 +10,11 @@ import {
   type FetchInit,
   type FetchResult,
 } from '../browser-session.js';
+import { killBrowserGroup, reapProfile } from './chromium-processes.js';
 import { fromCookies, relaunchDelayMs, toCookieParams } from './cookie-file.js';
+
+/** How long a launched browser gets to close itself on stop before its process group is killed. */
+const CLOSE_GRACE_MS = 1000;
 
 const REQUIRED_ARGS = [
   '--no-sandbox',
@@ -52,6 +55,8 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
   private recycleTimer?: NodeJS.Timeout;
   private inFlight = 0;
   private userAgent?: string;
+  /** Kills the launched browser's process group if this process exits without stop() (a crash, process.exit). */
+  private killOnExit?: () => void;
 
   constructor(private readonly config: BrowserConfig) {
     super();
@@ -71,7 +76,12 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
       this.browser = await puppeteer.connect({ browserWSEndpoint: this.config.wsEndpoint, defaultViewport: null });
     } else {
       await mkdir(this.config.profileDir, { recursive: true });
-      await this.clearStaleLock();
+      // puppeteer launches Chromium detached: a worker killed with SIGKILL leaves it running on the profile, where it
+      // would hold the profile's lock and keep its tabs open. A start ends whatever runs there.
+      const reaped = await reapProfile(this.config.profileDir, CLOSE_GRACE_MS);
+      if (reaped.length) {
+        this.logger.warn(`ended ${reaped.length} Chromium processes left on this profile (${reaped.join(', ')})`);
+      }
       this.browser = await puppeteer.launch({
         executablePath: this.config.chromePath,
         userDataDir: this.config.profileDir,
@@ -80,6 +90,7 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
         defaultViewport: { width: 1366, height: 900 },
         protocolTimeout: Math.max(60_000, this.config.timeoutMs * 2),
       });
+      this.watchExit(this.browser.process()?.pid);
     }
     this.launchedAt = new Date();
     this.pages.clear();
@@ -94,30 +105,36 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
     this.logger.log(`browser ${this.config.wsEndpoint ? 'connected' : 'launched'} (profile ${this.config.profileDir})`);
   }
 
-  /**
-   * One browser per profile. A worker killed with SIGKILL leaves its Chromium running with the profile's
-   * SingletonLock: that orphan (its parent gone) is ours to close; a browser with a live parent is someone else's.
-   */
-  private async clearStaleLock(): Promise<void> {
-    const lock = join(this.config.profileDir, 'SingletonLock');
-    const target = await readlink(lock).catch(() => null);
-    if (!target) return;
-    const pid = Number(/-(\d+)$/.exec(target)?.[1]);
-    if (pid && existsSync(`/proc/${pid}`)) {
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const ours = cmdline.includes(this.config.profileDir);
-      const orphaned =
-        ppid === 1 ||
-        !existsSync(`/proc/${ppid}`) ||
-        !(await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '')).includes('node');
-      if (!ours || !orphaned) throw new Error(`Profile ${this.config.profileDir} is in use by process ${pid}`);
-      this.logger.warn(`closing orphaned Chromium ${pid} left on this profile by a killed worker`);
-      process.kill(pid, 'SIGKILL');
-      for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+  private watchExit(pid: number | undefined): void {
+    if (this.killOnExit) process.off('exit', this.killOnExit);
+    this.killOnExit = undefined;
+    if (!pid) return;
+    this.killOnExit = () => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    process.once('exit', this.killOnExit);
+  }
+
+  /** Closes a browser: connected ones disconnect; launched ones get a short grace, then their process group dies. */
+  private async close(browser: Browser): Promise<void> {
+    if (this.config.wsEndpoint) {
+      await browser.disconnect().catch(() => undefined);
+      return;
     }
-    await rm(lock, { force: true });
+    const pid = browser.process()?.pid;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      browser.close().catch(() => undefined),
+      new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
+    // Its helpers (zygotes, renderers) share its process group and may outlive it for a moment; none may stay.
+    if (pid) await killBrowserGroup(pid, this.config.profileDir, CLOSE_GRACE_MS);
+    this.watchExit(undefined);
   }
 
   private async importCookies(): Promise<void> {
@@ -198,7 +215,7 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
     this.logger.log(`recycling browser (age ${Math.round(age / 60000)} min, ${Math.round(rssMb)} MiB)`);
     await this.saveCookies().catch(() => undefined);
     this.stopping = true;
-    await this.browser.close().catch(() => undefined);
+    await this.close(this.browser);
     this.stopping = false;
     this.browser = undefined;
     await this.start();
@@ -221,8 +238,7 @@ export class PuppeteerBrowserSession extends BrowserSession implements OnApplica
     this.pages.clear();
     this.tabs.clear();
     if (!browser) return;
-    if (this.config.wsEndpoint) await browser.disconnect().catch(() => undefined);
-    else await browser.close().catch(() => undefined);
+    await this.close(browser);
   }
 
   async onApplicationShutdown(): Promise<void> {
