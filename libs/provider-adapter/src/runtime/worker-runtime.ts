@@ -197,8 +197,10 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     for (const timer of this.timers) clearInterval(timer);
     this.parts?.intake.stop();
     this.parts?.poller.stop();
-    await Promise.race([this.loop, sleep(3000)]);
-    await this.parts?.store.flush().catch(() => undefined);
+    // Bounded, so the supervisor's SIGKILL never lands before the browser is closed: a pull in progress ends by
+    // itself, and in-flight state that cannot reach the KV now is resumed from what it has after a restart.
+    await Promise.race([this.loop, sleep(1000)]);
+    await Promise.race([this.parts?.store.flush().catch(() => undefined), sleep(500)]);
     await this.adapter.stop().catch(() => undefined);
   }
 
