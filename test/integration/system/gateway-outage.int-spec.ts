@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,17 +140,74 @@ describe('gateway started during an outage', () => {
     expect(compat.status).toBe(503);
     expect(await compat.json()).toMatchObject({ success: false, code: 'SERVICE_UNAVAILABLE' });
 
-    // The loops that run every 200 ms–1 s (sweeper, webhooks, the open itself) each said so once, not every time.
+    // The loops that run every 200 ms–1 s (sweeper, webhooks, the open itself) do not repeat it: one line in all.
     await waitFor(
       'the database open to be retried a few times',
-      async () => (/opening the database failed/.test(gateway!.output()) ? true : undefined),
+      async () => (/reaching the database failed/.test(gateway!.output()) ? true : undefined),
       30_000,
       gateway,
     );
     const output = gateway!.output();
-    expect(output.match(/opening the database failed/g)).toHaveLength(1);
-    expect(output.match(/deadline sweep failed/g)?.length ?? 0).toBeLessThanOrEqual(1);
-    expect(output.match(/webhook delivery .* failed/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect(output.match(/reaching the database failed/g)).toHaveLength(1);
+    expect(output).not.toMatch(/deadline sweep failed|webhook delivery .* failed/); // the Database said it for them
     expect(gateway!.child.exitCode).toBeNull();
+  });
+
+  it('ends a job that never reached a worker at its deadline, NATS down throughout: timeout QUEUE_TIMEOUT within 5 s, webhook sent', async () => {
+    const hooks: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooks.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const address = receiver.address();
+      const hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
+      nats = await startNatsServer();
+      await nats.stop();
+      const { api } = await start({ NATS_URL: nats.url }); // default sweep interval and grace
+      const created = await waitFor(
+        'the database to open',
+        async () => {
+          const res = await api('POST', '/v1/midjourney/imagine', {
+            prompt: 'never submitted',
+            timeout_seconds: 30,
+            webhook_url: hookUrl,
+          });
+          return res.status === 202 ? ((await res.json()) as { id: string }) : undefined;
+        },
+        90_000,
+        gateway,
+      );
+      const ended = await waitFor(
+        'the job to end',
+        async () => {
+          const job = (await (await api('GET', `/v1/jobs/${created.id}`)).json()) as {
+            status: string;
+            error: { code: string } | null;
+            completed_at: string;
+            deadline_at: string;
+          };
+          return ['pending', 'processing'].includes(job.status) ? undefined : job;
+        },
+        60_000,
+        gateway,
+      );
+      expect(ended).toMatchObject({ status: 'timeout', error: { code: 'QUEUE_TIMEOUT' } });
+      const late = Date.parse(ended.completed_at) - Date.parse(ended.deadline_at);
+      expect(late).toBeGreaterThanOrEqual(0);
+      expect(late).toBeLessThanOrEqual(5_000);
+      await waitFor('the webhook', async () => (hooks.some((h) => h.includes(created.id)) ? true : undefined), 15_000);
+      expect(JSON.parse(hooks.find((h) => h.includes(created.id))!)).toMatchObject({
+        event: 'job.timeout',
+        job: { id: created.id, status: 'timeout' },
+      });
+    } finally {
+      receiver.close();
+    }
   });
 });

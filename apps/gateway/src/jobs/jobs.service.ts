@@ -5,6 +5,7 @@ import { keyAllows, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { ProductDesignSync } from '../product-design/product-design.sync.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { isDatabaseUnavailable } from '../persistence/database.js';
 import { OutageLog } from '../persistence/outage-log.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { JobNotifier } from './job-notifier.js';
@@ -268,7 +269,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       if (this.queue.connected()) await this.republish();
       this.sweepOutage.succeeded();
     } catch (error) {
-      this.sweepOutage.failed(error);
+      if (!isDatabaseUnavailable(error)) this.sweepOutage.failed(error); // the Database logs its own outage
     } finally {
       this.sweeping = false;
     }
