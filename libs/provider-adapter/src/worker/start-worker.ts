@@ -17,8 +17,10 @@ export async function startWorker(
   });
   app.enableShutdownHooks();
   app.connectMicroservice({ strategy: new SharedNatsServer(app.get(NatsService), { queue: options.provider }) });
-  await app.startAllMicroservices();
+  // Health first: the RPC handlers wait for NATS (the connection waits for a server that is down), and meanwhile
+  // the probes must answer (live 200, ready 503) rather than not at all.
   await app.listen(options.port, '0.0.0.0');
   new Logger(options.provider).log(`health on :${options.port}, ${options.describe}`);
+  await app.startAllMicroservices();
   return app;
 }
