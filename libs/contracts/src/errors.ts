@@ -36,6 +36,7 @@ export const GATEWAY_ERROR_CODES = [
   'JOB_FINISHED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'SERVICE_UNAVAILABLE', // the database (or NATS, where a route needs it) is unreachable for now: try again
   'INTERNAL',
 ] as const;
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];

@@ -17,7 +17,7 @@ interface Received {
 describe('gateway HTTP contract', () => {
   const system = new TestSystem({
     worker: false,
-    gatewayEnv: { WEBHOOK_SECRET, RPC_TIMEOUT_MS: '500', BODY_LIMIT_BYTES: '65536' },
+    gatewayEnv: { WEBHOOK_SECRET, RPC_TIMEOUT_MS: '500', BODY_LIMIT_BYTES: '65536', WEBHOOK_RETRY_DELAYS_MS: '0,0' },
   });
   let hookServer: Server;
   let hookUrl: string;
@@ -29,9 +29,9 @@ describe('gateway HTTP contract', () => {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         received.push({ headers: req.headers, body });
-        // /flaky fails its first delivery, so the retry is exercised.
+        // /flaky fails its first delivery, so the retry is exercised; /down fails every one.
         const first = received.filter((r) => r.body === body).length === 1;
-        res.writeHead(req.url === '/flaky' && first ? 500 : 204).end();
+        res.writeHead((req.url === '/flaky' && first) || req.url === '/down' ? 500 : 204).end();
       });
     });
     await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
@@ -309,36 +309,89 @@ describe('gateway HTTP contract', () => {
   });
 
   it('exposes Prometheus metrics to admin keys, counting transitions once', async () => {
-    const res = await fetch(`${system.gatewayUrl}/metrics`, { headers: { authorization: `Bearer ${system.apiKey}` } });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
-    const text = await res.text();
-    const value = (series: string) =>
-      Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
-    // Since the gateway restart above: three listed jobs and one canceled one were created (counters are per process;
-    // the open-jobs gauge comes from the database and also counts the job from before the restart).
-    expect(value('gateway_jobs_created_total{provider="midjourney",operation="imagine"}')).toBe(4);
-    expect(value('gateway_jobs_finished_total{provider="midjourney",status="canceled"}')).toBe(1);
-    expect(value('gateway_jobs_open{provider="midjourney",status="pending"}')).toBe(4);
-    expect(text).toContain('gateway_process_resident_memory_bytes');
+    const scrape = async () => {
+      const res = await fetch(`${system.gatewayUrl}/metrics`, {
+        headers: { authorization: `Bearer ${system.apiKey}` },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+      const text = await res.text();
+      const value = (series: string) =>
+        Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      return {
+        text,
+        created: value('gateway_jobs_created_total{provider="midjourney",operation="imagine"}'),
+        canceled: value('gateway_jobs_finished_total{provider="midjourney",status="canceled"}'),
+        pending: value('gateway_jobs_open{provider="midjourney",status="pending"}'),
+      };
+    };
+    // Deltas inside this test: what earlier tests created does not matter.
+    const before = await scrape();
+    const kept = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'counted and left pending' });
+    const dropped = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'counted and canceled' });
+    expect([kept.status, dropped.status]).toEqual([202, 202]);
+    expect((await system.api('POST', `/v1/jobs/${dropped.body.id}/cancel`)).status).toBe(200);
+    expect((await system.api('POST', `/v1/jobs/${dropped.body.id}/cancel`)).status).toBe(409); // no second transition
+    const after = await scrape();
+    expect(after.created - before.created).toBe(2);
+    expect(after.canceled - before.canceled).toBe(1);
+    expect(after.pending - before.pending).toBe(1); // the open-jobs gauge comes from the database
+    expect(after.text).toContain('gateway_process_resident_memory_bytes');
   });
 
-  it('retries a webhook the receiver failed, with the same delivery id', async () => {
+  /**
+   * Resolves once every webhook attempt that was due when it was called has been made: two deliveries enqueued
+   * after the call have arrived, and the delivery loop never runs twice at once, so the run that carried the second
+   * one started after the run carrying the first (and anything due with it) had finished.
+   */
+  const drainWebhooks = async () => {
+    for (const round of [1, 2]) {
+      const job = await system.api('POST', '/v1/midjourney/imagine', {
+        prompt: `sentinel ${round}`,
+        webhook_url: hookUrl,
+      });
+      await system.api('POST', `/v1/jobs/${job.body.id}/cancel`);
+      const until = Date.now() + 15_000;
+      while (!received.some((r) => r.body.includes(job.body.id)) && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(
+        received.some((r) => r.body.includes(job.body.id)),
+        `sentinel ${round} delivered`,
+      ).toBe(true);
+    }
+  };
+
+  const attemptsFor = (jobId: string) => received.filter((r) => r.body.includes(jobId));
+  const waitForAttempts = async (jobId: string, n: number) => {
+    const until = Date.now() + 30_000;
+    while (attemptsFor(jobId).length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    return attemptsFor(jobId);
+  };
+
+  // The gateway here retries at once (WEBHOOK_RETRY_DELAYS_MS=0,0): a delivery that is wrongly kept pending is due
+  // again immediately, so the "no further attempt" assertions below fail if delivery or give-up is broken.
+  it('retries a webhook the receiver failed, with the same delivery id, and stops once it is delivered', async () => {
     const flaky = hookUrl.replace('/hook', '/flaky');
     const created = await system.api('POST', '/v1/midjourney/imagine', { ...imagine, webhook_url: flaky });
     await system.api('POST', `/v1/jobs/${created.body.id}/cancel`);
-    const until = Date.now() + 30_000;
-    const attempts = () => received.filter((r) => r.body.includes(created.body.id));
-    while (attempts().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-    const [first, second] = attempts();
+    const [first, second] = await waitForAttempts(created.body.id, 2);
     expect(second, 'a second attempt').toBeDefined();
     expect(second.body).toBe(first.body);
     expect(second.headers['x-gateway-delivery']).toBe(first.headers['x-gateway-delivery']);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(attempts()).toHaveLength(2); // delivered: no third attempt
+    await drainWebhooks();
+    expect(attemptsFor(created.body.id)).toHaveLength(2); // delivered: no third attempt
   });
 
-  // Added after the metrics test on purpose: these create jobs, and that test counts creates since the restart.
+  it('gives a failing webhook up after the last retry', async () => {
+    const down = hookUrl.replace('/hook', '/down');
+    const created = await system.api('POST', '/v1/midjourney/imagine', { ...imagine, webhook_url: down });
+    await system.api('POST', `/v1/jobs/${created.body.id}/cancel`);
+    expect(await waitForAttempts(created.body.id, 3)).toHaveLength(3); // the first attempt and two retries
+    await drainWebhooks();
+    expect(attemptsFor(created.body.id)).toHaveLength(3); // given up: no fourth
+  });
+
   it('replays Idempotency-Key on the original genimage and genvideo routes: an n8n retry creates nothing new', async () => {
     const body = { prompt: 'a mug, retried by n8n', url_image: '', design_id: '', options: { chaos: 0, ar: '2:3' } };
     const headers = { 'idempotency-key': 'n8n-run-7' };

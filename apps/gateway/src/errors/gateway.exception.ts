@@ -1,10 +1,7 @@
 import type { ErrorCode } from '@app/contracts';
 
-/**
- * Codes only the gateway's HTTP surface answers with, beside the shared ones.
- * TODO(#8): move SERVICE_UNAVAILABLE into GATEWAY_ERROR_CODES in libs/contracts (held by the lead meanwhile).
- */
-export type HttpErrorCode = ErrorCode | 'SERVICE_UNAVAILABLE';
+/** Every code the gateway's HTTP surface answers with (libs/contracts lists them). */
+export type HttpErrorCode = ErrorCode;
 
 /** The gateway's one exception: a stable code, a message for humans, optional details. */
 export class GatewayException extends Error {

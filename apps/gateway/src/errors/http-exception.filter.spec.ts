@@ -58,6 +58,16 @@ describe('HttpExceptionFilter', () => {
     expect(sent.headers['content-type']).toMatch(/application\/json/);
   });
 
+  it('answers SERVICE_UNAVAILABLE (the database not open yet) with 503 on both surfaces', () => {
+    const error = () => new GatewayException('SERVICE_UNAVAILABLE', 'The database is not reachable');
+    const v1 = run(error(), '/v1/jobs');
+    expect(v1.status).toBe(503);
+    expect(v1.body).toEqual({ error: { code: 'SERVICE_UNAVAILABLE', message: 'The database is not reachable' } });
+    const compat = run(error(), '/midjourney/genimage', 'POST');
+    expect(compat.status).toBe(503);
+    expect(compat.body).toMatchObject({ success: false, code: 'SERVICE_UNAVAILABLE' });
+  });
+
   it('keeps the original error shape on the original routes', () => {
     const sent = run(new GatewayException('INVALID_REQUEST', 'prompt is required'), '/midjourney/genimage', 'POST');
     expect(sent.status).toBe(400);

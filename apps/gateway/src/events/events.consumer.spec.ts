@@ -1,5 +1,8 @@
+import { Logger } from '@nestjs/common';
 import { describe, expect, it, vi } from 'vitest';
 import type { NatsService } from '@app/messaging';
+import { strictMock } from '../../../../test/strict-mock.js';
+import { GatewayException } from '../errors/gateway.exception.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { EventsConsumer, FINAL_EVENT_ATTEMPT } from './events.consumer.js';
 
@@ -37,9 +40,9 @@ function message(payload: unknown, deliveryCount = 1) {
   };
 }
 
-function consumer(applyEvent = vi.fn(() => Promise.resolve())) {
-  const jobs = { applyEvent } as unknown as JobsService;
-  return { sut: new EventsConsumer({} as NatsService, jobs), applyEvent };
+function consumer(applyEvent: JobsService['applyEvent'] = () => Promise.resolve(), nats: Partial<NatsService> = {}) {
+  const jobs = strictMock<JobsService>('JobsService', { applyEvent });
+  return { sut: new EventsConsumer(strictMock<NatsService>('NatsService', nats), jobs), applyEvent: jobs.applyEvent };
 }
 
 describe(EventsConsumer.name, () => {
@@ -82,7 +85,7 @@ describe(EventsConsumer.name, () => {
   });
 
   it('naks a failed apply with a backoff that grows per delivery', async () => {
-    const { sut } = consumer(vi.fn(() => Promise.reject(new Error('database down'))));
+    const { sut } = consumer(() => Promise.reject(new Error('database down')));
     const delays: string[] = [];
     for (const delivery of [1, 2, 3, 4, 8]) {
       const msg = message(event(), delivery);
@@ -102,5 +105,34 @@ describe(EventsConsumer.name, () => {
       { finalAttempt: true },
       { finalAttempt: true },
     ]);
+  });
+
+  it('naks quietly while the database is unavailable (the Database handle logs the outage once)', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const { sut } = consumer(() => Promise.reject(new GatewayException('SERVICE_UNAVAILABLE', 'database down')));
+      const msg = message(event(), 2);
+      await sut.handle(msg as never);
+      expect(msg.done).toEqual(['nak 2000']);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('starts in the background: bootstrap returns while NATS is unreachable, shutdown stops the retries', async () => {
+    let attempts = 0;
+    const { sut } = consumer(undefined, {
+      jetstreamManager: () => (attempts++, Promise.reject(new Error('CONNECTION_REFUSED'))),
+    });
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(sut.onApplicationBootstrap()).toBeUndefined(); // nothing to await: the app goes on to listen
+      await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(1)); // the first attempt failed, logged once
+      await sut.onApplicationShutdown();
+      expect(attempts).toBe(1); // the backoff wait was cut short by the shutdown, no further attempt
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

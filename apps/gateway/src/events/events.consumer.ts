@@ -4,6 +4,7 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { JobEventMessage, Streams, parsePayload } from '@app/contracts';
 import { NatsService, ensureGatewayEventsConsumer, ensureStreams } from '@app/messaging';
 import { JobsService } from '../jobs/jobs.service.js';
+import { isDatabaseUnavailable } from '../persistence/database.js';
 import { OutageLog } from '../persistence/outage-log.js';
 
 /**
@@ -84,7 +85,10 @@ export class EventsConsumer implements OnApplicationBootstrap, OnApplicationShut
       msg.ack();
     } catch (error) {
       if (this.stopped) return;
-      this.logger.warn(`applying event ${event.jobId}#${event.seq} failed (attempt ${attempt}): ${String(error)}`);
+      // While the database is down every event fails alike; the Database handle logs that once.
+      if (!isDatabaseUnavailable(error)) {
+        this.logger.warn(`applying event ${event.jobId}#${event.seq} failed (attempt ${attempt}): ${String(error)}`);
+      }
       msg.nak(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
     }
   }

@@ -335,6 +335,29 @@ describe(JobsService.name, () => {
       expect(webhooks.enqueue).toHaveBeenCalledWith(timedOut);
     });
 
+    it('writes the cancel marker of a job that expired while NATS was down once NATS is back', async () => {
+      let connected = false;
+      let expired = [timedOut];
+      const { sut, queue } = setup({
+        jobs: {
+          expireOverdue: () => Promise.resolve(expired),
+          findUnpublished: () => Promise.resolve([]),
+        },
+        queue: { connected: () => connected, markCanceled: () => Promise.resolve() },
+        sync: () => Promise.resolve(),
+        webhooks: { enqueue: () => Promise.resolve() },
+        metrics: { jobChanged: () => undefined },
+      });
+      await sut.sweep();
+      expect(queue.markCanceled).not.toHaveBeenCalled();
+      expired = [];
+      connected = true;
+      await sut.sweep();
+      await sut.sweep();
+      expect(queue.markCanceled).toHaveBeenCalledTimes(1);
+      expect(queue.markCanceled).toHaveBeenCalledWith('midjourney', JOB_ID);
+    });
+
     it('publishes unconfirmed jobs again while NATS is up, and leaves them while it is down', async () => {
       const unpublished = stored({ status: 'pending', result: null });
       let connected = false;

@@ -5,6 +5,7 @@ import { keyAllows, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { ProductDesignSync } from '../product-design/product-design.sync.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { isDatabaseUnavailable } from '../persistence/database.js';
 import { OutageLog } from '../persistence/outage-log.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { JobNotifier } from './job-notifier.js';
@@ -55,6 +56,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly cache = new Map<string, StoredJob>();
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
+  /** Overdue jobs whose cancel marker is not written yet (NATS was down). */
+  private readonly unmarked = new Map<string, ProviderName>();
   private readonly sweepOutage = new OutageLog(this.logger, 'the deadline sweep');
 
   constructor(
@@ -268,7 +271,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       if (this.queue.connected()) await this.republish();
       this.sweepOutage.succeeded();
     } catch (error) {
-      this.sweepOutage.failed(error);
+      if (!isDatabaseUnavailable(error)) this.sweepOutage.failed(error); // the Database logs its own outage
     } finally {
       this.sweeping = false;
     }
@@ -276,23 +279,33 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async expireOverdue(): Promise<void> {
     const expired = await this.jobs.expireOverdue(this.config.deadlineGraceMs);
+    for (const job of expired) this.unmarked.set(job.id, job.provider);
+    this.markCanceled();
     await Promise.all(
       expired.map(async (job) => {
         this.metrics.jobChanged(job);
         // The row is final whatever follows: a failing side effect is logged, never retried into the row.
-        const marked = this.queue.connected()
-          ? this.queue.markCanceled(job.provider, job.id).catch((error: unknown) => {
-              this.logger.warn(`cancel marker for overdue job ${job.id}: ${String(error)}`);
-            })
-          : undefined;
-        await Promise.all([
-          marked,
-          this.afterChange(job, true).catch((error: unknown) => {
-            this.logger.warn(`side effects of overdue job ${job.id}: ${String(error)}`);
-          }),
-        ]);
+        await this.afterChange(job, true).catch((error: unknown) => {
+          this.logger.warn(`side effects of overdue job ${job.id}: ${String(error)}`);
+        });
       }),
     );
+  }
+
+  /**
+   * Tells the workers that overdue jobs are over (a worker still holding one must not submit it). Not awaited: a
+   * KV write stalled by a NATS outage must not hold up the next sweep; markers that could not be written are
+   * tried again on later sweeps (kept in memory, bounded: the worker's own deadline check is the final guard).
+   */
+  private markCanceled(): void {
+    if (!this.queue.connected()) return;
+    for (const [id, provider] of this.unmarked) {
+      this.unmarked.delete(id);
+      this.queue.markCanceled(provider, id).catch((error: unknown) => {
+        if (this.unmarked.size < CACHE_LIMIT) this.unmarked.set(id, provider);
+        this.logger.warn(`cancel marker for overdue job ${id}: ${String(error)}`);
+      });
+    }
   }
 
   private async republish(): Promise<void> {

@@ -21,6 +21,11 @@ export function isUnreachable(error: unknown): boolean {
 const unavailable = () =>
   new GatewayException('SERVICE_UNAVAILABLE', 'The database is not reachable at the moment; try again shortly');
 
+/** The database is opening or unreachable: the Database handle has logged it already. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return error instanceof GatewayException && error.code === 'SERVICE_UNAVAILABLE';
+}
+
 /**
  * The gateway's database handle, open or not yet: the process starts (and answers liveness, readiness 503) while
  * Postgres is down, and opens it in the background with backoff. Until then, and whenever the server is
@@ -28,7 +33,9 @@ const unavailable = () =>
  */
 export class Database extends SqlClient {
   private readonly logger = new Logger(Database.name);
-  private readonly outage = new OutageLog(this.logger, 'opening the database');
+  // One log line when the database becomes unreachable (at start or later) and one when it answers again; the
+  // loops that use it stay quiet about SERVICE_UNAVAILABLE (isDatabaseUnavailable).
+  private readonly outage = new OutageLog(this.logger, 'reaching the database');
   private readonly stop = new AbortController();
   private client?: SqlClient;
   private readonly ready: Promise<void>;
@@ -78,19 +85,30 @@ export class Database extends SqlClient {
   }
 
   async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    const client = this.open();
     try {
-      return await this.open().query<T>(sql, params);
+      const rows = await client.query<T>(sql, params);
+      if (this.outage.down) this.outage.succeeded();
+      return rows;
     } catch (error) {
-      throw isUnreachable(error) ? unavailable() : error;
+      throw this.unreachable(error);
     }
   }
 
   async exec(sql: string): Promise<void> {
+    const client = this.open();
     try {
-      await this.open().exec(sql);
+      await client.exec(sql);
+      if (this.outage.down) this.outage.succeeded();
     } catch (error) {
-      throw isUnreachable(error) ? unavailable() : error;
+      throw this.unreachable(error);
     }
+  }
+
+  private unreachable(error: unknown): unknown {
+    if (!isUnreachable(error)) return error;
+    this.outage.failed(error);
+    return unavailable();
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeJob } from '../../../../test/factories/job.factory.js';
 import { strictMock } from '../../../../test/strict-mock.js';
+import { GatewayException } from '../errors/gateway.exception.js';
 import type { SqlClient } from '../persistence/sql-client.js';
 import { WebhookConfig, WebhooksService, signWebhook } from './webhooks.service.js';
 
@@ -151,5 +152,15 @@ describe(WebhooksService.name, () => {
     await sut.deliverDue();
     expect(log).toHaveBeenCalledTimes(1);
     expect(log).toHaveBeenCalledWith(expect.stringMatching(/works again/));
+  });
+
+  it('stays quiet while the database is opening or unreachable: the Database handle logs that itself', async () => {
+    const { sut, recorded } = setup(
+      () => Promise.reject(new GatewayException('SERVICE_UNAVAILABLE', 'The database is not reachable')),
+      204,
+    );
+    for (let i = 0; i < 3; i++) await sut.deliverDue();
+    expect(warn).not.toHaveBeenCalled();
+    expect(recorded).toEqual([]);
   });
 });

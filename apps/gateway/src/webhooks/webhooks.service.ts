@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { createHmac } from 'node:crypto';
 import type { Job } from '@app/contracts';
 import { jobView } from '../jobs/job-view.js';
+import { isDatabaseUnavailable } from '../persistence/database.js';
 import { OutageLog } from '../persistence/outage-log.js';
 import { SqlClient } from '../persistence/sql-client.js';
 
@@ -78,7 +79,7 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
       this.outage.succeeded();
       await Promise.all(due.map((d) => this.deliver(d)));
     } catch (error) {
-      this.outage.failed(error);
+      if (!isDatabaseUnavailable(error)) this.outage.failed(error); // the Database logs its own outage
     } finally {
       this.running = false;
     }
