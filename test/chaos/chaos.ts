@@ -73,6 +73,13 @@ interface JobView {
   deadline_at: string;
 }
 
+/** One submission the simulator recorded: which site, its own id (job, request or conversation), when. */
+interface ProviderSubmission {
+  provider: string;
+  ref: string;
+  at: string;
+}
+
 interface Tracked {
   plan: PlannedSubmission;
   id?: string;
@@ -384,7 +391,7 @@ class ChaosRun {
     const changedAfterEnd = accepted.filter((t) => t.terminalSeen.length > 1);
 
     const submissions = await this.providerSubmissions();
-    const doubles = [...submissions.entries()].filter(([, n]) => n > 1);
+    const doubles = [...submissions.entries()].filter(([, records]) => records.length > 1);
     const duplicateKeys = await this.duplicateRows();
 
     const broken: Array<{ id: string; url: string; problem: string }> = [];
@@ -414,10 +421,17 @@ class ChaosRun {
       summary,
       details: {
         seed: options.seed,
+        loadStartedAt: new Date(this.loadStart).toISOString(),
         statuses,
         notAccepted: this.tracked.filter((t) => !t.id).map((t) => ({ token: t.plan.token, why: t.rejected })),
         lost: lost.map((t) => t.id),
-        double: doubles.map(([token, n]) => ({ token, submissions: n, job: this.byToken(token)?.id })),
+        double: doubles.map(([token, records]) => {
+          const t = this.byToken(token);
+          return { token, job: t?.id, status: t?.view?.status, submissions: records };
+        }),
+        unsuccessful: ended
+          .filter((t) => t.view!.status !== 'completed')
+          .map((t) => ({ id: t.id, provider: t.plan.provider, status: t.view!.status, error: t.view!.error })),
         late: late.map((t) => ({ id: t.id, provider: t.plan.provider, status: t.view!.status, lateMs: lateness(t) })),
         stuck: stuck.map((t) => ({ id: t.id, provider: t.plan.provider, status: t.view?.status })),
         changedAfterEnd: changedAfterEnd.map((t) => ({ id: t.id, statuses: t.terminalSeen })),
@@ -433,24 +447,48 @@ class ChaosRun {
   }
 
   /**
-   * How many times each of the load's prompts reached a provider, from the simulator's own records: Midjourney and
-   * Ideogram jobs it created, ChatGPT messages it took (`next`; a `variant` regenerates the answer to the same
-   * message, which is the worker's repair of a cut answer, not a second submission).
+   * Each of the load's prompts as it reached a provider, from the simulator's own records: Midjourney and Ideogram
+   * jobs it created, ChatGPT messages it took (`next`; a `variant` regenerates the answer to the same message, which
+   * is the worker's repair of a cut answer, not a second submission).
    */
-  private async providerSubmissions(): Promise<Map<string, number>> {
+  private async providerSubmissions(): Promise<Map<string, ProviderSubmission[]>> {
     const stats = await this.system.admin('GET', '/__admin/stats');
-    const prompts: string[] = [
-      ...(stats.midjourney.jobs as Array<{ prompt: string }>).map((j) => j.prompt),
-      ...(stats.ideogram.jobs as Array<{ prompt: string }>).map((j) => j.prompt),
-      ...(stats.chatgpt.submissions as Array<{ prompt: string; action: string }>)
+    const records: Array<ProviderSubmission & { prompt: string }> = [
+      ...(stats.midjourney.jobs as Array<{ prompt: string; job_id: string; submittedAt: number }>).map((j) => ({
+        prompt: j.prompt,
+        provider: 'midjourney',
+        ref: j.job_id,
+        at: new Date(j.submittedAt).toISOString(),
+      })),
+      ...(stats.ideogram.jobs as Array<{ prompt: string; request_id: string; submittedAt: number }>).map((j) => ({
+        prompt: j.prompt,
+        provider: 'ideogram',
+        ref: j.request_id,
+        at: new Date(j.submittedAt).toISOString(),
+      })),
+      ...(
+        stats.chatgpt.submissions as Array<{
+          prompt: string;
+          action: string;
+          conversation_id: string;
+          submittedAt: number;
+        }>
+      )
         .filter((s) => s.action === 'next')
-        .map((s) => s.prompt),
+        .map((s) => ({
+          prompt: s.prompt,
+          provider: 'chatgpt',
+          ref: s.conversation_id,
+          at: new Date(s.submittedAt).toISOString(),
+        })),
     ];
-    const counts = new Map<string, number>();
-    for (const prompt of prompts) {
-      for (const match of prompt.matchAll(/\bchaos\d+x\d+\b/g)) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+    const byToken = new Map<string, ProviderSubmission[]>();
+    for (const { prompt, ...record } of records) {
+      for (const match of prompt.matchAll(/\bchaos\d+x\d+\b/g)) {
+        byToken.set(match[0], [...(byToken.get(match[0]) ?? []), record]);
+      }
     }
-    return counts;
+    return byToken;
   }
 
   /**
