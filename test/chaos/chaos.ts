@@ -1,6 +1,7 @@
 import { TestSystem, stopApp, type WorkerName } from '../integration/system.js';
 import { imageProblem } from './images.js';
 import {
+  DEFAULT_SIM_SPEED,
   WORKERS,
   planChaos,
   type ChaosOptions,
@@ -104,29 +105,46 @@ export async function runChaos(options: ChaosOptions, hooks: ChaosHooks = {}): P
   const log = hooks.log ?? defaultLog();
   const plan = planChaos(options);
   const maxDeadlineS = Math.max(...plan.submissions.map((s) => Number(s.body.timeout_seconds)), 60);
-  const system = new TestSystem({
-    database: options.db,
-    databasePrefix: `chaos_${process.pid}`,
-    simSpeed: 0.05,
-    workers: WORKERS,
-    gatewayEnv: {
-      // Deadlines of jobs without timeout_seconds; the load passes its own (45 or 60 s).
-      MIDJOURNEY_DEADLINE_SECONDS: '60',
-      IDEOGRAM_DEADLINE_SECONDS: '60',
-      CHATGPT_DEADLINE_SECONDS: '60',
-    },
-  });
   log(
     `seed=${options.seed} jobs=${options.jobs} faults=${options.faults} db=${options.db} ` +
+      `sim-speed=${options.simSpeed ?? DEFAULT_SIM_SPEED} ` +
       `load over ${plan.durationMs / 1000} s; starting nats-server, simulator, gateway and ${WORKERS.join(', ')}`,
   );
-  await system.start();
+  const system = await startSystem(options, log);
   hooks.started?.(() => stopEverything(system));
   try {
     const run = new ChaosRun(system, plan, log);
     return await run.execute(options, maxDeadlineS);
   } finally {
     await stopEverything(system);
+  }
+}
+
+/**
+ * Starts every part and waits until each is ready. On a busy 2-core machine three Chromiums and the gateway starting
+ * at once can overrun a readiness wait: one more attempt from scratch before the run counts as not carried out.
+ */
+async function startSystem(options: ChaosOptions, log: (line: string) => void): Promise<TestSystem> {
+  for (let attempt = 1; ; attempt++) {
+    const system = new TestSystem({
+      database: options.db,
+      databasePrefix: `chaos_${process.pid}`,
+      simSpeed: options.simSpeed ?? DEFAULT_SIM_SPEED,
+      workers: WORKERS,
+      gatewayEnv: {
+        // Deadlines of jobs without timeout_seconds; the load passes its own (45 or 60 s).
+        MIDJOURNEY_DEADLINE_SECONDS: '60',
+        IDEOGRAM_DEADLINE_SECONDS: '60',
+        CHATGPT_DEADLINE_SECONDS: '60',
+      },
+    });
+    try {
+      return await system.start();
+    } catch (error) {
+      await stopEverything(system).catch(() => undefined);
+      if (attempt >= 2) throw error;
+      log(`start failed, trying again: ${String(error).slice(0, 1500)}`);
+    }
   }
 }
 

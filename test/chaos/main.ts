@@ -1,6 +1,7 @@
-// `npm run chaos -- --jobs N --faults N --db pglite|postgres --seed S [--duration-s S] [--report file.json]`:
-// one chaos run (test/chaos/chaos.ts). Progress goes to stderr, the summary line to stdout; exits 1 when a job was
-// lost, submitted twice, ended more than 5 s late or never ended, 2 when the run itself could not be carried out.
+// `npm run chaos -- --jobs N --faults N --db pglite|postgres --seed S [--duration-s S] [--sim-speed X]
+// [--report file.json]`: one chaos run (test/chaos/chaos.ts). Progress goes to stderr, the summary line to stdout;
+// exits 1 when a job was lost, submitted twice, ended more than 5 s late or never ended, 2 when the run itself could
+// not be carried out.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chaosFailed, runChaos, summaryLine } from './chaos.js';
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'pglite' },
     seed: { type: 'string' },
     'duration-s': { type: 'string' },
+    'sim-speed': { type: 'string' },
     report: { type: 'string' },
   },
 });
@@ -19,6 +21,12 @@ const { values } = parseArgs({
 const integer = (name: string, value: string | undefined, min: number) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min} (got ${value})`);
+  return n;
+};
+const simSpeed = (value: string | undefined) => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new Error(`--sim-speed must be in (0, 1] (got ${value})`);
   return n;
 };
 const db = values.db;
@@ -33,6 +41,7 @@ try {
       db,
       seed,
       durationS: values['duration-s'] === undefined ? undefined : integer('duration-s', values['duration-s'], 10),
+      simSpeed: simSpeed(values['sim-speed']),
     },
     {
       started: (stop) => {

@@ -11,7 +11,14 @@ export interface ChaosOptions {
   seed: number;
   /** Seconds over which submissions and faults are spread (default: 2 s per job, at least 60). */
   durationS?: number;
+  /**
+   * The simulator's time scale (default 0.15: Midjourney renders ~4.5 s, Ideogram ~9 s, ChatGPT answers ~0.6 s):
+   * slow enough that faults strike jobs in flight and Ideogram's one slot makes a queue, fast enough for 2 cores.
+   */
+  simSpeed?: number;
 }
+
+export const DEFAULT_SIM_SPEED = 0.15;
 
 export const WORKERS: WorkerName[] = ['midjourney', 'ideogram', 'chatgpt'];
 
@@ -95,7 +102,8 @@ export function planChaos(options: ChaosOptions): ChaosPlan {
   const offsets = Array.from({ length: options.jobs }, () => Math.round(random() * durationMs)).sort((a, b) => a - b);
   const submissions = offsets.map((atMs, index): PlannedSubmission => {
     const draw = random();
-    const provider: WorkerName = draw < 0.4 ? 'midjourney' : draw < 0.7 ? 'ideogram' : 'chatgpt';
+    // Ideogram takes one job at a time per account: a quarter of the load keeps its queue near, not past, capacity.
+    const provider: WorkerName = draw < 0.45 ? 'midjourney' : draw < 0.7 ? 'ideogram' : 'chatgpt';
     const token = `chaos${options.seed}x${index}`;
     const prompt = `${pick(SUBJECTS)} ${pick(STYLES)}, ${token}`;
     const timeout_seconds = pick(DEADLINES_S);
