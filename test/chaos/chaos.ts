@@ -111,6 +111,9 @@ export async function runChaos(options: ChaosOptions, hooks: ChaosHooks = {}): P
       `load over ${plan.durationMs / 1000} s; starting nats-server, simulator, gateway and ${WORKERS.join(', ')}`,
   );
   const system = await startSystem(options, log);
+  log(
+    `up: gateway ${system.gatewayUrl}, nats ${system.nats.url}, data in ${system.dataDir}${system.db ? `, database ${system.db.name}` : ''}`,
+  );
   hooks.started?.(() => stopEverything(system));
   try {
     const run = new ChaosRun(system, plan, log);
