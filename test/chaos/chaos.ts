@@ -340,15 +340,28 @@ class ChaosRun {
           () => stopApp(system.gateway, 'SIGKILL'),
         );
         return;
-      case 'kill-nats':
+      case 'kill-nats': {
         await system.nats.stop('SIGKILL');
+        const worker = fault.worker;
+        let workerBack: Promise<void> | undefined;
+        if (worker) {
+          // A worker that starts during the outage must wait for NATS (it may not exit, nor be ready unconsumed).
+          await this.killWorker(worker);
+          workerBack = this.restart(
+            worker,
+            async () => void (await system.startProviderWorker(worker)),
+            () => this.killWorker(worker),
+          );
+        }
         await sleep(fault.pauseMs);
         await this.restart(
           'nats-server',
           () => system.nats.start(),
           () => system.nats.stop('SIGKILL'),
         );
+        await workerBack;
         return;
+      }
       case 'kill-worker': {
         // As a container dies: the worker and the browser it drove (nothing else would ever close that browser).
         await this.killWorker(fault.worker);
@@ -550,8 +563,9 @@ class ChaosRun {
 function describe(fault: PlannedFault): string {
   switch (fault.kind) {
     case 'kill-gateway':
-    case 'kill-nats':
       return `${fault.kind}, restart after ${fault.pauseMs} ms`;
+    case 'kill-nats':
+      return `kill-nats, restart after ${fault.pauseMs} ms${fault.worker ? `; ${fault.worker} killed and started meanwhile` : ''}`;
     case 'kill-worker':
       return `kill-worker ${fault.worker}, restart after ${fault.pauseMs} ms`;
     case 'kill-chromium':

@@ -47,7 +47,8 @@ export interface SimulatorFault {
 
 export type PlannedFault =
   | { atMs: number; kind: 'kill-gateway'; pauseMs: number }
-  | { atMs: number; kind: 'kill-nats'; pauseMs: number }
+  /** With `worker`: that worker is killed too and started again while NATS is still down (it must wait for NATS). */
+  | { atMs: number; kind: 'kill-nats'; pauseMs: number; worker?: WorkerName }
   | { atMs: number; kind: 'kill-worker'; worker: WorkerName; pauseMs: number }
   | { atMs: number; kind: 'kill-chromium'; worker: WorkerName }
   | { atMs: number; kind: 'simulator'; fault: SimulatorFault };
@@ -146,8 +147,10 @@ export function planChaos(options: ChaosOptions): ChaosPlan {
     switch (kind) {
       case 'kill-gateway':
         return { atMs, kind, pauseMs };
-      case 'kill-nats':
-        return { atMs, kind, pauseMs: pauseMs + 2000 };
+      case 'kill-nats': {
+        const worker = random() < 0.5 ? pick(WORKERS) : undefined;
+        return { atMs, kind, pauseMs: pauseMs + 2000, ...(worker ? { worker } : {}) };
+      }
       case 'kill-worker':
         return { atMs, kind, worker: pick(WORKERS), pauseMs };
       case 'kill-chromium':
