@@ -7,8 +7,10 @@ export interface TestNatsServer {
   url: string;
   port: number;
   storeDir: string;
-  /** Stops the server (SIGTERM) and keeps its store, so `restart()` brings back the same streams. */
-  stop(): Promise<void>;
+  /** Stops the server (SIGTERM, or SIGKILL for a crash), keeping its store: `start()` brings back the same streams. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped server again on the same port and store. */
+  start(): Promise<void>;
   restart(): Promise<void>;
   /** Stops it and deletes its store. */
   dispose(): Promise<void>;
@@ -56,12 +58,12 @@ export async function startNatsServer(): Promise<TestNatsServer> {
       });
     });
 
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const proc = child;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
+      proc.kill(signal);
     });
   };
 
@@ -75,6 +77,9 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     },
     storeDir,
     stop,
+    start: async () => {
+      port = await launch(port);
+    },
     restart: async () => {
       await stop();
       port = await launch(port);

@@ -172,6 +172,8 @@ export async function stopApp(app: RunningApp | undefined, signal: NodeJS.Signal
 
 export interface SystemOptions {
   database?: 'pglite' | 'postgres';
+  /** Name prefix of the throw-away Postgres database (default gw_system). */
+  databasePrefix?: string;
   simSpeed?: number;
   gatewayEnv?: Record<string, string>;
   workerEnv?: Record<string, string>;
@@ -233,7 +235,7 @@ export class TestSystem {
     this.dataDir = await mkdtemp(join(tmpdir(), 'gw-system-'));
     this.nats = await startNatsServer();
     if (this.options.database === 'postgres') {
-      this.db = await createTestDatabase('gw_system');
+      this.db = await createTestDatabase(this.options.databasePrefix ?? 'gw_system');
       if (this.options.postgresSetup) {
         const pg = await import('pg');
         const client = new pg.default.Client({ connectionString: this.db.url });
@@ -307,6 +309,11 @@ export class TestSystem {
     const url = `${this.workerUrls.get(name)}/health/${ready ? 'ready' : 'live'}`;
     await waitFor(`${name} worker ${ready ? 'ready' : 'live'}`, () => httpOk(url), 90_000, app);
     return app;
+  }
+
+  /** The environment a provider worker starts with (its own part: ports, target URLs, profile directory). */
+  workerEnv(name: WorkerName): NodeJS.ProcessEnv | undefined {
+    return this.workerEnvs.get(name);
   }
 
   stopProviderWorker(name: WorkerName, signal: NodeJS.Signals = 'SIGTERM') {

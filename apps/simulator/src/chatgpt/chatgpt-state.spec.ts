@@ -140,6 +140,29 @@ describe(ChatgptState.name, () => {
     expect(sut.stats(T0 + 5000)).toMatchObject({ sends: { default: 3 }, maxConcurrent: { default: 3 } });
   });
 
+  it('records every accepted send with its prompt, and rejected ones not at all', () => {
+    const first = send({ message: message('one') }, none, T0);
+    if (!first.ok) throw new Error('send failed');
+    send(
+      { action: 'variant', conversationId: first.conversation.id, parentMessageId: first.userNode!.id },
+      none,
+      T0 + 1,
+    );
+    send({ gizmoId: 'g-unknown' }, none, T0 + 2);
+    expect(sut.stats(T0 + 5000).submissions).toEqual([
+      { conversation_id: first.conversation.id, account: 'default', action: 'next', prompt: 'one', submittedAt: T0 },
+      {
+        conversation_id: first.conversation.id,
+        account: 'default',
+        action: 'variant',
+        prompt: 'one',
+        submittedAt: T0 + 1,
+      },
+    ]);
+    sut.reset();
+    expect(sut.stats().submissions).toEqual([]);
+  });
+
   it('pages the recent image feed newest first with a cursor', () => {
     send({ message: message('one [[image]]') }, none, T0);
     send({ message: message('two [[images:2]]') }, none, T0 + 10);

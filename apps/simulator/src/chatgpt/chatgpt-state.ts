@@ -198,6 +198,15 @@ export function conversationId(): string {
 const base62 = (bytes: number) =>
   [...randomBytes(bytes)].map((b) => '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'[b % 62]).join('');
 
+/** One accepted send: a new user message (`next`) or a regenerated answer to an existing one (`variant`). */
+export interface ChatgptSubmission {
+  conversation_id: string;
+  account: string;
+  action: 'next' | 'variant';
+  prompt: string;
+  submittedAt: number;
+}
+
 /** Per-account sessions, conversations, generations and files of the chatgpt.com imitation (in memory). */
 export class ChatgptState {
   readonly accounts = new Map<string, GptAccount>();
@@ -209,6 +218,8 @@ export class ChatgptState {
   requests: Record<string, number> = {};
   sendAttempts = 0;
   sends: Record<string, number> = {};
+  /** Every accepted send, in order: what a test counts to prove a prompt reached the provider once. */
+  submissions: ChatgptSubmission[] = [];
   maxConcurrent: Record<string, number> = {};
 
   constructor(readonly timing: GptTiming) {
@@ -498,6 +509,13 @@ export class ChatgptState {
     const gens = genNodes.map((n) => n.gen!);
     this.runs.push({ account: account.name, gens });
     this.sends[account.name] = (this.sends[account.name] ?? 0) + 1;
+    this.submissions.push({
+      conversation_id: conversation.id,
+      account: account.name,
+      action: request.action,
+      prompt,
+      submittedAt: now,
+    });
     this.maxConcurrent[account.name] = Math.max(this.maxConcurrent[account.name] ?? 0, this.running(account.name, now));
     return { ok: true, conversation, created, userNode, genNodes };
   }
@@ -680,6 +698,7 @@ export class ChatgptState {
     return {
       sendAttempts: this.sendAttempts,
       sends: this.sends,
+      submissions: this.submissions,
       running,
       maxConcurrent: this.maxConcurrent,
       conversations: this.conversations.size,
@@ -698,6 +717,7 @@ export class ChatgptState {
     this.requests = {};
     this.sendAttempts = 0;
     this.sends = {};
+    this.submissions = [];
     this.maxConcurrent = {};
   }
 }
