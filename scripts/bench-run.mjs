@@ -2,21 +2,10 @@
 // Installs what is missing, builds, then runs the TypeScript benchmark with tsx (it needs no decorators).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  ensureBuild,
-  ensureChromium,
-  ensureNatsServer,
-  ensureNodeModules,
-  ensurePostgres,
-  ensureWrk,
-  root,
-} from './lib/prereqs.mjs';
+import { ensurePostgres, ensureSystem, ensureWrk, root } from './lib/prereqs.mjs';
 
-ensureNodeModules();
-ensureChromium();
-ensureNatsServer();
 ensureWrk();
-ensureBuild();
+ensureSystem();
 const stopPostgres = await ensurePostgres();
 const result = spawnSync(
   join(root, 'node_modules', '.bin', 'tsx'),

@@ -3,19 +3,9 @@
 // builds, then runs the chaos suite (test/chaos/main.ts) with tsx. See README "Chaos suite".
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  ensureBuild,
-  ensureChromium,
-  ensureNatsServer,
-  ensureNodeModules,
-  ensurePostgres,
-  root,
-} from './lib/prereqs.mjs';
+import { ensurePostgres, ensureSystem, root } from './lib/prereqs.mjs';
 
-ensureNodeModules();
-ensureChromium();
-ensureNatsServer();
-ensureBuild();
+ensureSystem();
 const args = process.argv.slice(2);
 const postgres = args.includes('postgres') || args.includes('--db=postgres');
 const stopPostgres = postgres ? await ensurePostgres() : () => undefined;

@@ -6,19 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ensureBuild,
-  ensureChromium,
-  ensureNatsServer,
-  ensureNodeModules,
-  ensurePostgres,
-  root,
-} from './lib/prereqs.mjs';
+import { ensurePostgres, ensureSystem, root } from './lib/prereqs.mjs';
 
-ensureNodeModules();
-ensureChromium();
-ensureNatsServer();
-ensureBuild();
+ensureSystem();
 const stopPostgres = await ensurePostgres();
 
 const outDir = mkdtempSync(join(tmpdir(), 'gw-test-'));

@@ -102,6 +102,14 @@ export function appEntry(app) {
 }
 
 /** Compiles the apps when dist is missing or older than any source file. */
+/** What every run of the system needs, in order: packages, Chromium, nats-server, built apps. */
+export function ensureSystem() {
+  ensureNodeModules();
+  ensureChromium();
+  ensureNatsServer();
+  ensureBuild();
+}
+
 export function ensureBuild(apps = APPS) {
   const sources = Math.max(newestMtime(join(root, 'apps')), newestMtime(join(root, 'libs')));
   const stale = apps.filter((app) => !existsSync(appEntry(app)) || statSync(appEntry(app)).mtimeMs < sources);
