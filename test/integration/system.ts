@@ -297,7 +297,7 @@ export class TestSystem {
 
   async startGateway(): Promise<void> {
     this.gateway = spawnApp('gateway', { ...this.env, ...this.options.gatewayEnv });
-    await waitFor('gateway ready', () => httpOk(`${this.gatewayUrl}/health/ready`), 60_000, this.gateway);
+    await waitFor('gateway ready', () => httpOk(`${this.gatewayUrl}/health/ready`), 120_000, this.gateway);
   }
 
   /** Starts (or restarts) a provider worker and waits until it is ready (signed in, browser up). */
