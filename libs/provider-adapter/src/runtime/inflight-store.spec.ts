@@ -1,22 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
-import { mock } from 'vitest-mock-extended';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { JobMessage } from '@app/contracts';
 import type { InflightState } from '../provider-adapter.js';
 import { InfrastructureError } from './infra.js';
 import { InflightStore, type Bucket } from './inflight-store.js';
+import { strictMock } from '../../../../test/strict-mock.js';
 
 // The store against strict bucket stand-ins: any call the test did not expect fails it.
 
-const strictBucket = (name: string) =>
-  mock<Bucket>(
-    {},
-    {
-      fallbackMockImplementation: () => {
-        throw new Error(`${name}: unexpected call`);
-      },
-    },
-  );
+const strictBucket = (name: string) => strictMock<Bucket>(name);
 
 const down = () => Promise.reject(Object.assign(new Error('TIMEOUT'), { name: 'TimeoutError' }));
 

@@ -1,7 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mock, type MockProxy } from 'vitest-mock-extended';
 import { Buckets, ProviderException, Subjects, type JobEvent, type JobMessage } from '@app/contracts';
 import type { NatsService } from '@app/messaging';
 import type { ObjectStorage, PutOptions } from '@app/storage';
@@ -14,6 +13,7 @@ import {
 } from '../provider-adapter.js';
 import { RuntimeConfig } from './runtime.config.js';
 import { WorkerRuntime } from './worker-runtime.js';
+import { strictMock, type StrictMock } from '../../../../test/strict-mock.js';
 
 // The runtime against small in-memory stand-ins for JetStream (consumer, messages, KV buckets, publish), storage and
 // a strict adapter: every behaviour the providers rely on, with real timers kept short by the config.
@@ -238,19 +238,12 @@ const file = { bytes: Buffer.from('png-bytes'), contentType: 'image/png', width:
 let nats: FakeNats;
 let storage: FakeStorage;
 let scheduler: SchedulerRegistry;
-let adapter: MockProxy<ProviderAdapter> & ProviderAdapter;
+let adapter: StrictMock<ProviderAdapter>;
 let sut: WorkerRuntime;
 let config: RuntimeConfig;
 
-function strictAdapter(): MockProxy<ProviderAdapter> & ProviderAdapter {
-  const double = mock<ProviderAdapter>(
-    { provider: 'midjourney', operations: ['imagine'] },
-    {
-      fallbackMockImplementation: () => {
-        throw new Error('adapter: called a method without a stub');
-      },
-    },
-  );
+function strictAdapter(): StrictMock<ProviderAdapter> {
+  const double = strictMock<ProviderAdapter>('adapter', { provider: 'midjourney', operations: ['imagine'] });
   double.start.mockResolvedValue();
   double.stop.mockResolvedValue();
   double.checkAccount.mockResolvedValue({ signedIn: true, state: 'ready' });
