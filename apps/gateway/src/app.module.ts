@@ -42,6 +42,7 @@ import { PersistenceModule } from './persistence/persistence.module.js';
 import { SqlClient } from './persistence/sql-client.js';
 import { productDesignSyncFactory } from './product-design/product-design.factory.js';
 import { ProductDesignSync } from './product-design/product-design.sync.js';
+import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookConfig, WebhooksService } from './webhooks/webhooks.service.js';
 
 @Module({})
@@ -98,6 +99,7 @@ export class AppModule {
           useValue: Object.assign(new WebhookConfig(), {
             secret: config.WEBHOOK_SECRET,
             retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
+            allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
           }),
         },
         {
@@ -140,6 +142,7 @@ export class AppModule {
         JobStreamService,
         EventsConsumer,
         WebhooksService,
+        WebhookSender,
         WorkerRpc,
         MidjourneyService,
         CompatService,

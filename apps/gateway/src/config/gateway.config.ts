@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 
 const list = ({ value }: { value: unknown }) =>
   typeof value === 'string'
@@ -8,6 +8,9 @@ const list = ({ value }: { value: unknown }) =>
         .map((v) => v.trim())
         .filter(Boolean)
     : value;
+
+const envBoolean = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value;
 
 /** Environment of the gateway; validated before Nest starts (errors name the variable, never its value). */
 export class GatewayConfig {
@@ -53,6 +56,8 @@ export class GatewayConfig {
   @IsInt({ each: true })
   @Min(0, { each: true })
   WEBHOOK_RETRY_DELAYS_MS: number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
+  /** Let webhooks reach loopback and private addresses: local development only (checked at submission and delivery). */
+  @Transform(envBoolean) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_URLS: boolean = false;
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
