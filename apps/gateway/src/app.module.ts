@@ -12,6 +12,7 @@ import type { GatewayConfig } from './config/gateway.config.js';
 import { HttpExceptionFilter } from './errors/http-exception.filter.js';
 import { httpValidationPipe } from './errors/validation.pipe.js';
 import { EventsConsumer } from './events/events.consumer.js';
+import { FilesConfig } from './files/files.config.js';
 import { FilesController } from './files/files.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { IdeogramCompatController } from './ideogram/ideogram-compat.controller.js';
@@ -93,6 +94,15 @@ export class AppModule {
             sweepIntervalMs: config.GATEWAY_SWEEP_INTERVAL_MS,
             deadlineGraceMs: config.GATEWAY_DEADLINE_GRACE_MS,
           }),
+        },
+        {
+          provide: FilesConfig,
+          useValue: FilesConfig.fromBuckets([
+            ['midjourney', config.MIDJOURNEY_BUCKET],
+            ['ideogram', config.IDEOGRAM_BUCKET],
+            ['chatgpt', config.CHATGPT_BUCKET],
+            ['chatgpt', config.CHATGPT_UPLOAD_BUCKET],
+          ]),
         },
         {
           provide: WebhookConfig,

@@ -44,6 +44,10 @@ export class GatewayConfig {
   CHATGPT_APP_URL: string = 'https://chatgpt.com';
   /** Bucket for images uploaded in request bodies (the worker reads them from there). */
   @IsString() CHATGPT_UPLOAD_BUCKET: string = 'chatgpt-uploads';
+  /** The workers' result buckets (their variables): /files/ reads with a key need the bucket's provider scope. */
+  @IsString() MIDJOURNEY_BUCKET: string = 'product-designs';
+  @IsString() IDEOGRAM_BUCKET: string = 'product-ideas';
+  @IsString() CHATGPT_BUCKET: string = 'chatgpt-images';
   /** How often the gateway ends overdue jobs and retries unconfirmed publishes, ms. */
   @IsInt() @Min(100) GATEWAY_SWEEP_INTERVAL_MS: number = 1000;
   /** How long past its deadline a job is left to its worker before the gateway ends it, ms. */
