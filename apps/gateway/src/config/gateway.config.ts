@@ -64,5 +64,11 @@ export class GatewayConfig {
   @Transform(envBoolean) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_URLS: boolean = false;
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
+  /** The request line and headers must arrive within this, ms. */
+  @IsInt() @Min(100) GATEWAY_HEADERS_TIMEOUT_MS: number = 10_000;
+  /** The whole request, body included, must arrive within this, ms (408 otherwise); not less than the above. */
+  @IsInt() @Min(100) GATEWAY_REQUEST_TIMEOUT_MS: number = 30_000;
+  /** Browser origins allowed by CORS, comma separated; `*` for any (development); empty: no CORS. */
+  @Transform(list) @IsString({ each: true }) CORS_ORIGINS: string[] = [];
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
 }
