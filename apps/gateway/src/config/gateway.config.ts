@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { envBoolean } from '@app/contracts';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 
 const list = ({ value }: { value: unknown }) =>
@@ -8,9 +9,6 @@ const list = ({ value }: { value: unknown }) =>
         .map((v) => v.trim())
         .filter(Boolean)
     : value;
-
-const envBoolean = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value;
 
 /** Environment of the gateway; validated before Nest starts (errors name the variable, never its value). */
 export class GatewayConfig {
