@@ -96,6 +96,7 @@ try {
   if (sandboxed.length) {
     env.SIM_SPEED ??= '0.2';
     env.SIM_ANY_PORTS ??= 'true'; // each imitated origin on a free port; SIMULATOR_READY names them
+    env.WEBHOOK_ALLOW_PRIVATE_URLS ??= 'true'; // a sandbox's webhook receivers are local
     const sim = superviseChild('simulator', process.execPath, [appEntry('simulator')], {
       env,
       readyPattern: /SIMULATOR_READY (.*)$/,

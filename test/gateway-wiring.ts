@@ -40,7 +40,11 @@ const TABLE = new Map<string, ApiKey>([
   [hashKey(KEYS.revoked), key('revoked', ['*'], { revokedAt: '2026-01-02T00:00:00.000Z' })],
 ]);
 
-export async function wiringApp(controllers: Type<unknown>[], providers: Provider[]): Promise<NestFastifyApplication> {
+export async function wiringApp(
+  controllers: Type<unknown>[],
+  providers: Provider[],
+  server: { adapter?: FastifyAdapter; beforeInit?: (app: NestFastifyApplication) => void } = {},
+): Promise<NestFastifyApplication> {
   const repository = { findByHash: (hash: string) => Promise.resolve(TABLE.get(hash) ?? null) };
   const moduleRef = await Test.createTestingModule({
     controllers,
@@ -55,7 +59,10 @@ export async function wiringApp(controllers: Type<unknown>[], providers: Provide
       ...providers,
     ],
   }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(server.adapter ?? new FastifyAdapter(), {
+    logger: false,
+  });
+  server.beforeInit?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

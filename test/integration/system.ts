@@ -277,6 +277,7 @@ export class TestSystem {
       FILES_SIGNING_SECRET: randomBytes(16).toString('hex'),
       MIDJOURNEY_CDN_HOSTS: `cdn.midjourney.com,${new URL(this.sim.midjourney.cdn).host}`,
       CHATGPT_APP_URL: this.sim.chatgpt.app,
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // the specs' webhook receivers listen on loopback
       LOG_LEVEL: 'warn',
     };
     for (const name of this.workerNames) {

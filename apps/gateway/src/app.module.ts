@@ -12,6 +12,7 @@ import type { GatewayConfig } from './config/gateway.config.js';
 import { HttpExceptionFilter } from './errors/http-exception.filter.js';
 import { httpValidationPipe } from './errors/validation.pipe.js';
 import { EventsConsumer } from './events/events.consumer.js';
+import { FilesConfig } from './files/files.config.js';
 import { FilesController } from './files/files.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { IdeogramCompatController } from './ideogram/ideogram-compat.controller.js';
@@ -42,6 +43,7 @@ import { PersistenceModule } from './persistence/persistence.module.js';
 import { SqlClient } from './persistence/sql-client.js';
 import { productDesignSyncFactory } from './product-design/product-design.factory.js';
 import { ProductDesignSync } from './product-design/product-design.sync.js';
+import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookConfig, WebhooksService } from './webhooks/webhooks.service.js';
 
 @Module({})
@@ -94,10 +96,20 @@ export class AppModule {
           }),
         },
         {
+          provide: FilesConfig,
+          useValue: FilesConfig.fromBuckets([
+            ['midjourney', config.MIDJOURNEY_BUCKET],
+            ['ideogram', config.IDEOGRAM_BUCKET],
+            ['chatgpt', config.CHATGPT_BUCKET],
+            ['chatgpt', config.CHATGPT_UPLOAD_BUCKET],
+          ]),
+        },
+        {
           provide: WebhookConfig,
           useValue: Object.assign(new WebhookConfig(), {
             secret: config.WEBHOOK_SECRET,
             retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
+            allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
           }),
         },
         {
@@ -140,6 +152,7 @@ export class AppModule {
         JobStreamService,
         EventsConsumer,
         WebhooksService,
+        WebhookSender,
         WorkerRpc,
         MidjourneyService,
         CompatService,

@@ -5,18 +5,27 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { loadConfig, logLevels } from '@app/contracts';
 import { AppModule } from './app.module.js';
 import { GatewayConfig } from './config/gateway.config.js';
+import { corsOptions, fastifyOptions } from './http/http-server.js';
 import { setupOpenApi } from './openapi.js';
 import { holdDataDirLock } from './persistence/data-dir-lock.js';
 
 const config = loadConfig(GatewayConfig);
 if (!config.DATABASE_URL) holdDataDirLock(config.DATA_DIR);
+const http = {
+  bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  headersTimeoutMs: config.GATEWAY_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: Math.max(config.GATEWAY_REQUEST_TIMEOUT_MS, config.GATEWAY_HEADERS_TIMEOUT_MS),
+  corsOrigins: config.CORS_ORIGINS,
+};
 const app = await NestFactory.create<NestFastifyApplication>(
   AppModule.forRoot(config),
-  new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES }),
+  new FastifyAdapter(fastifyOptions(http)),
   {
     logger: logLevels(config.LOG_LEVEL),
   },
 );
+const cors = corsOptions(http);
+if (cors) app.enableCors(cors);
 app.enableShutdownHooks();
 setupOpenApi(app);
 await app.listen(config.GATEWAY_PORT, '0.0.0.0');

@@ -1,5 +1,14 @@
-import { plainToInstance } from 'class-transformer';
+import { plainToInstance, type TransformFnParams } from 'class-transformer';
 import { validateSync } from 'class-validator';
+
+/**
+ * `@Transform(envBoolean)` for boolean variables: 1/true/yes (any case) are true, anything else false. It reads the
+ * raw variable: implicit conversion hands the transform `Boolean('false')`, which is true.
+ */
+export const envBoolean = ({ key, obj, value }: TransformFnParams): unknown => {
+  const raw = (obj as Record<string, unknown>)[key];
+  return typeof raw === 'string' ? ['1', 'true', 'yes'].includes(raw.trim().toLowerCase()) : value;
+};
 
 /**
  * Loads a config class from the environment before NestFactory runs. The error names every bad variable and its

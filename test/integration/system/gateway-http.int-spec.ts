@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestSystem } from '../system.js';
+import { TestSystem, waitFor } from '../system.js';
 
 // The gateway's HTTP contract as a client sees it, with the real process, real NATS and PGlite, but no worker: every
 // protected route refuses missing/bad/expired/revoked keys and out-of-scope keys, bad input gets a stable 4xx code,
@@ -129,13 +129,23 @@ describe('gateway HTTP contract', () => {
   });
 
   it('refuses an expired key and a revoked key at once', async () => {
-    const expired = await createKey(['midjourney'], new Date(Date.now() - 1000).toISOString());
-    expectError(
-      await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': expired.key }),
-      401,
-      'UNAUTHENTICATED',
-      '/v1/jobs',
+    // A key cannot be created already expired; one that expires soon is refused from then on.
+    const late = await system.api('POST', '/v1/admin/keys', {
+      name: 'late',
+      scopes: ['midjourney'],
+      expires_at: new Date(Date.now() - 1000).toISOString(),
+    });
+    expectError(late, 400, 'INVALID_REQUEST', '/v1/admin/keys');
+    const expiring = await createKey(['midjourney'], new Date(Date.now() + 1000).toISOString());
+    const expired = await waitFor(
+      'the key to expire',
+      async () => {
+        const res = await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': expiring.key });
+        return res.status === 200 ? undefined : res;
+      },
+      10_000,
     );
+    expectError(expired, 401, 'UNAUTHENTICATED', '/v1/jobs');
 
     const live = await createKey(['midjourney']);
     expect((await system.api('GET', '/v1/jobs', undefined, { 'x-api-key': live.key })).status).toBe(200);
@@ -164,6 +174,9 @@ describe('gateway HTTP contract', () => {
     )) {
       expectError(await system.api(method, path, body, headers), 403, 'FORBIDDEN_SCOPE', path);
     }
+    // Unsigned file reads: only the buckets of the key's providers (Midjourney's is product-designs).
+    const file = '/files/product-designs/some/file.png';
+    expectError(await system.api('GET', file, undefined, headers), 403, 'FORBIDDEN_SCOPE', file);
   });
 
   it('answers bad input with 4xx codes, never a 500', async () => {

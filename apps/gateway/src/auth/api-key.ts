@@ -19,6 +19,14 @@ export function newPlainKey(): string {
   return `gw_${randomBytes(24).toString('base64url')}`;
 }
 
+/** Keys created before the limit stored 10 characters: lists cut them to the limit too. */
+export const PREFIX_MAX = 6;
+
+/** The part of a key shown in lists: at most 6 characters and never more than a third of the key. */
+export function visiblePrefix(plain: string): string {
+  return plain.slice(0, Math.min(PREFIX_MAX, Math.floor(plain.length / 3)));
+}
+
 export function keyAllows(key: Pick<ApiKey, 'scopes'>, scope: string): boolean {
   return key.scopes.includes('*') || key.scopes.includes(scope);
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '../persistence/sql-client.js';
-import type { ApiKey } from './api-key.js';
+import { PREFIX_MAX, type ApiKey } from './api-key.js';
 
 interface Row {
   id: string;
@@ -16,7 +16,7 @@ const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 const toKey = (r: Row): ApiKey => ({
   id: r.id,
   name: r.name,
-  prefix: r.prefix,
+  prefix: r.prefix.slice(0, PREFIX_MAX),
   scopes: r.scopes,
   expiresAt: iso(r.expires_at),
   revokedAt: iso(r.revoked_at),

@@ -101,9 +101,24 @@ describe('ApiKeysService', () => {
     expect(plain).toMatch(/^gw_/);
     const inserted = r.insert.mock.calls[0][0] as unknown as { hash: string; prefix: string; expiresAt: string };
     expect(inserted.hash).toBe(hashKey(plain));
-    expect(inserted.prefix).toBe(plain.slice(0, 10));
+    expect(inserted.prefix).toBe(plain.slice(0, 6));
     expect(inserted.expiresAt).toBe('2027-01-01T00:00:00.000Z');
     expect(JSON.stringify(key)).not.toContain(plain);
+  });
+
+  it('shows at most 6 characters of a key, and never more than a third of it', async () => {
+    const r = repo(null);
+    await service(r).create({ name: 'short', scopes: ['*'], plain: 'abcdefghi' });
+    await service(r).create({ name: 'long', scopes: ['*'], plain: `gw_${'x'.repeat(40)}` });
+    expect(r.insert.mock.calls.map(([k]) => (k as { prefix: string }).prefix)).toEqual(['abc', 'gw_xxx']);
+  });
+
+  it('refuses to create a key that has already expired', async () => {
+    const r = repo(null);
+    await expect(
+      service(r).create({ name: 'late', scopes: ['*'], expiresAt: new Date(Date.now() - 1000).toISOString() }),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/expires_at/) });
+    expect(r.insert).not.toHaveBeenCalled();
   });
 
   it('ensures the bootstrap key exists with scope * (once)', async () => {

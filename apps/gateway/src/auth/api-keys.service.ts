@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayException } from '../errors/gateway.exception.js';
-import { hashKey, newPlainKey, type ApiKey } from './api-key.js';
+import { hashKey, newPlainKey, visiblePrefix, type ApiKey } from './api-key.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 
 const CACHE_TTL_MS = 30_000;
@@ -34,11 +34,16 @@ export class ApiKeysService {
     expiresAt?: string | null;
     plain?: string;
   }): Promise<{ key: ApiKey; plain: string }> {
+    if (input.expiresAt && !(Date.parse(input.expiresAt) > Date.now())) {
+      throw new GatewayException('INVALID_REQUEST', 'expires_at: must be in the future', [
+        { field: 'expires_at', problems: ['must be in the future'] },
+      ]);
+    }
     const plain = input.plain ?? newPlainKey();
     const key = await this.keys.insert({
       id: randomUUID(),
       name: input.name,
-      prefix: plain.slice(0, 10),
+      prefix: visiblePrefix(plain),
       hash: hashKey(plain),
       scopes: input.scopes,
       expiresAt: input.expiresAt ?? null,

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import { envBoolean } from '@app/contracts';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 
 const list = ({ value }: { value: unknown }) =>
   typeof value === 'string'
@@ -41,6 +42,10 @@ export class GatewayConfig {
   CHATGPT_APP_URL: string = 'https://chatgpt.com';
   /** Bucket for images uploaded in request bodies (the worker reads them from there). */
   @IsString() CHATGPT_UPLOAD_BUCKET: string = 'chatgpt-uploads';
+  /** The workers' result buckets (their variables): /files/ reads with a key need the bucket's provider scope. */
+  @IsString() MIDJOURNEY_BUCKET: string = 'product-designs';
+  @IsString() IDEOGRAM_BUCKET: string = 'product-ideas';
+  @IsString() CHATGPT_BUCKET: string = 'chatgpt-images';
   /** How often the gateway ends overdue jobs and retries unconfirmed publishes, ms. */
   @IsInt() @Min(100) GATEWAY_SWEEP_INTERVAL_MS: number = 1000;
   /** How long past its deadline a job is left to its worker before the gateway ends it, ms. */
@@ -53,7 +58,15 @@ export class GatewayConfig {
   @IsInt({ each: true })
   @Min(0, { each: true })
   WEBHOOK_RETRY_DELAYS_MS: number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
+  /** Let webhooks reach loopback and private addresses: local development only (checked at submission and delivery). */
+  @Transform(envBoolean) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_URLS: boolean = false;
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
+  /** The request line and headers must arrive within this, ms. */
+  @IsInt() @Min(100) GATEWAY_HEADERS_TIMEOUT_MS: number = 10_000;
+  /** The whole request, body included, must arrive within this, ms (408 otherwise); not less than the above. */
+  @IsInt() @Min(100) GATEWAY_REQUEST_TIMEOUT_MS: number = 30_000;
+  /** Browser origins allowed by CORS, comma separated; `*` for any (development); empty: no CORS. */
+  @Transform(list) @IsString({ each: true }) CORS_ORIGINS: string[] = [];
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
 }

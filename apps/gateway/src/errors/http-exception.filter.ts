@@ -101,7 +101,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   describe(exception: unknown, request?: FastifyRequest): { status: number; body: HttpErrorBody } {
     if (exception instanceof GatewayException) {
       return {
-        status: STATUS_OF[exception.code],
+        status: exception.status ?? STATUS_OF[exception.code],
         body: {
           code: exception.code,
           message: exception.message,

@@ -89,6 +89,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     if (!keyAllows(key, request.provider)) {
       throw new GatewayException('FORBIDDEN_SCOPE', `This API key lacks the '${request.provider}' scope`);
     }
+    if (request.webhookUrl) await this.webhooks.assertAllowed(request.webhookUrl);
     const now = new Date();
     const requestHash = request.idempotencyKey
       ? createHash('sha256')

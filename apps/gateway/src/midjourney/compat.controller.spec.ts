@@ -225,6 +225,11 @@ describe('init, status, proxy-image, health', () => {
     const res = await app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'running' });
+    expect(health).toHaveBeenLastCalledWith(false); // no key: no error text
+    await app.inject({ method: 'GET', url: '/health', headers: { 'x-api-key': KEYS.ideogram } });
+    expect(health).toHaveBeenLastCalledWith(true);
+    await app.inject({ method: 'GET', url: '/health', headers: { 'x-api-key': KEYS.revoked } });
+    expect(health).toHaveBeenLastCalledWith(false);
     expect({ total: stats.total - before.total, failed: stats.failed - before.failed }).toEqual({
       total: 3,
       failed: 2,

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MidjourneyImagineOptions } from '@app/contracts';
 import type { ApiKey } from '../auth/api-key.js';
-import { CurrentKey, Public, RequireScope } from '../auth/auth.decorators.js';
+import { ApiKeysService } from '../auth/api-keys.service.js';
+import { CurrentKey, Public, RequireScope, presentedKey } from '../auth/auth.decorators.js';
 import { GenImageBody, GenImageQuery, GenVideoBody, GenVideoQuery, ProxyImageQuery } from './dto/compat.dto.js';
 import { LegacyStatsInterceptor } from './legacy-stats.js';
 import { CompatService } from './compat.service.js';
@@ -17,12 +18,20 @@ import { CompatService } from './compat.service.js';
 @ApiSecurity('api-key')
 @Controller()
 export class CompatController {
-  constructor(private readonly compat: CompatService) {}
+  constructor(
+    private readonly compat: CompatService,
+    private readonly keys: ApiKeysService,
+  ) {}
 
+  /** Open, as the original's; internal error text only with a valid key. */
   @Public()
   @Get('health')
-  health() {
-    return this.compat.health();
+  async health(@Req() request: FastifyRequest) {
+    const detailed = await this.keys.authenticate(presentedKey(request)).then(
+      () => true,
+      () => false,
+    );
+    return this.compat.health(detailed);
   }
 
   @RequireScope('midjourney')

@@ -13,12 +13,12 @@ export class CompatService {
     private readonly stats: LegacyStats,
   ) {}
 
-  async health() {
+  async health(detailed = false) {
     const status = await this.midjourney.status().then(
       (s) => (s.account.state === 'ready' || s.account.state === 'cooling_down' ? 'running' : 'error'),
       () => 'stopped' as const,
     );
-    return this.stats.snapshot(status);
+    return this.stats.snapshot(status, detailed);
   }
 
   async init() {

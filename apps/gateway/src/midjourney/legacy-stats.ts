@@ -10,6 +10,8 @@ export class LegacyStats {
   failed = 0;
   lastRequest: string | null = null;
   lastError: string | null = null;
+  /** The last error's stable code: what an anonymous caller of /health sees instead of its text. */
+  lastErrorCode: string | null = null;
 
   record(ok: boolean, error?: unknown): void {
     this.total++;
@@ -18,10 +20,13 @@ export class LegacyStats {
     else {
       this.failed++;
       this.lastError = error instanceof Error ? error.message : String(error);
+      const code = (error as { code?: unknown } | undefined)?.code;
+      this.lastErrorCode = typeof code === 'string' && /^[A-Z][A-Z_]*$/.test(code) ? code : 'INTERNAL';
     }
   }
 
-  snapshot(status: 'running' | 'stopped' | 'error') {
+  /** The original's counters; the last error's text only for a caller with a valid key (`detailed`). */
+  snapshot(status: 'running' | 'stopped' | 'error', detailed = false) {
     return {
       status,
       uptime: Math.round((Date.now() - this.startedAt) / 1000),
@@ -30,7 +35,7 @@ export class LegacyStats {
       failedRequests: this.failed,
       successRate: this.total ? Math.round((100 * this.succeeded) / this.total) : 0,
       lastRequest: this.lastRequest,
-      lastError: this.lastError,
+      lastError: detailed ? this.lastError : this.lastErrorCode,
       timestamp: new Date().toISOString(),
     };
   }

@@ -5,6 +5,7 @@ import { makeJob } from '../../../../test/factories/job.factory.js';
 import { strictMock } from '../../../../test/strict-mock.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import type { SqlClient } from '../persistence/sql-client.js';
+import { WebhookRefused, type WebhookSender } from './webhook-sender.js';
 import { WebhookConfig, WebhooksService, signWebhook } from './webhooks.service.js';
 
 describe('signWebhook', () => {
@@ -60,13 +61,11 @@ function setup(rows: ReturnType<typeof due>[] | (() => Promise<ReturnType<typeof
       throw new Error(`unexpected statement: ${text}`);
     },
   });
-  const fetch = vi
-    .spyOn(globalThis, 'fetch')
-    .mockImplementation(() =>
-      answer instanceof Error ? Promise.reject(answer) : Promise.resolve(new Response(null, { status: answer })),
-    );
+  const sender = strictMock<WebhookSender>('WebhookSender', {
+    post: () => (answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer)),
+  });
   const config = Object.assign(new WebhookConfig(), { secret: 'whsec', retryDelaysMs: [1_000, 5_000, 60_000] });
-  return { sut: new WebhooksService(sql, config), sql, fetch, recorded, claims };
+  return { sut: new WebhooksService(sql, config, sender), sql, fetch: sender.post, recorded, claims };
 }
 
 describe(WebhooksService.name, () => {
@@ -81,9 +80,8 @@ describe(WebhooksService.name, () => {
   it('delivers a due webhook signed, with its delivery id, and records it delivered', async () => {
     const { sut, fetch, recorded } = setup([due(0)], 204);
     await sut.deliverDue();
-    const [url, init] = fetch.mock.calls[0];
+    const [url, headers] = vi.mocked(fetch).mock.calls[0];
     expect(url).toBe('https://hooks.example/job');
-    const headers = init?.headers as Record<string, string>;
     expect(headers['x-gateway-delivery']).toBe('41');
     expect(headers['x-gateway-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(recorded).toEqual([{ attempts: 1, status: 'delivered', delayMs: 0 }]);
@@ -103,6 +101,13 @@ describe(WebhooksService.name, () => {
     await sut.deliverDue();
     expect(recorded).toEqual([{ attempts: 4, status: 'failed', delayMs: 0 }]);
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/given up after 4 attempts/));
+  });
+
+  it('fails a delivery the guard refuses at once, with the reason, and never retries it', async () => {
+    const { sut, recorded } = setup([due(0)], new WebhookRefused('localhost is a loopback name'));
+    await sut.deliverDue();
+    expect(recorded).toEqual([{ attempts: 1, status: 'failed', delayMs: 0 }]);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/refused: localhost is a loopback name/));
   });
 
   it('keeps retrying until the last one: the attempt before it is still pending', async () => {
@@ -134,7 +139,7 @@ describe(WebhooksService.name, () => {
         return Promise.resolve([] as T[]); // the claim finds nothing due
       },
     });
-    const sut = new WebhooksService(sql, new WebhookConfig());
+    const sut = new WebhooksService(sql, new WebhookConfig(), strictMock<WebhookSender>('WebhookSender'));
     const job = makeJob({ status: 'completed', webhookUrl: 'https://hooks.example/job' });
     await sut.enqueue(job);
     expect(statements[0]).toMatch(/ON CONFLICT \(job_id, event\) DO NOTHING/);

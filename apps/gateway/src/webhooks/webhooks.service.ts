@@ -4,17 +4,16 @@ import type { Job } from '@app/contracts';
 import { jobView } from '../jobs/job-view.js';
 import { isDatabaseUnavailable } from '../persistence/database.js';
 import { OutageLog } from '../persistence/outage-log.js';
+import { GatewayException } from '../errors/gateway.exception.js';
 import { SqlClient } from '../persistence/sql-client.js';
+import { WebhookConfig } from './webhook.config.js';
+import { WebhookRefused, WebhookSender } from './webhook-sender.js';
+
+export { WebhookConfig } from './webhook.config.js';
 
 /** A claimed delivery is not due again for this long (beyond the request timeout), so no replica sends it twice. */
 const LEASE_S = 60;
 const REQUEST_TIMEOUT_MS = 10_000;
-
-export class WebhookConfig {
-  secret?: string;
-  /** Wait before each retry, ms (WEBHOOK_RETRY_DELAYS_MS); after the last one a failing delivery is given up. */
-  retryDelaysMs: number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
-}
 
 interface Due {
   id: string;
@@ -41,7 +40,21 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly sql: SqlClient,
     private readonly config: WebhookConfig,
+    private readonly sender: WebhookSender,
   ) {}
+
+  /** Refuses, at submission, a webhook URL the guard would refuse at delivery (400 FORBIDDEN_HOST). */
+  async assertAllowed(url: string): Promise<void> {
+    const reason = await this.sender.refusal(url);
+    if (reason) {
+      throw new GatewayException(
+        'FORBIDDEN_HOST',
+        `webhook_url: ${reason}; webhooks only go to public addresses (WEBHOOK_ALLOW_PRIVATE_URLS)`,
+        [{ field: 'webhook_url', problems: [reason] }],
+        400,
+      );
+    }
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.deliverDue(), 1000);
@@ -96,23 +109,18 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
     if (this.config.secret) headers['x-gateway-signature'] = signWebhook(this.config.secret, body);
     let status = 0;
     let error: string | null = null;
+    let refused = false;
     try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        redirect: 'manual',
-      });
-      status = res.status;
-      await res.arrayBuffer();
+      status = await this.sender.post(d.url, headers, body, REQUEST_TIMEOUT_MS);
     } catch (e) {
-      error = String(e);
+      refused = e instanceof WebhookRefused;
+      error = refused ? `refused: ${(e as Error).message} (WEBHOOK_ALLOW_PRIVATE_URLS=false)` : String(e);
     }
     const attempts = d.attempts + 1;
     const ok = status >= 200 && status < 300;
     const delays = this.config.retryDelaysMs;
-    const giveUp = !ok && attempts > delays.length;
+    // A refused host stays refused: no retry would change that.
+    const giveUp = !ok && (refused || attempts > delays.length);
     await this.sql.query(
       `UPDATE webhook_deliveries SET attempts = $2, last_status = $3, last_error = $4, updated_at = now(),
          status = $5, next_attempt_at = now() + $6::int * interval '1 millisecond' WHERE id = $1`,

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
+import { envBoolean } from '@app/contracts';
 
 export class SimulatorConfig {
   @IsInt() @Min(0) @Max(65535) SIMULATOR_PORT: number = 4000;
@@ -16,7 +17,7 @@ export class SimulatorConfig {
   @IsNumber() @Min(0.0001) SIM_SPEED: number = 1;
   @IsOptional() @IsNumber() @Min(0) SIM_JITTER: number = 0;
   /** Every origin on a free port (tests run several simulators at once); SIMULATOR_READY tells the URLs. */
-  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  @Transform(envBoolean)
   @IsBoolean()
   SIM_ANY_PORTS: boolean = false;
 }

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderException } from '@app/contracts';
-import { fetchExternalImage, isPrivateAddress } from './url-guard.js';
+import { isPrivateAddress } from '@app/net';
+import { fetchExternalImage } from './url-guard.js';
 
 describe('isPrivateAddress', () => {
   it.each([

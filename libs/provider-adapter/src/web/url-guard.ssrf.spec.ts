@@ -1,7 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProviderException } from '@app/contracts';
-import { fetchExternalImage, isPrivateAddress } from './url-guard.js';
+import { isPrivateAddress } from '@app/net';
+import { fetchExternalImage } from './url-guard.js';
 
 // DNS and the network are replaced: every test states what the resolver and the server would answer.
 vi.mock('node:dns/promises', () => ({ lookup: vi.fn() }));

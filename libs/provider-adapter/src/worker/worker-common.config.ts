@@ -3,8 +3,9 @@ import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
 import { BrowserConfig } from '@app/browser';
 import { StorageConfig } from '@app/storage';
 
-export const envBoolean = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value;
+import { envBoolean } from '@app/contracts';
+
+export { envBoolean };
 export const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**

@@ -60,7 +60,7 @@ export class ConversationDto {
   @IsString()
   @Matches(CHATGPT_CONVERSATION_ID, { message: 'conversation_id must be a ChatGPT conversation id' })
   conversation_id?: string;
-  /** Called with the job when it ends (signed with WEBHOOK_SECRET). */
+  /** Called with the job when it ends (signed with WEBHOOK_SECRET); loopback and private hosts are refused (400 FORBIDDEN_HOST). */
   @IsOptional() @IsUrl(url) webhook_url?: string;
   /** Hard deadline for the job, seconds (default CHATGPT_DEADLINE_SECONDS). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(30) @Max(86_400) timeout_seconds?: number;

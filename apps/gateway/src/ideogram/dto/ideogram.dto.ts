@@ -36,7 +36,10 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || val
 const ASPECTS = Object.keys(IDEOGRAM_ASPECT_RATIOS);
 
 class IdeogramJobOptionsDto {
-  @ApiPropertyOptional({ description: 'Called with the job when it ends (signed with WEBHOOK_SECRET)' })
+  @ApiPropertyOptional({
+    description:
+      'Called with the job when it ends (signed with WEBHOOK_SECRET); loopback and private hosts are refused (400 FORBIDDEN_HOST)',
+  })
   @IsOptional()
   @IsUrl(url)
   webhook_url?: string;

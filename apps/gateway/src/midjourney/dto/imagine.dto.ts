@@ -20,7 +20,7 @@ const url = { protocols: ['http', 'https'], require_protocol: true, require_tld:
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || value === null ? undefined : value);
 
 class JobOptionsDto {
-  /** Called with the job when it ends (signed with WEBHOOK_SECRET). */
+  /** Called with the job when it ends (signed with WEBHOOK_SECRET); loopback and private hosts are refused (400 FORBIDDEN_HOST). */
   @IsOptional() @IsUrl(url) webhook_url?: string;
   /** Hard deadline for the job, seconds (default MIDJOURNEY_DEADLINE_SECONDS). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(30) @Max(86_400) timeout_seconds?: number;
