@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { loadConfig, logLevels } from '@app/contracts';
 import { AppModule } from './app.module.js';
 import { GatewayConfig } from './config/gateway.config.js';
+import { answerFrameworkError } from './errors/http-exception.filter.js';
 import { setupOpenApi } from './openapi.js';
 import { holdDataDirLock } from './persistence/data-dir-lock.js';
 
@@ -12,7 +13,7 @@ const config = loadConfig(GatewayConfig);
 if (!config.DATABASE_URL) holdDataDirLock(config.DATA_DIR);
 const app = await NestFactory.create<NestFastifyApplication>(
   AppModule.forRoot(config),
-  new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES }),
+  new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, frameworkErrors: answerFrameworkError }),
   {
     logger: logLevels(config.LOG_LEVEL),
   },
