@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_ERROR_CODES, PROVIDER_ERROR_CODES } from '@app/contracts';
 import { isCompatRoute } from '../../apps/gateway/src/errors/http-exception.filter.js';
@@ -103,6 +104,69 @@ describe('the gateway under generated bad requests (fuzz)', () => {
 
   afterAll(async () => {
     await system?.stop();
+  });
+
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    send(system.gatewayUrl, {
+      method: 'POST',
+      url: path,
+      headers: { 'x-api-key': system.apiKey, 'content-type': 'application/json', ...headers },
+      body,
+    });
+
+  it.each([
+    ['a NUL byte', '/v1/midjourney/imagine', '{"prompt":"fox\\u0000"}', 'prompt'],
+    ['a lone surrogate', '/v1/ideogram/generate', '{"prompt":"fox\\ud800"}', 'prompt'],
+    ['a NUL in an original route', '/midjourney/genimage', '{"prompt":"fox\\u0000"}', 'prompt'],
+    ['a boolean index', '/v1/ideogram/upscale', `{"job_id":"${randomUUID()}","index":true}`, 'index'],
+    [
+      'a boolean batch_size',
+      '/v1/midjourney/video',
+      '{"image_url":"http://127.0.0.1:9/a.png","batch_size":true}',
+      'batch_size',
+    ],
+    ['a job_id that is no uuid', '/v1/ideogram/upscale', '{"job_id":"x","request_id":"a","response_id":"b"}', 'job_id'],
+    [
+      'an impossible expiry',
+      '/v1/admin/keys',
+      '{"name":"k","scopes":["*"],"expires_at":"2026-02-30T00:00:00Z"}',
+      'expires_at',
+    ],
+    [
+      'JSON 10,000 deep in an unknown field',
+      '/v1/midjourney/imagine',
+      `{"prompt":"fox","x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+      'x',
+    ],
+  ])('refuses %s with 400 INVALID_REQUEST naming the field', async (_what, path, body, field) => {
+    const answer = await post(path, body);
+    expect(answer.status).toBe(400);
+    const error = isCompatRoute(path) ? answer.body : answer.body.error;
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(JSON.stringify(error.details)).toContain(`"field":"${field}`);
+  });
+
+  it('refuses crafted cursors on GET /v1/jobs with 400', async () => {
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of [b64(['1', randomUUID()]), b64(['2026-02-30T00:00:00.000Z', randomUUID()]), 'garbage']) {
+      const answer = await send(system.gatewayUrl, {
+        method: 'GET',
+        url: `/v1/jobs?cursor=${cursor}`,
+        headers: { 'x-api-key': system.apiKey },
+      });
+      expect(answer).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
+    }
+  });
+
+  it('lets no bad submission fail the valid ones sent with it (1 bad + 15 valid, three rounds)', async () => {
+    for (const bad of ['{"prompt":"fox\\u0000"}', '{"prompt":"fox\\ud800"}', '{"prompt":"fox"}']) {
+      const longKey: Record<string, string> = bad === '{"prompt":"fox"}' ? { 'idempotency-key': 'k'.repeat(5000) } : {};
+      const answers = await Promise.all([
+        post('/v1/midjourney/imagine', bad, longKey),
+        ...Array.from({ length: 15 }, (_, i) => post('/v1/midjourney/imagine', JSON.stringify({ prompt: `fox ${i}` }))),
+      ]);
+      expect(answers.map((a) => a.status)).toEqual([400, ...Array<number>(15).fill(202)]);
+    }
   });
 
   it(`answers every one of ${RUNS} bad requests across all routes with a 4xx, and innocent creates with 202`, async () => {
