@@ -9,7 +9,8 @@ import { badRequest, INNOCENT, type BadRequest, type Route } from './bad-request
 /**
  * Property: whatever a client sends to any route of the OpenAPI document, the gateway answers with a 4xx in the
  * documented error shape (never a 5xx, never silence), stays up, and the valid creates sent alongside (which may share
- * an insert batch with the bad ones) all get their 202. `FUZZ_RUNS` and `FUZZ_SEED` reproduce or widen a run.
+ * an insert batch with the bad ones) all get their 202. `FUZZ_RUNS` and `FUZZ_SEED` reproduce or widen a run;
+ * `FUZZ_DATABASE=postgres` runs it on Postgres instead of the embedded PGlite.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1200);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
@@ -80,6 +81,7 @@ describe('the gateway under generated bad requests (fuzz)', () => {
   beforeAll(async () => {
     system = await new TestSystem({
       worker: false,
+      database: process.env.FUZZ_DATABASE === 'postgres' ? 'postgres' : 'pglite',
       // The original routes that wait for a worker's answer would hold each request for a minute.
       gatewayEnv: { IDEOGRAM_SUBMIT_WAIT_SECONDS: '1', CHATGPT_GPTGEN_WAIT_SECONDS: '0', LOG_LEVEL: 'error' },
     }).start();
