@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: installs what is missing (npm packages, Chromium, nats-server; a private Postgres when none answers),
-// builds the apps, runs unit then integration tests, prints one summary line ("N passed, N failed") and exits
+// builds the apps, runs unit, integration then fuzz tests, prints one summary line ("N passed, N failed") and exits
 // non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +15,7 @@ const outDir = mkdtempSync(join(tmpdir(), 'gw-test-'));
 const suites = [
   { name: 'unit', config: 'vitest.config.ts' },
   { name: 'integration', config: 'vitest.int.config.ts' },
+  { name: 'fuzz', config: 'vitest.fuzz.config.ts' },
 ];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let failedSuites = 0;

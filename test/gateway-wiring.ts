@@ -7,10 +7,11 @@ import { ApiKeyGuard } from '../apps/gateway/src/auth/api-key.guard.js';
 import type { ApiKeysRepository } from '../apps/gateway/src/auth/api-keys.repository.js';
 import { ApiKeysService, AuthConfig } from '../apps/gateway/src/auth/api-keys.service.js';
 import { HttpExceptionFilter } from '../apps/gateway/src/errors/http-exception.filter.js';
+import { InputGuard } from '../apps/gateway/src/errors/input-guard.js';
 import { httpValidationPipe } from '../apps/gateway/src/errors/validation.pipe.js';
 
 /**
- * Controller wiring specs (STYLE §9): a real Fastify app with the gateway's real global pipe, guard and filter, and
+ * Controller wiring specs (STYLE §9): a real Fastify app with the gateway's real global pipe, guards and filter, and
  * the real ApiKeysService over an in-memory key table; the controllers' services are the caller's doubles.
  */
 export const KEYS = {
@@ -52,6 +53,7 @@ export async function wiringApp(
       { provide: APP_PIPE, useFactory: httpValidationPipe },
       { provide: APP_GUARD, useClass: ApiKeyGuard },
       { provide: APP_FILTER, useClass: HttpExceptionFilter },
+      InputGuard,
       {
         provide: ApiKeysService,
         useValue: new ApiKeysService(repository as unknown as ApiKeysRepository, new AuthConfig()),

@@ -10,6 +10,7 @@ import { ApiKeysRepository } from './auth/api-keys.repository.js';
 import { ApiKeysService, AuthConfig } from './auth/api-keys.service.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { HttpExceptionFilter } from './errors/http-exception.filter.js';
+import { InputGuard } from './errors/input-guard.js';
 import { httpValidationPipe } from './errors/validation.pipe.js';
 import { EventsConsumer } from './events/events.consumer.js';
 import { FilesConfig } from './files/files.config.js';
@@ -87,6 +88,7 @@ export class AppModule {
         { provide: APP_PIPE, useFactory: httpValidationPipe },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        InputGuard,
         { provide: RpcConfig, useValue: Object.assign(new RpcConfig(), { timeoutMs: config.RPC_TIMEOUT_MS }) },
         {
           provide: JobsConfig,

@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { loadConfig, logLevels } from '@app/contracts';
 import { AppModule } from './app.module.js';
 import { GatewayConfig } from './config/gateway.config.js';
+import { answerFrameworkError } from './errors/http-exception.filter.js';
 import { corsOptions, fastifyOptions } from './http/http-server.js';
 import { setupOpenApi } from './openapi.js';
 import { holdDataDirLock } from './persistence/data-dir-lock.js';
@@ -19,7 +20,7 @@ const http = {
 };
 const app = await NestFactory.create<NestFastifyApplication>(
   AppModule.forRoot(config),
-  new FastifyAdapter(fastifyOptions(http)),
+  new FastifyAdapter({ ...fastifyOptions(http), frameworkErrors: answerFrameworkError }),
   {
     logger: logLevels(config.LOG_LEVEL),
   },

@@ -9,7 +9,8 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_ERROR_CODES, PROVIDER_ERROR_CODES } from '@app/contracts';
 import { GatewayException } from './gateway.exception.js';
-import { HttpExceptionFilter, isCompatRoute, STATUS_OF } from './http-exception.filter.js';
+import Fastify from 'fastify';
+import { answerFrameworkError, HttpExceptionFilter, isCompatRoute, STATUS_OF } from './http-exception.filter.js';
 
 /** Runs the filter against a recording reply, as Fastify would hand it over. */
 function run(exception: unknown, url: string, method = 'GET') {
@@ -109,6 +110,26 @@ describe('HttpExceptionFilter', () => {
     const sent = run(new ServiceUnavailableException(details), '/health/ready');
     expect(sent.status).toBe(503);
     expect(sent.body).toEqual(details);
+  });
+
+  it('answers the URLs Fastify’s router refuses in the route’s own error shape', async () => {
+    const app = Fastify({ frameworkErrors: answerFrameworkError });
+    app.get('/v1/jobs/:id', () => 'found');
+    app.get('/api/job/:id', () => 'found');
+    try {
+      const bad = await app.inject({ method: 'GET', url: '/v1/jobs/%ED%A0%80' });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toEqual({ error: { code: 'INVALID_REQUEST', message: 'The URL is not valid' } });
+      const long = await app.inject({ method: 'GET', url: `/api/job/${'x'.repeat(200)}` });
+      expect(long.statusCode).toBe(414);
+      expect(long.json()).toMatchObject({
+        success: false,
+        code: 'INVALID_REQUEST',
+        error: 'A path parameter is too long',
+      });
+    } finally {
+      await app.close();
+    }
   });
 
   it('recognises the original routes', () => {

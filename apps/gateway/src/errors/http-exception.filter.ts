@@ -1,5 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { ErrorBody, ErrorCode } from '@app/contracts';
 import { GatewayException, type HttpErrorCode } from './gateway.exception.js';
@@ -65,6 +65,33 @@ export function isCompatRoute(url: string): boolean {
   return COMPAT_PATHS.has(path) || COMPAT_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
+/** The error body as the route's clients expect it: the original shape on the original routes. */
+export function errorPayload(url: string, body: HttpErrorBody) {
+  return isCompatRoute(url)
+    ? {
+        success: false,
+        error: body.message,
+        code: body.code,
+        ...(body.details ? { details: body.details } : {}),
+        ...(body.errorId ? { errorId: body.errorId } : {}),
+        timestamp: new Date().toISOString(),
+      }
+    : { error: body };
+}
+
+/**
+ * Fastify's router refuses some URLs before any route (and so before Nest's filter) sees them: a path that is not
+ * valid percent-encoded UTF-8, a path parameter past `maxParamLength`. Pass as the `frameworkErrors` option.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is not valid';
+  void reply
+    .status(status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(errorPayload(request.url ?? '', { code: 'INVALID_REQUEST', message }));
+}
+
 /**
  * One body for every error: `{error: {code, message, details?, errorId?}}` — Nest's own 404s, Fastify's body
  * errors included. Unknown errors are logged once with an id; the client gets only the id.
@@ -85,17 +112,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const { status, body } = this.describe(exception, request);
-    const payload = isCompatRoute(url)
-      ? {
-          success: false,
-          error: body.message,
-          code: body.code,
-          ...(body.details ? { details: body.details } : {}),
-          ...(body.errorId ? { errorId: body.errorId } : {}),
-          timestamp: new Date().toISOString(),
-        }
-      : { error: body };
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(payload);
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorPayload(url, body));
   }
 
   describe(exception: unknown, request?: FastifyRequest): { status: number; body: HttpErrorBody } {

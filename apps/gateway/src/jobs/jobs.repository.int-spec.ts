@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '@app/contracts';
 import { createTestDatabase, type TestDatabase } from '../../../../test/integration/postgres.js';
 import { ApiKeysRepository } from '../auth/api-keys.repository.js';
+import { GatewayException } from '../errors/gateway.exception.js';
 import { migrate } from '../persistence/migrations.js';
 import { openDatabase } from '../persistence/open-database.js';
 import type { SqlClient } from '../persistence/sql-client.js';
@@ -98,6 +99,51 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
     expect(results.every((r) => r.created)).toBe(true);
     expect(results.map((r) => r.job.id)).toEqual(many.map((j) => j.id));
     for (const j of many.slice(0, 3)) expect((await jobs.findById(j.id))?.input).toEqual(j.input);
+  });
+
+  it('refuses a row Postgres cannot store before it joins a batch; its batch-mates are stored', async () => {
+    const good = [candidate(), candidate()];
+    const results = await Promise.allSettled([
+      jobs.insert(good[0]),
+      jobs.insert(candidate({ input: { prompt: 'fox\u0000' } })),
+      jobs.insert(candidate({ input: { prompt: 'fox\ud800' } })),
+      jobs.insert(candidate({ idempotencyKey: 'k\u0000' })),
+      jobs.insert(good[1]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect(r.reason).toBeInstanceOf(GatewayException);
+      expect(r.reason).toMatchObject({ code: 'INVALID_REQUEST' });
+    }
+    for (const j of good) expect((await jobs.findById(j.id))?.id).toBe(j.id);
+  });
+
+  it('fails only the row the database refuses within a batch, as a 4xx', async () => {
+    const good = Array.from({ length: 6 }, () => candidate());
+    const bad = [
+      candidate({ deadlineAt: 'not a time' }), // 22007
+      candidate({ ideaId: 'not-a-uuid' }), // 22P02
+      candidate({ idempotencyKey: randomBytes(4000).toString('base64') }), // 54000: too long for the unique index
+    ];
+    const order = [good[0], bad[0], good[1], good[2], bad[1], good[3], good[4], bad[2], good[5]];
+    const results = await Promise.allSettled(order.map((j) => jobs.insert(j)));
+    const byId = new Map(results.map((r, i) => [order[i].id, r]));
+    for (const j of good) expect(byId.get(j.id)).toMatchObject({ status: 'fulfilled', value: { created: true } });
+    for (const j of bad) {
+      const result = byId.get(j.id);
+      expect(result?.status).toBe('rejected');
+      const reason = (result as PromiseRejectedResult).reason as GatewayException;
+      expect(reason).toBeInstanceOf(GatewayException);
+      expect(reason.code).toBe('INVALID_REQUEST');
+      expect(await jobs.findById(j.id)).toBeNull();
+    }
+    for (const j of good) expect((await jobs.findById(j.id))?.input).toEqual(j.input);
+  });
+
+  it('finds no job for an id that is not a uuid, without asking the database', async () => {
+    for (const id of ['abc', '', '-'.repeat(36), `${randomUUID()}x`, "'; DROP TABLE jobs; --"]) {
+      expect(await jobs.findById(id)).toBeNull();
+    }
   });
 
   it('returns the first job for a reused idempotency key, also within one batch', async () => {

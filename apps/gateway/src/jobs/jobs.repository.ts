@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ErrorBody, Job, JobEvent, JobResult, JobStatus, ProviderName } from '@app/contracts';
+import { findUnsafeValue } from '../errors/input-guard.js';
+import { GatewayException } from '../errors/gateway.exception.js';
 import { Batcher } from '../persistence/batcher.js';
 import { SqlClient } from '../persistence/sql-client.js';
 
@@ -53,6 +55,7 @@ function toJob(r: Row): StoredJob {
 }
 
 const OPEN = `('pending','processing')`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Specific queries for jobs; the status guard (never backwards, terminal final) lives in the SQL. */
 @Injectable()
@@ -76,8 +79,25 @@ export class JobsRepository {
    * Inserts unless (api key, idempotency key) exists; returns the stored job and whether it is new. New rows start
    * unpublished: until `confirmPublished`, the sweeper treats them as not yet handed to the workers.
    */
-  insert(job: StoredJob): Promise<{ job: StoredJob; created: boolean }> {
-    return this.inserts.add(job);
+  async insert(job: StoredJob): Promise<{ job: StoredJob; created: boolean }> {
+    // Checked before the row joins a batch: a value Postgres refuses would fail the whole statement.
+    const problem = findUnsafeValue({
+      input: job.input,
+      idempotency_key: job.idempotencyKey,
+      webhook_url: job.webhookUrl,
+      idea_id: job.ideaId,
+    });
+    if (problem) throw new GatewayException('INVALID_REQUEST', `${problem.field}: ${problem.problems[0]}`, [problem]);
+    try {
+      return await this.inserts.add(job);
+    } catch (error) {
+      // Retried alone (see Batcher) and still refused: a value of this request the checks above did not foresee.
+      const sqlstate = (error as { code?: unknown }).code;
+      if (typeof sqlstate === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(sqlstate)) {
+        throw new GatewayException('INVALID_REQUEST', 'The request holds a value that cannot be stored', { sqlstate });
+      }
+      throw error;
+    }
   }
 
   private async insertMany(jobs: StoredJob[]): Promise<Array<{ job: StoredJob; created: boolean }>> {
@@ -134,6 +154,7 @@ export class JobsRepository {
   }
 
   async findById(id: string): Promise<StoredJob | null> {
+    if (!UUID.test(id)) return null; // not an id this gateway made; as a uuid parameter it would be a SQL error
     const rows = await this.sql.query<Row>('SELECT * FROM jobs WHERE id = $1', [id]);
     return rows[0] ? toJob(rows[0]) : null;
   }

@@ -253,6 +253,18 @@ describe(JobsService.name, () => {
       ['not base64 JSON', 'nonsense'],
       ['a bad date', Buffer.from(JSON.stringify(['yesterday', JOB_ID])).toString('base64url')],
       ['a bad id', Buffer.from(JSON.stringify(['2026-03-01T10:00:00.000Z', 'x'])).toString('base64url')],
+      ['a date JS reads but Postgres refuses', Buffer.from(JSON.stringify(['1', JOB_ID])).toString('base64url')],
+      [
+        'a day that does not exist',
+        Buffer.from(JSON.stringify(['2026-02-30T10:00:00.000Z', JOB_ID])).toString('base64url'),
+      ],
+      ['year zero', Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000Z', JOB_ID])).toString('base64url')],
+      [
+        'dashes for an id',
+        Buffer.from(JSON.stringify(['2026-03-01T10:00:00.000Z', '-'.repeat(36)])).toString('base64url'),
+      ],
+      ['numbers', Buffer.from(JSON.stringify([1, 2])).toString('base64url')],
+      ['null', Buffer.from('null').toString('base64url')],
     ])('refuses a cursor with %s: 400 INVALID_REQUEST, no query', async (_what, cursor) => {
       const { sut, jobs } = setup();
       const error = await rejected(sut.list(KEY, { limit: 10, cursor }));

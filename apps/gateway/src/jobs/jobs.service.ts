@@ -23,6 +23,13 @@ export interface CreateJob {
 }
 
 const CACHE_LIMIT = 20_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A cursor's time is an ISO instant as `toISOString()` writes it, within years Postgres and JS agree on. */
+const isCursorTime = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) &&
+  !Number.isNaN(Date.parse(value)) &&
+  new Date(value).toISOString() === value;
 /** A create still unconfirmed after this long had its publish fail or the gateway stop in between. */
 const UNPUBLISHED_AFTER_S = 10;
 
@@ -179,8 +186,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     let before: { createdAt: string; id: string } | undefined;
     if (query.cursor) {
       try {
-        const [createdAt, id] = JSON.parse(Buffer.from(query.cursor, 'base64url').toString()) as [string, string];
-        if (Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+        const [createdAt, id] = JSON.parse(Buffer.from(query.cursor, 'base64url').toString()) as [unknown, unknown];
+        // Only what this gateway hands out: anything else would reach SQL as a timestamp or uuid it may refuse.
+        if (!isCursorTime(createdAt) || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad cursor');
         before = { createdAt, id };
       } catch {
         throw new GatewayException('INVALID_REQUEST', 'cursor is not valid');

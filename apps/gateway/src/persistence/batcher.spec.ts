@@ -47,6 +47,48 @@ describe('Batcher', () => {
     expect(await batcher.add(3)).toBe(3);
   });
 
+  it('fails only the call whose item fails its batch; the others are answered from a retry alone', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher(async (items: number[]) => {
+      batches.push(items);
+      if (items.includes(13)) throw new Error(`row 13 refused`);
+      return items.map((n) => n * 10);
+    });
+    const results = await Promise.allSettled([1, 13, 2, 3].map((n) => batcher.add(n)));
+    expect(results).toEqual([
+      { status: 'fulfilled', value: 10 },
+      { status: 'rejected', reason: new Error('row 13 refused') },
+      { status: 'fulfilled', value: 20 },
+      { status: 'fulfilled', value: 30 },
+    ]);
+    expect(batches).toEqual([[1, 13, 2, 3], [1], [13], [2], [3]]);
+    expect(await batcher.add(4)).toBe(40);
+  });
+
+  it('retries the items of a failed batch together, so an outage costs one more round trip', async () => {
+    let running = 0;
+    let peak = 0;
+    const batcher = new Batcher(async (items: number[]) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setImmediate(r));
+      running--;
+      throw new Error(`db down (${items.length})`);
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.add(n)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(peak).toBe(3);
+  });
+
+  it('rejects a lone failed call with its error, without retrying it', async () => {
+    const run = vi.fn(async (): Promise<number[]> => {
+      throw new Error('refused');
+    });
+    const batcher = new Batcher(run);
+    await expect(batcher.add(1)).rejects.toThrow('refused');
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+
   it('waits the linger time before flushing work nobody awaits', async () => {
     vi.useFakeTimers();
     try {

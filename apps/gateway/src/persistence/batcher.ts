@@ -1,7 +1,9 @@
 /**
  * Group commit: calls made in the same turn of the event loop, or while a flush is running, go to the database
  * together. An idle system flushes each call at once (one setImmediate later); a busy one turns N statements into
- * one, which is what lets the single-connection embedded database keep up with many concurrent requests.
+ * one, which is what lets the single-connection embedded database keep up with many concurrent requests. A failed
+ * batch is retried item by item, so a failure belongs to the calls whose items cause it. `run` must be safe to
+ * repeat for the items of a failed batch (one statement: all or nothing).
  */
 export class Batcher<I, O> {
   private queue: Array<{ item: I; resolve: (value: O) => void; reject: (error: unknown) => void }> = [];
@@ -41,7 +43,18 @@ export class Batcher<I, O> {
           const results = await this.run(batch.map((b) => b.item));
           batch.forEach((b, i) => b.resolve(results[i]));
         } catch (error) {
-          for (const b of batch) b.reject(error);
+          if (batch.length === 1) batch[0].reject(error);
+          // One bad item must not fail the callers batched with it: each goes again alone, so only its own call fails
+          // (together, so an outage costs one round trip, not one per item).
+          else {
+            await Promise.all(
+              batch.map((b) =>
+                Promise.resolve()
+                  .then(() => this.run([b.item]))
+                  .then(([result]) => b.resolve(result), b.reject),
+              ),
+            );
+          }
         }
       }
     } finally {

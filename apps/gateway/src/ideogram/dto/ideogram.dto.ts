@@ -93,7 +93,7 @@ class SizedDto extends IdeogramJobOptionsDto {
 /** POST /v1/ideogram/remix: an image (URL, or an Ideogram upload id) and a prompt or a caption of it. */
 export class RemixDto extends SizedDto {
   @ApiPropertyOptional({ description: 'Source image (http/https); or give image_id' })
-  @ValidateIf((o: RemixDto) => !o.image_id)
+  @ValidateIf((o: RemixDto) => !o.image_id || o.image_url !== undefined)
   @IsUrl(url)
   image_url?: string;
   @ApiPropertyOptional({ description: 'An existing Ideogram upload id instead of image_url' })
@@ -126,7 +126,7 @@ export class GenerateDto extends SizedDto {
 /** POST /v1/ideogram/upscale: an image of an earlier job (job_id + index) or a request/response id pair. */
 export class UpscaleDto extends IdeogramJobOptionsDto {
   @ApiPropertyOptional({ description: 'A completed Ideogram job of this gateway' })
-  @ValidateIf((o: UpscaleDto) => !o.request_id && !o.response_id)
+  @ValidateIf((o: UpscaleDto) => o.job_id !== undefined || (!o.request_id && !o.response_id))
   @IsUUID()
   job_id?: string;
   @ApiPropertyOptional({ description: 'Which image of job_id (default 0)' })
@@ -136,8 +136,14 @@ export class UpscaleDto extends IdeogramJobOptionsDto {
   @Min(0)
   @Max(7)
   index?: number;
-  @ApiPropertyOptional() @ValidateIf((o: UpscaleDto) => !o.job_id) @Matches(IDEOGRAM_ID) request_id?: string;
-  @ApiPropertyOptional() @ValidateIf((o: UpscaleDto) => !o.job_id) @Matches(IDEOGRAM_ID) response_id?: string;
+  @ApiPropertyOptional()
+  @ValidateIf((o: UpscaleDto) => !o.job_id || o.request_id !== undefined)
+  @Matches(IDEOGRAM_ID)
+  request_id?: string;
+  @ApiPropertyOptional()
+  @ValidateIf((o: UpscaleDto) => !o.job_id || o.response_id !== undefined)
+  @Matches(IDEOGRAM_ID)
+  response_id?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) prompt?: string;
   @ApiPropertyOptional({ enum: IDEOGRAM_UPSCALE_FACTORS, default: 'X4' })
   @IsOptional()
@@ -147,7 +153,10 @@ export class UpscaleDto extends IdeogramJobOptionsDto {
 
 /** POST /v1/ideogram/remove-background: an image of an earlier job, or an Ideogram asset id. */
 export class RemoveBackgroundDto extends IdeogramJobOptionsDto {
-  @ApiPropertyOptional() @ValidateIf((o: RemoveBackgroundDto) => !o.asset_id) @IsUUID() job_id?: string;
+  @ApiPropertyOptional()
+  @ValidateIf((o: RemoveBackgroundDto) => !o.asset_id || o.job_id !== undefined)
+  @IsUUID()
+  job_id?: string;
   @ApiPropertyOptional()
   @IsOptional()
   @Type(() => Number)
@@ -155,7 +164,10 @@ export class RemoveBackgroundDto extends IdeogramJobOptionsDto {
   @Min(0)
   @Max(7)
   index?: number;
-  @ApiPropertyOptional() @ValidateIf((o: RemoveBackgroundDto) => !o.job_id) @Matches(IDEOGRAM_ID) asset_id?: string;
+  @ApiPropertyOptional()
+  @ValidateIf((o: RemoveBackgroundDto) => !o.job_id || o.asset_id !== undefined)
+  @Matches(IDEOGRAM_ID)
+  asset_id?: string;
   @ApiPropertyOptional({ enum: IDEOGRAM_ASSET_TYPES, default: 'RESPONSE' })
   @IsOptional()
   @IsIn(IDEOGRAM_ASSET_TYPES)
@@ -164,6 +176,9 @@ export class RemoveBackgroundDto extends IdeogramJobOptionsDto {
 
 /** POST /v1/ideogram/describe: caption an image (URL or an Ideogram upload id). */
 export class DescribeDto extends IdeogramJobOptionsDto {
-  @ApiPropertyOptional() @ValidateIf((o: DescribeDto) => !o.upload_id) @IsUrl(url) image_url?: string;
+  @ApiPropertyOptional()
+  @ValidateIf((o: DescribeDto) => !o.upload_id || o.image_url !== undefined)
+  @IsUrl(url)
+  image_url?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(IDEOGRAM_ID) upload_id?: string;
 }
