@@ -159,6 +159,21 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
     expect(other.created).toBe(true); // keys are per API key
   });
 
+  it('dates a job’s end by the worker’s event, not by when the gateway got to apply it', async () => {
+    const late = candidate();
+    await jobs.insert(late);
+    const endedAt = new Date(Date.now() - 25_000); // the gateway was down for 25 s when the job ended
+    const ended = await jobs.applyEvent(event(late.id, 1, { status: 'completed', at: endedAt.toISOString() }));
+    const created = Date.parse(String(ended?.createdAt));
+    expect(Date.parse(String(ended?.completedAt))).toBe(Math.max(created, endedAt.getTime()));
+
+    const skewed = candidate();
+    await jobs.insert(skewed);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const capped = await jobs.applyEvent(event(skewed.id, 1, { status: 'failed', at: future }));
+    expect(Date.parse(String(capped?.completedAt))).toBeLessThanOrEqual(Date.now());
+  });
+
   it('applies events in order, ignores stale and duplicate ones, and keeps final states final', async () => {
     const job = candidate();
     await jobs.insert(job);

@@ -200,7 +200,7 @@ export class JobsRepository {
          last_seq = $6,
          updated_at = now(),
          started_at = COALESCE(started_at, now()),
-         completed_at = CASE WHEN $7 THEN now() ELSE completed_at END
+         completed_at = CASE WHEN $7 THEN LEAST(now(), GREATEST(created_at, $8::timestamptz)) ELSE completed_at END
        WHERE id = $1 AND status IN ${OPEN} AND last_seq < $6
        RETURNING *`,
       [
@@ -211,6 +211,9 @@ export class JobsRepository {
         event.error ? JSON.stringify(event.error) : null,
         event.seq,
         terminal,
+        // When the job ended is when the worker saw it end, even if the gateway applies the event later (it was
+        // down, or NATS was): bounded by the job's creation and the present against a skewed clock.
+        event.at,
       ],
     );
     return rows[0] ? toJob(rows[0]) : null;
