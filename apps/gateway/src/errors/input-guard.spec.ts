@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS, wiringApp } from '../../../../test/gateway-wiring.js';
-import { findUnsafeValue, MAX_DEPTH } from './input-guard.js';
+import { findUnsafeValue, MAX_DEPTH, storable } from './input-guard.js';
 import { findCoercion, LenientFields } from './validation.pipe.js';
 
 class Inner {
@@ -153,5 +153,13 @@ describe(findCoercion.name, () => {
     [{ a: [{ b: [] }] }, { a: [{ b: 0 }] }, { field: 'a.0.b', problems: ['must be a number, not an array'] }],
   ])('%j → %j: %j', (raw, out, expected) => {
     expect(findCoercion(raw, out)).toEqual(expected);
+  });
+});
+
+describe(storable.name, () => {
+  it('makes provider text storable: NUL dropped, lone surrogates replaced, pairs and the rest kept', () => {
+    const event = { result: { text: 'fox\u0000 \ud800 🦊', blocks: ['a\udc00b'] }, seq: 3, ok: true };
+    expect(storable(event)).toEqual({ result: { text: 'fox \uFFFD 🦊', blocks: ['a\uFFFDb'] }, seq: 3, ok: true });
+    expect(findUnsafeValue(storable(event))).toBeNull();
   });
 });

@@ -12,6 +12,18 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 // Postgres stores neither NUL (text, jsonb) nor a UTF-16 surrogate without its pair (it cannot be encoded in UTF-8).
 const UNSAFE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
+
+/**
+ * A copy Postgres can store: NUL characters dropped, unpaired surrogates replaced by U+FFFD. For what our own
+ * workers report (provider text inside events): a client's request is refused instead, but an event must never
+ * become a message that fails forever.
+ */
+export function storable<T>(value: T): T {
+  const clean = (text: string) => text.replace(UNSAFE_ALL, (c) => (c === '\0' ? '' : '\uFFFD'));
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? clean(v) : v))) as T;
+}
+
 function textProblem(text: string): string | null {
   const match = UNSAFE.exec(text);
   if (!match) return null;

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { JobEventMessage, Streams, parsePayload } from '@app/contracts';
 import { NatsService, ensureGatewayEventsConsumer, ensureStreams } from '@app/messaging';
+import { storable } from '../errors/input-guard.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { isDatabaseUnavailable } from '../persistence/database.js';
 import { OutageLog } from '../persistence/outage-log.js';
@@ -73,7 +74,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnApplicationShut
   async handle(msg: Pick<JsMsg, 'json' | 'ack' | 'nak' | 'term' | 'info' | 'subject'>): Promise<void> {
     let event: JobEventMessage;
     try {
-      event = parsePayload(JobEventMessage, msg.json(), { keepUnknown: true });
+      event = parsePayload(JobEventMessage, storable(msg.json()), { keepUnknown: true });
     } catch (error) {
       this.logger.warn(`dropping a malformed event on ${msg.subject}: ${String(error)}`);
       msg.term();
