@@ -39,6 +39,7 @@ describe('gateway started during an outage', () => {
       STORAGE_DIR: join(dir, 'files'),
       BOOTSTRAP_API_KEY: apiKey,
       LOG_LEVEL: 'warn',
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // the webhook receiver is this test, on loopback
       ...env,
     });
     const url = `http://127.0.0.1:${port}`;
