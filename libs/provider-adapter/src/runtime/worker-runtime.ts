@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import type { MsgRequest } from '@nats-io/jetstream';
 import { Buckets, Streams, Subjects, type AccountState, type StatusReply } from '@app/contracts';
 import { NatsService, ensureStreams, ensureWorkerConsumer } from '@app/messaging';
 import { ObjectStorage } from '@app/storage';
@@ -11,6 +12,7 @@ import { JobEvents } from './job-events.js';
 import { JobIntake, type JobSource } from './job-intake.js';
 import { AccountPacer, backoffMs } from './pacing.js';
 import { Poller } from './poller.js';
+import { QueueDeadlines } from './queue-deadlines.js';
 import { ResultStorage } from './result-storage.js';
 import { RuntimeConfig } from './runtime.config.js';
 import { schedulerTimers } from './timers.js';
@@ -21,18 +23,21 @@ const CANCELED_TTL_MS = 7 * 24 * 3600 * 1000;
 const FINISHED_TTL_MS = 7 * 24 * 3600 * 1000;
 /** How often in-flight state kept in memory during a NATS outage is written again. */
 const FLUSH_INTERVAL_MS = 1000;
+/** How often jobs still queued past their deadline are looked for. */
+const QUEUE_SWEEP_INTERVAL_MS = 1000;
 
 interface Running {
   store: InflightStore;
   events: JobEvents;
   poller: Poller;
   intake: JobIntake;
+  queue: QueueDeadlines;
 }
 
 /**
  * Runs any ProviderAdapter, from parts that each do one thing: the in-flight store (KV state kept in memory while
  * NATS is away), the account monitor, job intake (consume, capacity, submit once), the submit policy, the poller
- * (polls, reconciliation, deadlines), result storage and job events. This class wires them to NATS and Nest's
+ * (polls, reconciliation, deadlines), queue deadlines (jobs no account took), result storage and job events. This class wires them to NATS and Nest's
  * lifecycle, boots with retries while NATS is unavailable, and answers status.
  */
 @Injectable()
@@ -79,6 +84,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     if (!connected) return;
     this.repeat(() => void this.account.recheck(), this.config.accountCheckIntervalMs);
     this.repeat(() => void this.parts?.store.flush(), FLUSH_INTERVAL_MS);
+    this.repeat(() => void this.parts?.queue.sweep(), QUEUE_SWEEP_INTERVAL_MS);
     await this.account.start();
     void this.watchCancels();
     if (!(await this.retrying('resuming in-flight jobs', () => this.resume()))) return;
@@ -143,7 +149,23 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       resubmit: (state) => intake.submit(state),
     });
     const intake: JobIntake = new JobIntake({ config, adapter, store, events, poller, account, pacer, logger });
-    return { store, events, poller, intake };
+    const queue = new QueueDeadlines({ store, events, logger, readQueued: (limit) => this.readQueued(limit) });
+    return { store, events, poller, intake, queue };
+  }
+
+  /** The provider's job messages still in the JOBS stream, oldest first, read without taking them. */
+  private async readQueued(limit: number): Promise<unknown[]> {
+    const jsm = await this.nats.jetstreamManager();
+    const queued: unknown[] = [];
+    for (let seq = 0; queued.length < limit;) {
+      // STREAM.MSG.GET with next_by_subj (nats-server ≥ 2.9); the client's type lists only seq and last_by_subj.
+      const query = { seq: seq + 1, next_by_subj: Subjects.jobsOf(this.config.provider) } as unknown as MsgRequest;
+      const msg = await jsm.streams.getMessage(Streams.jobs, query);
+      if (!msg) break;
+      queued.push(msg.json());
+      seq = msg.seq;
+    }
+    return queued;
   }
 
   private async resume(): Promise<void> {
