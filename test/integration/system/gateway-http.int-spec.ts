@@ -364,21 +364,21 @@ describe('gateway HTTP contract', () => {
         webhook_url: hookUrl,
       });
       await system.api('POST', `/v1/jobs/${job.body.id}/cancel`);
-      const until = Date.now() + 15_000;
-      while (!received.some((r) => r.body.includes(job.body.id)) && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(
-        received.some((r) => r.body.includes(job.body.id)),
+      await waitFor(
         `sentinel ${round} delivered`,
-      ).toBe(true);
+        () => Promise.resolve(received.some((r) => r.body.includes(job.body.id)) || undefined),
+        15_000,
+      );
     }
   };
 
   const attemptsFor = (jobId: string) => received.filter((r) => r.body.includes(jobId));
   const waitForAttempts = async (jobId: string, n: number) => {
-    const until = Date.now() + 30_000;
-    while (attemptsFor(jobId).length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(
+      `${n} attempts for ${jobId}`,
+      () => Promise.resolve(attemptsFor(jobId).length >= n || undefined),
+      30_000,
+    );
     return attemptsFor(jobId);
   };
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestSystem } from '../system.js';
+import { TestSystem, waitFor } from '../system.js';
 
 // Our own infrastructure failing under a running system (issue: exactly once through every fault): nats-server
 // stopped while a job runs and while a worker starts. Provider outcomes come from the simulator; nothing may be
@@ -16,13 +16,8 @@ describe('Workers through NATS outages', () => {
   };
   const status = async (path: string) =>
     (await fetch(`${system.workerUrl}${path}`, { signal: AbortSignal.timeout(3000) })).status;
-  const until = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await Promise.resolve(check()).catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) =>
+    waitFor(what, async () => (await check()) || undefined, timeoutMs);
 
   beforeAll(async () => {
     await system.start();
