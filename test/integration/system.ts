@@ -16,14 +16,31 @@ import { startNatsServer, type TestNatsServer } from './nats-server.js';
 const root = resolve(import.meta.dirname, '..', '..');
 export const appEntry = (app: string) => join(root, 'dist', 'apps', app, 'apps', app, 'src', 'main.js');
 
+/**
+ * A port for an app we start later. Taken below the kernel's ephemeral range (32768–60999 here): a port the kernel
+ * handed out with listen(0) goes back to its pool when closed and can be given to anyone's listen(0) or outgoing
+ * connection before our app binds it (CI saw EADDRINUSE that way). Never the same port twice in one process; test
+ * files in other processes draw at random from 12,000 ports and the bind check skips ports in use.
+ */
+const handedOut = new Set<number>();
 export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('No free port between 20000 and 32000');
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((res) => {
     const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => res(typeof address === 'object' && address ? address.port : 0));
-    });
+    server.once('error', () => res(false));
+    // 0.0.0.0 as the gateway and workers bind it; a port taken on loopback only is busy there too.
+    server.listen(port, '0.0.0.0', () => server.close(() => res(true)));
   });
 }
 
