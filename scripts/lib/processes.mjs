@@ -12,15 +12,24 @@ export function portIsFree(port, host = '127.0.0.1') {
   });
 }
 
+/**
+ * A port for an app started later. Drawn below the kernel's usual ephemeral range (32768–60999): a port the
+ * kernel handed out with listen(0) returns to its pool when closed and can go to anyone's listen(0) or outgoing
+ * connection before our app binds it (CI saw EADDRINUSE that way). Never the same port twice in one process;
+ * other processes draw at random from 12,000 ports and the bind check skips ports in use.
+ */
+const handedOut = new Set();
 export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    // 0.0.0.0 as the gateway and workers bind it.
+    if (await portIsFree(port, '0.0.0.0')) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('No free port between 20000 and 32000');
 }
 
 /** The wanted port when free, else any free one. */

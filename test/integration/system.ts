@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/lib/processes.mjs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
@@ -13,36 +13,10 @@ import { startNatsServer, type TestNatsServer } from './nats-server.js';
  * worker as separate processes from the compiled dist (as in production), with throw-away data directories.
  * `npm test` builds dist first; running these specs alone needs `npx nest build gateway midjourney simulator`.
  */
+export { freePort };
+
 const root = resolve(import.meta.dirname, '..', '..');
 export const appEntry = (app: string) => join(root, 'dist', 'apps', app, 'apps', app, 'src', 'main.js');
-
-/**
- * A port for an app we start later. Taken below the kernel's ephemeral range (32768–60999 here): a port the kernel
- * handed out with listen(0) goes back to its pool when closed and can be given to anyone's listen(0) or outgoing
- * connection before our app binds it (CI saw EADDRINUSE that way). Never the same port twice in one process; test
- * files in other processes draw at random from 12,000 ports and the bind check skips ports in use.
- */
-const handedOut = new Set<number>();
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (handedOut.has(port)) continue;
-    if (await bindable(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('No free port between 20000 and 32000');
-}
-
-function bindable(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const server = createServer();
-    server.once('error', () => res(false));
-    // 0.0.0.0 as the gateway and workers bind it; a port taken on loopback only is busy there too.
-    server.listen(port, '0.0.0.0', () => server.close(() => res(true)));
-  });
-}
 
 export interface SimulatorUrls {
   admin: string;
