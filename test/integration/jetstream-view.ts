@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Buckets, Consumers, Streams, type ProviderName } from '@app/contracts';
+import { Buckets, Consumers, Streams, Subjects, type JobEvent, type ProviderName } from '@app/contracts';
 
 /**
  * What the workers wrote to JetStream, read by a test over a connection of its own: the positive signals a test waits
@@ -28,6 +28,13 @@ export class JetStreamView {
     const jsm = await jetstreamManager(this.nc);
     const info = await jsm.consumers.info(Streams.jobs, Consumers.worker(provider));
     return { deliveries: info.delivered.consumer_seq, unacked: info.num_ack_pending, waiting: info.num_pending };
+  }
+
+  /** The last event published for a job (by its worker or a worker's queue deadlines), if any. */
+  async lastEvent(provider: ProviderName, jobId: string): Promise<JobEvent | undefined> {
+    const jsm = await jetstreamManager(this.nc);
+    const msg = await jsm.streams.getMessage(Streams.events, { last_by_subj: Subjects.event(provider, jobId) });
+    return msg ? msg.json<JobEvent>() : undefined;
   }
 
   async close(): Promise<void> {

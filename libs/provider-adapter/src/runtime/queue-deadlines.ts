@@ -3,28 +3,48 @@ import { JobMessage, parsePayload } from '@app/contracts';
 import type { InflightStore } from './inflight-store.js';
 import type { JobEvents } from './job-events.js';
 
+/** The provider's part of the JOBS stream, read without taking anything. */
+export interface QueueReader {
+  /** The stream's last sequence number (0 when empty). */
+  lastSeq(): Promise<number>;
+  /** Up to `limit` of the provider's job messages after `seq`, oldest first. */
+  after(seq: number, limit: number): Promise<{ seq: number; payload: unknown }[]>;
+  /** The message at `seq`, or null once it is gone (a worker took and acked it). */
+  at(seq: number): Promise<unknown>;
+}
+
 export interface QueueDeadlinesParts {
   store: InflightStore;
   events: JobEvents;
   logger: Pick<Logger, 'warn'>;
-  /** Up to `limit` job messages still in the queue, oldest first, read without taking them. */
-  readQueued: (limit: number) => Promise<unknown[]>;
+  reader: QueueReader;
   now?: () => number;
 }
 
 /** A worker that holds the job ends it at its deadline itself; this one waits a moment longer before stepping in. */
 const GRACE_MS = 1000;
+/** New messages learnt per sweep; a deeper backlog is learnt over the next sweeps. */
 const READ_LIMIT = 200;
-const REMEMBER_MS = 10 * 60_000;
+/** Queued jobs remembered at most; past it the oldest entries are dropped (the gateway's sweeper still ends them). */
+const MAX_KNOWN = 20_000;
+
+interface Queued {
+  jobId: string;
+  deadline: number;
+}
 
 /**
  * Ends jobs that wait in the queue past their deadline — no account of the provider had room — with QUEUE_TIMEOUT,
  * at the deadline, from the worker side. The gateway's sweeper does the same, but a job's end must not wait for the
  * gateway to be up: the event waits in JetStream and dates the job's end. The message stays; whoever takes it later
  * sees the deadline passed and refuses it again (the event is de-duplicated).
+ *
+ * Each message is read once and its deadline remembered by sequence number; a sweep costs one request for the
+ * stream's last sequence, the new messages, and one lookup per job that has come due (gone = taken by a worker).
  */
 export class QueueDeadlines {
-  private readonly ended = new Map<string, number>();
+  private readonly known = new Map<number, Queued>();
+  private lastSeen = 0;
   private sweeping?: Promise<void>;
   private readonly now: () => number;
 
@@ -39,35 +59,74 @@ export class QueueDeadlines {
   }
 
   private async sweepOnce(): Promise<void> {
-    const { store, events } = this.parts;
-    let queued: unknown[];
     try {
-      queued = await this.parts.readQueued(READ_LIMIT);
+      await this.learn();
     } catch {
       return; // NATS is away: the next sweep looks again
     }
     const now = this.now();
-    for (const payload of queued) {
-      let job: JobMessage;
+    for (const [seq, queued] of this.known) {
+      if (now - queued.deadline < GRACE_MS) continue;
+      let payload: unknown;
       try {
-        job = parsePayload(JobMessage, payload);
+        payload = await this.parts.reader.at(seq);
       } catch {
-        continue; // malformed: whoever takes it terminates it
+        return;
       }
-      const jobId = job.jobId;
-      if (now - Date.parse(job.deadlineAt) < GRACE_MS || this.ended.has(jobId) || store.get(jobId)) continue;
-      try {
-        // Taken by some worker (its KV record) or ended already: that worker ends it, or it has.
-        if ((await store.load(jobId)) || (await store.hasFinished(jobId))) continue;
-      } catch {
+      if (payload === null) {
+        this.known.delete(seq); // taken by a worker, which ends it
         continue;
       }
-      this.ended.set(jobId, now);
-      await events.refused(jobId, 'timeout', {
-        code: 'QUEUE_TIMEOUT',
-        message: 'The deadline passed while the job waited for an account with room; never submitted',
-      });
+      if (this.parse(payload)?.jobId !== queued.jobId) {
+        this.forget(); // the stream was made anew: learn it again
+        return;
+      }
+      if (await this.end(queued.jobId)) this.known.delete(seq);
     }
-    for (const [jobId, at] of this.ended) if (now - at > REMEMBER_MS) this.ended.delete(jobId);
+  }
+
+  /** Reads the messages that arrived since the last sweep. */
+  private async learn(): Promise<void> {
+    const { reader } = this.parts;
+    if ((await reader.lastSeq()) < this.lastSeen) this.forget(); // the stream was made anew
+    for (const { seq, payload } of await reader.after(this.lastSeen, READ_LIMIT)) {
+      this.lastSeen = Math.max(this.lastSeen, seq);
+      const job = this.parse(payload);
+      if (!job) continue; // malformed: whoever takes it terminates it
+      this.known.set(seq, { jobId: job.jobId, deadline: Date.parse(job.deadlineAt) });
+    }
+    for (const seq of this.known.keys()) {
+      if (this.known.size <= MAX_KNOWN) break;
+      this.known.delete(seq);
+    }
+  }
+
+  /** Ends a due job unless a worker has it; false when the KV could not say (asked again next sweep). */
+  private async end(jobId: string): Promise<boolean> {
+    const { store, events } = this.parts;
+    try {
+      // Held here, taken by some worker (its KV record) or ended already: that worker ends it, or it has.
+      if (store.get(jobId) || (await store.load(jobId)) || (await store.hasFinished(jobId))) return true;
+    } catch {
+      return false;
+    }
+    await events.refused(jobId, 'timeout', {
+      code: 'QUEUE_TIMEOUT',
+      message: 'The deadline passed while the job waited for an account with room; never submitted',
+    });
+    return true;
+  }
+
+  private parse(payload: unknown): JobMessage | undefined {
+    try {
+      return parsePayload(JobMessage, payload);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private forget(): void {
+    this.known.clear();
+    this.lastSeen = 0;
   }
 }

@@ -12,7 +12,7 @@ import { JobEvents } from './job-events.js';
 import { JobIntake, type JobSource } from './job-intake.js';
 import { AccountPacer, backoffMs } from './pacing.js';
 import { Poller } from './poller.js';
-import { QueueDeadlines } from './queue-deadlines.js';
+import { QueueDeadlines, type QueueReader } from './queue-deadlines.js';
 import { ResultStorage } from './result-storage.js';
 import { RuntimeConfig } from './runtime.config.js';
 import { schedulerTimers } from './timers.js';
@@ -149,23 +149,34 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       resubmit: (state) => intake.submit(state),
     });
     const intake: JobIntake = new JobIntake({ config, adapter, store, events, poller, account, pacer, logger });
-    const queue = new QueueDeadlines({ store, events, logger, readQueued: (limit) => this.readQueued(limit) });
+    const queue = new QueueDeadlines({ store, events, logger, reader: this.queueReader() });
     return { store, events, poller, intake, queue };
   }
 
-  /** The provider's job messages still in the JOBS stream, oldest first, read without taking them. */
-  private async readQueued(limit: number): Promise<unknown[]> {
-    const jsm = await this.nats.jetstreamManager();
-    const queued: unknown[] = [];
-    for (let seq = 0; queued.length < limit;) {
-      // STREAM.MSG.GET with next_by_subj (nats-server ≥ 2.9); the client's type lists only seq and last_by_subj.
-      const query = { seq: seq + 1, next_by_subj: Subjects.jobsOf(this.config.provider) } as unknown as MsgRequest;
-      const msg = await jsm.streams.getMessage(Streams.jobs, query);
-      if (!msg) break;
-      queued.push(msg.json());
-      seq = msg.seq;
-    }
-    return queued;
+  /** The provider's job messages in the JOBS stream, read without taking them. */
+  private queueReader(): QueueReader {
+    const subject = Subjects.jobsOf(this.config.provider);
+    const jsm = () => this.nats.jetstreamManager();
+    return {
+      lastSeq: async () => (await (await jsm()).streams.info(Streams.jobs)).state.last_seq,
+      after: async (from, limit) => {
+        const manager = await jsm();
+        const found: { seq: number; payload: unknown }[] = [];
+        for (let seq = from; found.length < limit;) {
+          // STREAM.MSG.GET with next_by_subj (nats-server ≥ 2.9); the client's type lists only seq and last_by_subj.
+          const query = { seq: seq + 1, next_by_subj: subject } as unknown as MsgRequest;
+          const msg = await manager.streams.getMessage(Streams.jobs, query);
+          if (!msg) break;
+          found.push({ seq: msg.seq, payload: msg.json() });
+          seq = msg.seq;
+        }
+        return found;
+      },
+      at: async (seq) => {
+        const msg = await (await jsm()).streams.getMessage(Streams.jobs, { seq });
+        return msg ? msg.json() : null;
+      },
+    };
   }
 
   private async resume(): Promise<void> {
