@@ -63,7 +63,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        NatsModule.forRoot({ url: config.NATS_URL, name: 'gateway' }),
+        NatsModule.forRoot({ url: config.NATS_URL, name: 'gateway', replicas: config.NATS_REPLICAS }),
         // The bootstrap key is part of opening the database: no request finds the database open and the key missing.
         PersistenceModule.forRoot(config, (sql) =>
           new ApiKeysService(new ApiKeysRepository(sql), authConfig).ensureConfiguredBootstrap(),

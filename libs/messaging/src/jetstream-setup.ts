@@ -15,8 +15,11 @@ async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamM
   }
 }
 
-/** JOBS (work queue: a message lives until a worker acks it) and JOB_EVENTS (kept a week for replay). */
-export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
+/**
+ * JOBS (work queue: a message lives until a worker acks it) and JOB_EVENTS (kept a week for replay), each with
+ * `replicas` copies (NATS_REPLICAS: 3 on a JetStream cluster).
+ */
+export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promise<void> {
   await ensureStream(jsm, {
     name: Streams.jobs,
     subjects: [Subjects.allJobs],
@@ -24,6 +27,7 @@ export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
     storage: StorageType.File,
     max_age: nanos(7 * DAY_MS),
     duplicate_window: nanos(2 * 60 * 1000),
+    num_replicas: replicas,
   });
   await ensureStream(jsm, {
     name: Streams.events,
@@ -32,6 +36,7 @@ export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
     storage: StorageType.File,
     max_age: nanos(7 * DAY_MS),
     duplicate_window: nanos(2 * 60 * 1000),
+    num_replicas: replicas,
   });
 }
 

@@ -5,7 +5,13 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 export class NatsConfig {
+  /** One URL or several, comma-separated (the nodes of a cluster; the client also learns the others from any). */
   url!: string;
+  /**
+   * NATS_REPLICAS: copies of every stream and KV bucket this process creates — 1 on one server, 3 on a JetStream
+   * cluster. Applied when creating and, for an existing stream or bucket, by updating it.
+   */
+  replicas?: number;
   /** Connection name shown in the server's monitoring (app and account). */
   name!: string;
 }
@@ -24,7 +30,10 @@ export class NatsService implements OnApplicationShutdown {
 
   constructor(readonly config: NatsConfig) {
     this.client = new ClientNats({
-      servers: config.url,
+      servers: config.url
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean),
       name: config.name,
       // Keep trying forever: a NATS restart must not take the process down; readiness reports the outage.
       maxReconnectAttempts: -1,
@@ -77,13 +86,33 @@ export class NatsService implements OnApplicationShutdown {
     return this.jsmPromise;
   }
 
-  /** Opens (creating if needed) a KV bucket; `ttlMs` applies to every key. */
+  get replicas(): number {
+    return this.config.replicas ?? 1;
+  }
+
+  /** Opens (creating if needed) a KV bucket with NATS_REPLICAS copies; `ttlMs` applies to every key. */
   bucket(name: string, ttlMs?: number): Promise<KV> {
     let kv = this.buckets.get(name);
     if (!kv) {
-      kv = this.connection().then((nc) => new Kvm(nc).create(name, { history: 1, ...(ttlMs ? { ttl: ttlMs } : {}) }));
+      kv = this.openBucket(name, ttlMs);
       kv.catch(() => this.buckets.delete(name));
       this.buckets.set(name, kv);
+    }
+    return kv;
+  }
+
+  private async openBucket(name: string, ttlMs?: number): Promise<KV> {
+    const nc = await this.connection();
+    const replicas = this.replicas;
+    const kv = await new Kvm(nc).create(name, { history: 1, replicas, ...(ttlMs ? { ttl: ttlMs } : {}) });
+    // `create` opens an existing bucket as it is: bring its replicas to the configured count.
+    const status = await kv.status();
+    if (status.replicas !== replicas) {
+      const jsm = await this.jetstreamManager();
+      const stream = `KV_${name}`;
+      const { config } = await jsm.streams.info(stream);
+      await jsm.streams.update(stream, { ...config, num_replicas: replicas });
+      this.logger.log(`bucket ${name}: replicas ${status.replicas} → ${replicas}`);
     }
     return kv;
   }

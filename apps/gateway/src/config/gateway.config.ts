@@ -14,6 +14,8 @@ const list = ({ value }: { value: unknown }) =>
 export class GatewayConfig {
   @IsInt() @Min(0) @Max(65535) GATEWAY_PORT: number = 3000;
   @IsString() NATS_URL: string = 'nats://127.0.0.1:4222';
+  /** Copies of each stream and KV bucket: 1 on one nats-server, 3 on a JetStream cluster (odd, ≤ the nodes). */
+  @IsInt() @Min(1) @Max(5) NATS_REPLICAS: number = 1;
   /** Postgres (Supabase's included); empty → embedded PGlite under DATA_DIR. */
   @IsOptional() @IsString() DATABASE_URL?: string;
   @IsString() DATA_DIR: string = './data';

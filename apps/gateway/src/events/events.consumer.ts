@@ -56,7 +56,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   private async subscribe(): Promise<ConsumerMessages> {
     const jsm = await this.nats.jetstreamManager();
-    await ensureStreams(jsm);
+    await ensureStreams(jsm, this.nats.replicas);
     const durable = await ensureGatewayEventsConsumer(jsm);
     const consumer = await (await this.nats.jetstream()).consumers.get(Streams.events, durable);
     this.messages = await consumer.consume({ max_messages: 256 });

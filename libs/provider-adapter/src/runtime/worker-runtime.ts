@@ -107,7 +107,7 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
   private async connect(): Promise<JobSource> {
     const jsm = await this.nats.jetstreamManager();
-    await ensureStreams(jsm);
+    await ensureStreams(jsm, this.nats.replicas);
     const durable = await ensureWorkerConsumer(jsm, this.config.provider, this.config.ackWaitMs);
     const buckets = {
       inflight: await this.nats.bucket(Buckets.inflight(this.config.provider)),

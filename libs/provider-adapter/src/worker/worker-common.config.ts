@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { BrowserConfig } from '@app/browser';
 import { StorageConfig } from '@app/storage';
 
@@ -14,6 +14,8 @@ export const URL_OPTIONS = { require_tld: false, require_protocol: true, protoco
  */
 export class WorkerCommonConfig {
   @IsString() NATS_URL: string = 'nats://127.0.0.1:4222';
+  /** Copies of each stream and KV bucket: 1 on one nats-server, 3 on a JetStream cluster (odd, ≤ the nodes). */
+  @IsInt() @Min(1) @Max(5) NATS_REPLICAS: number = 1;
   @IsString() CHROME_PATH: string = '/usr/bin/chromium';
   @IsOptional() @IsString() BROWSER_WS_ENDPOINT?: string;
   @Transform(envBoolean) @IsBoolean() HEADLESS: boolean = true;

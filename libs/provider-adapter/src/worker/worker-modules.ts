@@ -31,7 +31,7 @@ export function workerModules(
     timeoutMs: worker.browserTimeoutMs,
   });
   return [
-    NatsModule.forRoot({ url: config.NATS_URL, name: `${provider}-${account}` }),
+    NatsModule.forRoot({ url: config.NATS_URL, name: `${provider}-${account}`, replicas: config.NATS_REPLICAS }),
     ScheduleModule.forRoot(),
     BrowserModule.forRoot(browser),
     StorageModule.forRoot(storageConfigOf(config)),
