@@ -6,7 +6,7 @@ import { freePort } from '../../scripts/lib/processes.mjs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
-import { startNatsServer, type TestNatsServer } from './nats-server.js';
+import { startNatsCluster, startNatsServer, type TestNatsCluster, type TestNatsServer } from './nats-server.js';
 
 /**
  * Boots the real system for end-to-end tests: its own nats-server, the simulator, the gateway and the Midjourney
@@ -176,10 +176,15 @@ export interface SystemOptions {
   workers?: WorkerName[];
   /** Extra environment per provider worker. */
   envOf?: Partial<Record<WorkerName, Record<string, string>>>;
+  /** A 3-node JetStream cluster (NATS_REPLICAS=3) instead of one nats-server; `nats` is then its first node. */
+  natsCluster?: boolean;
 }
 
 export class TestSystem {
   nats!: TestNatsServer;
+  cluster?: TestNatsCluster;
+  /** Gateways started besides the first (startGatewayReplica), on the same database. */
+  readonly replicas: { url: string; app: RunningApp }[] = [];
   db?: TestDatabase;
   dataDir!: string;
   sim!: SimulatorUrls;
@@ -224,7 +229,12 @@ export class TestSystem {
 
   private async startAll(): Promise<this> {
     this.dataDir = await mkdtemp(join(tmpdir(), 'gw-system-'));
-    this.nats = await startNatsServer();
+    if (this.options.natsCluster) {
+      this.cluster = await startNatsCluster(3);
+      this.nats = this.cluster.nodes[0];
+    } else {
+      this.nats = await startNatsServer();
+    }
     if (this.options.database === 'postgres') {
       this.db = await createTestDatabase(this.options.databasePrefix ?? 'gw_system');
       if (this.options.postgresSetup) {
@@ -257,7 +267,8 @@ export class TestSystem {
     this.gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     this.env = {
       ...process.env,
-      NATS_URL: this.nats.url,
+      NATS_URL: this.cluster?.url ?? this.nats.url,
+      ...(this.cluster ? { NATS_REPLICAS: '3' } : {}),
       DATA_DIR: join(this.dataDir, 'gateway'),
       ...(this.db ? { DATABASE_URL: this.db.url } : { DATABASE_URL: '' }),
       GATEWAY_PORT: String(gatewayPort),
@@ -290,6 +301,20 @@ export class TestSystem {
   async startGateway(): Promise<void> {
     this.gateway = spawnApp('gateway', { ...this.env, ...this.options.gatewayEnv });
     await waitFor('gateway ready', () => httpOk(`${this.gatewayUrl}/health/ready`), 120_000, this.gateway);
+  }
+
+  /**
+   * Another gateway on the same database and NATS (Postgres only: PGlite is one process's). Files and webhooks
+   * keep the first gateway's public URL, as replicas behind one load balancer would.
+   */
+  async startGatewayReplica(): Promise<{ url: string; app: RunningApp }> {
+    if (!this.db) throw new Error('Gateway replicas need `database: postgres`');
+    const port = await freePort();
+    const app = spawnApp('gateway', { ...this.env, ...this.options.gatewayEnv, GATEWAY_PORT: String(port) });
+    const replica = { url: `http://127.0.0.1:${port}`, app };
+    this.replicas.push(replica);
+    await waitFor('gateway replica ready', () => httpOk(`${replica.url}/health/ready`), 120_000, app);
+    return replica;
   }
 
   /** Starts (or restarts) a provider worker and waits until it is ready (signed in, browser up). */
@@ -335,13 +360,24 @@ export class TestSystem {
 
   /** Calls the gateway with the bootstrap key (unless `headers` overrides it). */
   async api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    return this.apiAt<T>(this.gatewayUrl, method, path, body, headers);
+  }
+
+  /** Like `api`, on the gateway at `baseUrl` (a replica). */
+  async apiAt<T = any>(
+    baseUrl: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     // An empty header value means "send no such header".
     const merged = Object.entries({
       'x-api-key': this.apiKey,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...headers,
     }).filter(([, v]) => v !== '');
-    const res = await fetch(`${this.gatewayUrl}${path}`, {
+    const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: Object.fromEntries(merged),
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -390,9 +426,13 @@ export class TestSystem {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...[...this.workers.values()].map((app) => stopApp(app)), stopApp(this.gateway)]);
+    await Promise.all([
+      ...[...this.workers.values()].map((app) => stopApp(app)),
+      stopApp(this.gateway),
+      ...this.replicas.map(({ app }) => stopApp(app)),
+    ]);
     await stopApp(this.simulator);
-    await this.nats?.dispose();
+    await (this.cluster ?? this.nats)?.dispose();
     await this.db?.drop();
     if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
   }

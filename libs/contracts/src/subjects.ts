@@ -15,6 +15,8 @@ export const Subjects = {
   allJobs: 'jobs.>',
   event: (provider: ProviderName, jobId: string) => `events.${provider}.${jobId}`,
   allEvents: 'events.>',
+  /** Core NATS: a gateway replica announces each job change it made, so every replica's SSE and waits see it. */
+  gatewayJobChanges: 'gateway.jobs.changed',
   /** Core request/reply, served by every replica of a provider's worker (queue group = provider). */
   rpc: {
     status: (provider: ProviderName) => `${provider}.status`,

@@ -2,13 +2,43 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type { Job } from '@app/contracts';
 
-/** In-process fan-out of job updates to SSE streams and `Prefer: wait` requests. */
+/**
+ * How often an open SSE stream or `Prefer: wait` re-reads its job as well: the bound on how late a change shows when
+ * its announcement from another replica was lost (NATS down).
+ */
+export const JOB_REREAD_MS = 5000;
+
+/**
+ * Fan-out of job changes to SSE streams and `Prefer: wait` requests — this replica's changes and, through the
+ * bridge (JobChangesBus, core NATS), those of every other gateway replica, whichever one consumed the event.
+ */
 @Injectable()
 export class JobNotifier {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private readonly remoteListeners = new Set<(job: Job) => void>();
+  private forward?: (job: Job) => void;
 
+  /** A change made by this replica: to its listeners, and announced to the others. */
   publish(job: Job): void {
     this.emitter.emit(job.id, job);
+    this.forward?.(job);
+  }
+
+  /** Connects the replicas: `forward` announces a change to the other replicas. */
+  bridge(forward: (job: Job) => void): void {
+    this.forward = forward;
+  }
+
+  /** A change another replica made. */
+  receive(job: Job): void {
+    for (const listener of this.remoteListeners) listener(job);
+    this.emitter.emit(job.id, job);
+  }
+
+  /** Called with every change another replica made (before the job's own listeners). */
+  onRemote(listener: (job: Job) => void): () => void {
+    this.remoteListeners.add(listener);
+    return () => this.remoteListeners.delete(listener);
   }
 
   subscribe(jobId: string, listener: (job: Job) => void): () => void {

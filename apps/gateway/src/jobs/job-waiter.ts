@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { isTerminal, type Job } from '@app/contracts';
-import { JobNotifier } from './job-notifier.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { JOB_REREAD_MS, JobNotifier } from './job-notifier.js';
 import { JobsService } from './jobs.service.js';
 import { jobView } from './job-view.js';
 
@@ -47,7 +48,18 @@ export class JobWaiter {
       stop.abort(); // no listener or timer left behind
       return { job: now, reached: true };
     }
-    const hit = await updated;
+    // Announced changes end the wait at once; the row is re-read too, in case an announcement was lost.
+    const polled = (async () => {
+      while (!stop.signal.aborted) {
+        await delay(JOB_REREAD_MS, undefined, { signal: stop.signal }).catch(() => undefined);
+        if (stop.signal.aborted) break;
+        const current = await reread();
+        if (predicate(current)) return current;
+      }
+      return null;
+    })();
+    const hit = await Promise.race([updated, polled]);
+    stop.abort();
     return hit ? { job: hit, reached: true } : { job: await reread(), reached: false };
   }
 

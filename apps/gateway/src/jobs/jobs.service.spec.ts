@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobEvent } from '@app/contracts';
 import { strictMock } from '../../../../test/strict-mock.js';
 import type { ApiKey } from '../auth/api-key.js';
@@ -423,6 +423,39 @@ describe(JobsService.name, () => {
       await sut.sweep();
       expect(jobs.expireOverdue).toHaveBeenCalledTimes(2);
       expect(jobs.findUnpublished).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('with other gateway replicas', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('answers reads from a change another replica announced, without reading the table', async () => {
+      const { sut, jobs, notifier } = setup({
+        jobs: { findById: () => Promise.resolve(stored({ status: 'processing' })) },
+      });
+      notifier.receive(stored({ status: 'completed', updatedAt: '2026-03-01T10:02:00.000Z' }));
+      expect((await sut.get(KEY, JOB_ID)).status).toBe('completed');
+      expect(jobs.findById).not.toHaveBeenCalled();
+    });
+
+    it('ignores an announcement older than what it holds', async () => {
+      const { sut, notifier } = setup();
+      notifier.receive(stored({ status: 'completed', updatedAt: '2026-03-01T10:02:00.000Z' }));
+      notifier.receive(stored({ status: 'processing', progress: 50, updatedAt: '2026-03-01T10:01:30.000Z' }));
+      expect((await sut.get(KEY, JOB_ID)).status).toBe('completed');
+    });
+
+    it('reads an open job from the table again once its cached copy may be stale (an announcement lost)', async () => {
+      vi.useFakeTimers();
+      const { sut, jobs, notifier } = setup({
+        jobs: { findById: () => Promise.resolve(stored({ status: 'completed' })) },
+      });
+      notifier.receive(stored({ status: 'processing', progress: 40 }));
+      expect((await sut.get(KEY, JOB_ID)).status).toBe('processing');
+      expect(jobs.findById).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(2500);
+      expect((await sut.get(KEY, JOB_ID)).status).toBe('completed');
+      expect(jobs.findById).toHaveBeenCalledTimes(1);
     });
   });
 });

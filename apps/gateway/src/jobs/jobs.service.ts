@@ -23,6 +23,12 @@ export interface CreateJob {
 }
 
 const CACHE_LIMIT = 20_000;
+/**
+ * How long a cached open job is trusted. Other gateway replicas announce their changes (JobNotifier), so the cache
+ * is normally current; this bounds how stale a read can be when an announcement was lost (NATS down). Final jobs
+ * never change and stay cached.
+ */
+const OPEN_JOB_TTL_MS = 2000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A cursor's time is an ISO instant as `toISOString()` writes it, within years Postgres and JS agree on. */
 const isCursorTime = (value: unknown): value is string =>
@@ -54,13 +60,13 @@ export class JobsConfig {
 }
 
 /**
- * Jobs: create (idempotent), read (write-through cache: the gateway is the jobs table's single writer), cancel,
+ * Jobs: create (idempotent), read (write-through cache, kept current across replicas by their announcements), cancel,
  * apply worker events, and the sweepers that make every job end before its deadline.
  */
 @Injectable()
 export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobsService.name);
-  private readonly cache = new Map<string, StoredJob>();
+  private readonly cache = new Map<string, { job: StoredJob; at: number }>();
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
   /** Overdue jobs whose cancel marker is not written yet (NATS was down). */
@@ -75,7 +81,13 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly webhooks: WebhooksService,
     private readonly metrics: MetricsService,
     private readonly config: JobsConfig,
-  ) {}
+  ) {
+    // A change another replica made (it applied the event or ended the job): keep this replica's reads current.
+    notifier.onRemote((job) => {
+      const cached = this.cache.get(job.id)?.job;
+      if (!cached || Date.parse(job.updatedAt) >= Date.parse(cached.updatedAt)) this.remember(job as StoredJob);
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.sweeper = setInterval(() => void this.sweep(), this.config.sweepIntervalMs);
@@ -87,9 +99,18 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private remember(job: StoredJob): StoredJob {
+    this.cache.delete(job.id); // re-inserted last: the oldest entry is the first to go
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(job.id, job);
+    this.cache.set(job.id, { job, at: Date.now() });
     return job;
+  }
+
+  private cached(id: string): StoredJob | undefined {
+    const entry = this.cache.get(id);
+    if (!entry) return undefined;
+    if (isTerminal(entry.job.status) || Date.now() - entry.at < OPEN_JOB_TTL_MS) return entry.job;
+    this.cache.delete(id);
+    return undefined;
   }
 
   async create(key: ApiKey, request: CreateJob): Promise<{ job: Job; created: boolean }> {
@@ -168,14 +189,14 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async get(key: ApiKey, id: string): Promise<Job> {
-    const job = this.cache.get(id) ?? (await this.jobs.findById(id));
+    const job = this.cached(id) ?? (await this.jobs.findById(id));
     if (!job || !keyAllows(key, job.provider)) throw new GatewayException('NOT_FOUND', `No job ${id}`);
     return job;
   }
 
   /** Reads a job without a key check (SSE after the key was checked, product_design, compat). */
   async find(id: string): Promise<Job | null> {
-    return this.cache.get(id) ?? (await this.jobs.findById(id));
+    return this.cached(id) ?? (await this.jobs.findById(id));
   }
 
   async list(

@@ -35,6 +35,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly replicaChanges = new Counter({
+    name: 'gateway_replica_job_changes_total',
+    help: 'Job changes announced to the other gateway replicas (sent) and heard from them (received)',
+    labelNames: ['direction'],
+    registers: [this.registry],
+  });
+
   constructor(sql: SqlClient) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
     new Gauge({
@@ -64,6 +71,10 @@ export class MetricsService {
       { provider: job.provider, status: job.status },
       (Date.parse(job.completedAt ?? job.updatedAt) - Date.parse(job.createdAt)) / 1000,
     );
+  }
+
+  replicaChange(direction: 'sent' | 'received'): void {
+    this.replicaChanges.inc({ direction });
   }
 
   publishFailed(): void {
