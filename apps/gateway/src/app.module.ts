@@ -22,7 +22,7 @@ import { IdeogramJobsService } from './ideogram/ideogram-jobs.service.js';
 import { IdeogramController } from './ideogram/ideogram.controller.js';
 import { IdeogramGatewayConfig, IdeogramService } from './ideogram/ideogram.service.js';
 import { JobNotifier } from './jobs/job-notifier.js';
-import { JobChangesBus } from './jobs/job-changes.bus.js';
+import { ReplicaBus } from './replica-bus.js';
 import { JobStreamService } from './jobs/job-stream.service.js';
 import { JobWaiter } from './jobs/job-waiter.js';
 import { JobsController } from './jobs/jobs.controller.js';
@@ -150,7 +150,7 @@ export class AppModule {
         JobsRepository,
         JobsQueue,
         JobNotifier,
-        JobChangesBus,
+        ReplicaBus,
         JobsService,
         JobWaiter,
         JobStreamService,

@@ -15,8 +15,11 @@ export const Subjects = {
   allJobs: 'jobs.>',
   event: (provider: ProviderName, jobId: string) => `events.${provider}.${jobId}`,
   allEvents: 'events.>',
-  /** Core NATS: a gateway replica announces each job change it made, so every replica's SSE and waits see it. */
-  gatewayJobChanges: 'gateway.jobs.changed',
+  /**
+   * Core NATS between gateway replicas: job changes a replica made (so every replica's SSE and waits see them) and
+   * API key changes (so a revocation holds everywhere at once).
+   */
+  gatewayReplicas: 'gateway.replicas',
   /** Core request/reply, served by every replica of a provider's worker (queue group = provider). */
   rpc: {
     status: (provider: ProviderName) => `${provider}.status`,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJobEvents } from '../sse.js';
-import { TestSystem } from '../system.js';
+import { TestSystem, waitFor } from '../system.js';
 
 // Scale out on one machine: a 3-node JetStream cluster (streams and buckets at 3 replicas), two gateways on one
 // Postgres, a Midjourney worker. Every gateway sees every job change whichever one consumed the event; then one NATS
@@ -61,6 +61,22 @@ describe('Scale out: gateway replicas on a JetStream cluster', () => {
       expect(answer.body.status).toBe('completed');
     }
   }, 180_000);
+
+  it('refuses a key on every gateway as soon as one of them revoked it', async () => {
+    const created = await system.api('POST', '/v1/admin/keys', { name: 'replicas', scopes: ['midjourney'] });
+    expect(created.status).toBe(201);
+    const headers = { 'x-api-key': created.body.key };
+    // Known (and cached) by the replica before the revocation.
+    expect((await system.apiAt(replica.url, 'GET', '/v1/jobs?limit=1', undefined, headers)).status).toBe(200);
+    expect((await system.api('DELETE', `/v1/admin/keys/${created.body.id}`)).status).toBe(200);
+    // Well inside the 30 s a cached key would otherwise be trusted.
+    await waitFor(
+      'the replica to refuse the revoked key',
+      async () =>
+        (await system.apiAt(replica.url, 'GET', '/v1/jobs?limit=1', undefined, headers)).status === 401 || undefined,
+      3000,
+    );
+  });
 
   it('keeps working when a NATS node and a gateway are killed: every job ends once, on the survivors', async () => {
     const prompt = `a windmill at dusk, through the faults ${Date.now()}`;

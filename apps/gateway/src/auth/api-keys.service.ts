@@ -17,11 +17,26 @@ export class ApiKeysService {
   // Verified keys by the presented value: the hot path neither hashes nor waits on the database (changes to keys
   // clear the cache). The values live in this process's memory only as long as the requests carrying them did.
   private readonly cache = new Map<string, { key: ApiKey | null; at: number }>();
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly config: AuthConfig,
   ) {}
+
+  /** Called after this replica changed a key (the other replicas are told to forget their cached keys). */
+  onChange(listener: () => void): void {
+    this.changeListeners.add(listener);
+  }
+
+  /** Another replica changed a key: check every key against the database again. */
+  forgetCached(): void {
+    this.cache.clear();
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
 
   /** Runs as the last step of opening the database (see AppModule), so no request finds the key missing. */
   async ensureConfiguredBootstrap(): Promise<void> {
@@ -49,6 +64,7 @@ export class ApiKeysService {
       expiresAt: input.expiresAt ?? null,
     });
     this.cache.delete(plain);
+    this.changed();
     return { key, plain };
   }
 
@@ -68,6 +84,7 @@ export class ApiKeysService {
     if (!existing.revokedAt && !expired && existing.scopes.includes('*')) return;
     await this.keys.restore(existing.id, ['*']);
     this.cache.clear();
+    this.changed();
     this.logger.warn(
       'bootstrap API key was revoked, expired or narrowed and is restored; unset BOOTSTRAP_API_KEY to retire it',
     );
@@ -81,6 +98,7 @@ export class ApiKeysService {
     const key = await this.keys.revoke(id);
     if (!key) throw new GatewayException('NOT_FOUND', `No API key ${id}`);
     this.cache.clear();
+    this.changed();
     return key;
   }
 
