@@ -22,7 +22,12 @@ export function dataDirHolder(dataDir: string): number | null {
 /** PGlite serves one process: refuse to start on a directory another live gateway holds, and mark ours. */
 export function holdDataDirLock(dataDir: string): void {
   const holder = dataDirHolder(dataDir);
-  if (holder) throw new Error(`DATA_DIR ${resolve(dataDir)} is in use by gateway process ${holder}`);
+  if (holder) {
+    throw new Error(
+      `DATA_DIR ${resolve(dataDir)} is in use by gateway process ${holder}: the embedded PGlite database serves one ` +
+        'gateway. Run several gateways on one Postgres instead (set DATABASE_URL).',
+    );
+  }
   mkdirSync(resolve(dataDir), { recursive: true });
   writeFileSync(lockFile(dataDir), String(process.pid));
   process.once('exit', () => rmSync(lockFile(dataDir), { force: true }));
