@@ -23,6 +23,8 @@ import { IdeogramController } from './ideogram/ideogram.controller.js';
 import { IdeogramGatewayConfig, IdeogramService } from './ideogram/ideogram.service.js';
 import { JobNotifier } from './jobs/job-notifier.js';
 import { ReplicaBus } from './replica-bus.js';
+import { AccountsController } from './accounts/accounts.controller.js';
+import { AccountsService } from './accounts/accounts.service.js';
 import { JobStreamService } from './jobs/job-stream.service.js';
 import { JobWaiter } from './jobs/job-waiter.js';
 import { JobsController } from './jobs/jobs.controller.js';
@@ -75,6 +77,7 @@ export class AppModule {
       controllers: [
         HealthController,
         JobsController,
+        AccountsController,
         MidjourneyController,
         CompatController,
         IdeogramController,
@@ -151,6 +154,7 @@ export class AppModule {
         JobsQueue,
         JobNotifier,
         ReplicaBus,
+        AccountsService,
         JobsService,
         JobWaiter,
         JobStreamService,

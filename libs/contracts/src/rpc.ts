@@ -23,6 +23,28 @@ export interface AccountStatus {
   lastError: { code: string; message: string; at: string } | null;
 }
 
+/** An account in the pool's registry (KV `accounts`), as `GET /v1/accounts` lists it. */
+export interface AccountEntry extends AccountStatus {
+  provider: ProviderName;
+  worker: string;
+  /** Jobs the account runs at once at most. */
+  capacity: number;
+  /** Taken out of rotation by an operator (it keeps running what it holds). */
+  disabled: boolean;
+  /** Facts the provider's site shows about the plan (e.g. Midjourney's fast hours left), when the adapter reads them. */
+  plan: Record<string, unknown> | null;
+  updatedAt: string;
+}
+
+/** An operator's decision about an account (KV `account_controls`). */
+export interface AccountControl {
+  disabled: boolean;
+  at: string;
+}
+
+/** Account names: one NATS subject token and one KV key part. */
+export const ACCOUNT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** Reply of `<provider>.status` and `<provider>.init`. */
 export interface StatusReply {
   provider: ProviderName;

@@ -26,6 +26,8 @@ export const Subjects = {
     init: (provider: ProviderName) => `${provider}.init`,
     ping: (provider: ProviderName) => `${provider}.ping`,
     proxyImage: (provider: ProviderName) => `${provider}.proxy-image`,
+    /** Re-check one account now (only that account's worker answers). */
+    accountCheck: (provider: ProviderName, account: string) => `${provider}.accounts.${account}.check`,
     /** A provider's own quick commands (`ideogram.upload`, `chatgpt.recent-images`, …). */
     command: (provider: ProviderName, name: string) => `${provider}.${name}`,
   },
@@ -47,7 +49,17 @@ export const Buckets = {
    * first worker died before acking it, a restarted one finished the job) is acked, never submitted again.
    */
   finished: (provider: ProviderName) => `finished_${provider}`,
+  /**
+   * `<provider>.<account>` → AccountEntry: the pool's registry. Each worker writes its account's entry every few
+   * seconds; the bucket's TTL drops the entry of a worker that died.
+   */
+  accounts: 'accounts',
+  /** `<provider>.<account>` → AccountControl written by the gateway (an operator disabled an account). */
+  accountControls: 'account_controls',
 } as const;
+
+/** The registry key of an account. */
+export const accountKey = (provider: ProviderName, account: string) => `${provider}.${account}`;
 
 /** Headers used by the chunked proxy-image reply (NATS payloads are capped at 1 MiB by default). */
 export const ChunkHeaders = {

@@ -123,6 +123,8 @@ export abstract class ProviderAdapter {
 
   /** Browser state for status replies and readiness (absent for adapters without a browser). */
   browserState?(): { connected: boolean; launchedAt: string | null; relaunches: number; pages: number };
+  /** Facts about the account's plan the site showed at the last check (for the pool's registry), if the adapter reads any. */
+  planFacts?(): Record<string, unknown> | null;
 
   /** Starts the browser session etc.; called once by the runtime before consuming. */
   abstract start(): Promise<void>;

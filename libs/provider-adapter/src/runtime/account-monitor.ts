@@ -12,6 +12,8 @@ export interface LastError {
 /** The account's state (ready, cooling down, challenge, signed out, error), its checks and its last error. */
 export class AccountMonitor {
   private current: AccountState = 'starting';
+  /** Taken out of rotation by an operator: reported `disabled`, takes no jobs, keeps its real state underneath. */
+  private disabled = false;
   signedIn = false;
   lastError: LastError | null = null;
   private checking?: Promise<void>;
@@ -24,7 +26,11 @@ export class AccountMonitor {
   ) {}
 
   get state(): AccountState {
-    return this.current;
+    return this.disabled ? 'disabled' : this.current;
+  }
+
+  setDisabled(disabled: boolean): void {
+    this.disabled = disabled;
   }
 
   set(state: AccountState, error?: ProviderException): void {
@@ -81,7 +87,7 @@ export class AccountMonitor {
   /** True when the account may take work now (a cooldown that ran out makes it ready again). */
   usable(): boolean {
     if (this.current === 'cooling_down' && !this.pacer.coolingDown()) this.set('ready');
-    return this.current === 'ready';
+    return this.current === 'ready' && !this.disabled;
   }
 
   private async runCheck(): Promise<void> {

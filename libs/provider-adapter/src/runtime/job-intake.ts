@@ -159,6 +159,12 @@ export class JobIntake {
       msg.nak(INFRA_RETRY_MS);
       return;
     }
+    if (!this.parts.account.usable()) {
+      // The account was disabled, signed out or sent to cool down while the pull waited: another account (or
+      // this one, later) takes the job.
+      msg.nak(INFRA_RETRY_MS);
+      return;
+    }
     const now = new Date(this.now()).toISOString();
     const state: InflightState = {
       job,

@@ -145,6 +145,11 @@ class FakeNats {
   readonly inflight = new FakeKv();
   readonly canceled = new FakeKv();
   readonly finished = new FakeKv();
+  /** The pool's registry and the operator's decisions. */
+  readonly accounts = new FakeKv();
+  readonly controls = new FakeKv();
+  /** Core NATS subjects the runtime subscribed to. */
+  readonly subscribed: string[] = [];
   readonly consumer = new FakeConsumer();
   readonly events: JobEvent[] = [];
   readonly subjects: string[] = [];
@@ -164,14 +169,24 @@ class FakeNats {
   };
   /** While true publishing fails as during a NATS outage. */
   publishDown = false;
-  bucket = (name: string) =>
-    Promise.resolve(
-      name === Buckets.canceled
-        ? this.canceled
-        : name === Buckets.finished('midjourney')
-          ? this.finished
-          : this.inflight,
-    );
+  bucket = (name: string) => {
+    const buckets: Record<string, FakeKv> = {
+      [Buckets.canceled]: this.canceled,
+      [Buckets.finished('midjourney')]: this.finished,
+      [Buckets.inflight('midjourney')]: this.inflight,
+      [Buckets.accounts]: this.accounts,
+      [Buckets.accountControls]: this.controls,
+    };
+    const bucket = buckets[name];
+    return bucket ? Promise.resolve(bucket) : Promise.reject(new Error(`unexpected bucket ${name}`));
+  };
+  connection = () =>
+    Promise.resolve({
+      subscribe: (subject: string) => {
+        this.subscribed.push(subject);
+        return { unsubscribe: () => undefined };
+      },
+    });
   isConnected = () => true;
   jetstream = () =>
     Promise.resolve({
@@ -247,6 +262,7 @@ function strictAdapter(): StrictMock<ProviderAdapter> {
   double.start.mockResolvedValue();
   double.stop.mockResolvedValue();
   double.checkAccount.mockResolvedValue({ signedIn: true, state: 'ready' });
+  vi.mocked(double.planFacts!).mockReturnValue(null);
   vi.mocked(double.release!).mockResolvedValue();
   vi.mocked(double.browserState!).mockReturnValue({ connected: true, launchedAt: null, relaunches: 0, pages: 1 });
   double.classifyError.mockImplementation((e: unknown) =>
@@ -322,6 +338,31 @@ describe(WorkerRuntime.name, () => {
     expect(nats.inflight.data.has(job.jobId)).toBe(false); // the KV entry goes with the job
     expect(adapter.release).toHaveBeenCalledTimes(1);
     expect(adapter.release).toHaveBeenCalledWith(job.jobId);
+  });
+
+  it('puts back a job pulled just as an operator disabled the account, and runs it once enabled', async () => {
+    adapter.submit.mockResolvedValue(submission());
+    adapter.poll.mockResolvedValue({ state: 'completed', ready: refs(0, 1) });
+    adapter.download.mockResolvedValue(file);
+    await boot();
+    const job = jobMessage();
+    const first = new FakeMsg(job);
+    const pull = nats.consumer.next.bind(nats.consumer);
+    // The pull was waiting when the decision landed: the message arrives for an account that may no longer work.
+    vi.spyOn(nats.consumer, 'next').mockImplementationOnce(() => {
+      sut.account.setDisabled(true);
+      return Promise.resolve(first);
+    });
+    await until(() => expect(first.naks).toHaveLength(1));
+    expect(adapter.submit).not.toHaveBeenCalled();
+    expect(nats.inflight.data.has(job.jobId)).toBe(false);
+    expect(sut.status().account.state).toBe('disabled');
+
+    sut.account.setDisabled(false);
+    vi.mocked(nats.consumer.next).mockImplementation(pull);
+    nats.consumer.push(new FakeMsg(job, { deliveryCount: 2 }));
+    await until(() => expect(terminal(job.jobId)?.status).toBe('completed'));
+    expect(adapter.submit).toHaveBeenCalledTimes(1);
   });
 
   it('writes the in-flight state before submitting, so a crash mid-submit is reconciled, not resubmitted', async () => {

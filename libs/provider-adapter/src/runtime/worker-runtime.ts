@@ -1,11 +1,23 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { MsgRequest } from '@nats-io/jetstream';
-import { Buckets, Streams, Subjects, type AccountState, type StatusReply } from '@app/contracts';
+import {
+  ACCOUNT_NAME,
+  Buckets,
+  Streams,
+  Subjects,
+  accountKey,
+  type AccountControl,
+  type AccountEntry,
+  type AccountState,
+  type StatusReply,
+} from '@app/contracts';
+import type { Subscription } from '@nats-io/transport-node';
 import { NatsService, ensureStreams, ensureWorkerConsumer } from '@app/messaging';
 import { ObjectStorage } from '@app/storage';
 import { PROVIDER_ADAPTERS, ProviderAdapter } from '../provider-adapter.js';
 import { AccountMonitor } from './account-monitor.js';
+import { AccountRegistry, BEAT_MS, ENTRY_TTL_MS } from './account-registry.js';
 import { infra } from './infra.js';
 import { InflightStore } from './inflight-store.js';
 import { JobEvents } from './job-events.js';
@@ -53,6 +65,8 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private readonly timers: NodeJS.Timeout[] = [];
   private stopCancelWatch?: () => void;
   private readonly startedAt = Date.now();
+  readonly registry: AccountRegistry;
+  private checkSubscription?: Subscription;
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -67,6 +81,20 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.pacer = new AccountPacer(config);
     this.logger = new Logger(`Worker:${config.provider}:${config.account}`);
     this.account = new AccountMonitor(adapter, this.pacer, this.logger);
+    if (!ACCOUNT_NAME.test(config.account)) {
+      throw new Error(`The account name '${config.account}' must be 1–64 letters, digits, '-' or '_'`);
+    }
+    const key = accountKey(config.provider, config.account);
+    this.registry = new AccountRegistry({
+      entry: () => this.accountEntry(),
+      write: async (entry) => (await this.nats.bucket(Buckets.accounts, ENTRY_TTL_MS)).put(key, JSON.stringify(entry)),
+      control: async () => {
+        const found = await (await this.nats.bucket(Buckets.accountControls)).get(key);
+        return found && found.operation === 'PUT' && found.length > 0 ? found.json<AccountControl>() : null;
+      },
+      setDisabled: (disabled) => this.account.setDisabled(disabled),
+      logger: this.logger,
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -80,8 +108,11 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async boot(): Promise<void> {
+    // The registry first: the pool shows this account (starting) while the rest comes up.
+    this.repeat(() => void this.registry.beat(), BEAT_MS);
     const connected = await this.retrying('connecting to JetStream', () => this.connect());
     if (!connected) return;
+    await this.answerChecks();
     this.repeat(() => void this.account.recheck(), this.config.accountCheckIntervalMs);
     this.repeat(() => void this.parts?.store.flush(), FLUSH_INTERVAL_MS);
     this.repeat(() => void this.parts?.queue.sweep(), QUEUE_SWEEP_INTERVAL_MS);
@@ -224,8 +255,38 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.timers.push(timer);
   }
 
+  /** Answers `<provider>.accounts.<account>.check` (an operator's re-check through the gateway) with the entry. */
+  private async answerChecks(): Promise<void> {
+    const nc = await this.nats.connection();
+    this.checkSubscription = nc.subscribe(Subjects.rpc.accountCheck(this.config.provider, this.config.account), {
+      callback: (error, msg) => {
+        if (error) return;
+        void (async () => {
+          await this.adapter.start().catch(() => undefined); // a closed browser comes back for the check
+          await this.account.freshCheck().catch(() => undefined);
+          await this.registry.beat();
+          msg.respond(JSON.stringify({ ...this.accountEntry(), updatedAt: new Date().toISOString() }));
+        })();
+      },
+    });
+  }
+
+  /** This account as the pool's registry shows it (the operator's decision and time are added by the registry). */
+  private accountEntry(): Omit<AccountEntry, 'disabled' | 'updatedAt'> & { disabled: boolean } {
+    const { account } = this.status();
+    return {
+      ...account,
+      provider: this.config.provider,
+      worker: this.config.workerId,
+      capacity: this.config.maxRunning,
+      disabled: account.state === 'disabled',
+      plan: this.adapter.planFacts?.() ?? null,
+    };
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.checkSubscription?.unsubscribe();
     this.stopCancelWatch?.();
     for (const timer of this.timers) clearInterval(timer);
     this.parts?.intake.stop();
