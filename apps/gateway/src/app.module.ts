@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { resolve } from 'node:path';
 import { NatsModule } from '@app/messaging';
 import { StorageConfig, StorageModule } from '@app/storage';
@@ -23,6 +24,11 @@ import { IdeogramController } from './ideogram/ideogram.controller.js';
 import { IdeogramGatewayConfig, IdeogramService } from './ideogram/ideogram.service.js';
 import { JobNotifier } from './jobs/job-notifier.js';
 import { ReplicaBus } from './replica-bus.js';
+import { KeyThrottlerGuard, MINUTE_THROTTLER } from './limits/key-throttler.guard.js';
+import { LimitsConfig } from './limits/limits.config.js';
+import { QuotaTiming, QuotasService } from './limits/quotas.service.js';
+import { RateCountersRepository } from './limits/rate-counters.repository.js';
+import { SqlThrottlerStorage } from './limits/sql-throttler.storage.js';
 import { JobStreamService } from './jobs/job-stream.service.js';
 import { JobWaiter } from './jobs/job-waiter.js';
 import { JobsController } from './jobs/jobs.controller.js';
@@ -61,6 +67,12 @@ export class AppModule {
       supabaseServiceRoleKey: config.SUPABASE_SERVICE_ROLE_KEY,
     });
     const authConfig = Object.assign(new AuthConfig(), { bootstrapKey: config.BOOTSTRAP_API_KEY || undefined });
+    const limitsConfig = Object.assign(new LimitsConfig(), {
+      requestsPerMinute: config.KEY_REQUESTS_PER_MINUTE,
+      jobsPerDay: config.KEY_JOBS_PER_DAY,
+      concurrentJobs: config.KEY_CONCURRENT_JOBS,
+      concurrentStreams: config.KEY_CONCURRENT_STREAMS,
+    });
     return {
       module: AppModule,
       imports: [
@@ -71,6 +83,15 @@ export class AppModule {
         ),
         StorageModule.forRoot(storage),
         TerminusModule,
+        // Per-key requests per minute; the limit itself is the key's (KeyThrottlerGuard), counted in the database.
+        ThrottlerModule.forRootAsync({
+          inject: [SqlClient],
+          useFactory: (sql: SqlClient) => ({
+            throttlers: [MINUTE_THROTTLER],
+            storage: new SqlThrottlerStorage(new RateCountersRepository(sql)),
+            setHeaders: false,
+          }),
+        }),
       ],
       controllers: [
         HealthController,
@@ -88,6 +109,12 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useFactory: httpValidationPipe },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        // After ApiKeyGuard (global guards run in this order): it needs the request's key.
+        { provide: APP_GUARD, useClass: KeyThrottlerGuard },
+        { provide: LimitsConfig, useValue: limitsConfig },
+        { provide: QuotaTiming, useValue: new QuotaTiming() },
+        RateCountersRepository,
+        QuotasService,
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         InputGuard,
         { provide: RpcConfig, useValue: Object.assign(new RpcConfig(), { timeoutMs: config.RPC_TIMEOUT_MS }) },

@@ -70,5 +70,10 @@ export class GatewayConfig {
   @IsInt() @Min(100) GATEWAY_REQUEST_TIMEOUT_MS: number = 30_000;
   /** Browser origins allowed by CORS, comma separated; `*` for any (development); empty: no CORS. */
   @Transform(list) @IsString({ each: true }) CORS_ORIGINS: string[] = [];
+  /** Defaults of the per-key limits (a key's own limits override them; admin keys take only their own). */
+  @IsInt() @Min(1) KEY_REQUESTS_PER_MINUTE: number = 600;
+  @IsInt() @Min(1) KEY_JOBS_PER_DAY: number = 1000;
+  @IsInt() @Min(1) KEY_CONCURRENT_JOBS: number = 20;
+  @IsInt() @Min(1) KEY_CONCURRENT_STREAMS: number = 20;
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
 }
