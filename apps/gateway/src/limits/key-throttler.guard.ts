@@ -45,7 +45,12 @@ export class KeyThrottlerGuard extends ThrottlerGuard {
     return context.getType() !== 'http' || this.limitOf(context) === null;
   }
 
-  protected override async handleRequest({ context, ttl, throttler, blockDuration }: ThrottlerRequest): Promise<boolean> {
+  protected override async handleRequest({
+    context,
+    ttl,
+    throttler,
+    blockDuration,
+  }: ThrottlerRequest): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const limit = this.limitOf(context)!;
     let record: Awaited<ReturnType<ThrottlerStorage['increment']>>;

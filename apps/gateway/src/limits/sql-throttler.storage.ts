@@ -13,7 +13,13 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 export class SqlThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly counters: RateCountersRepository) {}
 
-  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    _blockDuration?: number,
+    _throttlerName?: string,
+  ): Promise<ThrottlerStorageRecord> {
     const { hits, ttlMs } = await this.counters.hit(key, ttl);
     const seconds = Math.ceil(ttlMs / 1000);
     const isBlocked = hits > limit;
