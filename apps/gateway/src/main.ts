@@ -6,7 +6,7 @@ import { loadConfig, logLevels } from '@app/contracts';
 import { AppModule } from './app.module.js';
 import { GatewayConfig } from './config/gateway.config.js';
 import { answerFrameworkError } from './errors/http-exception.filter.js';
-import { corsOptions, fastifyOptions } from './http/http-server.js';
+import { corsOptions, fastifyOptions, limitBodies } from './http/http-server.js';
 import { setupOpenApi } from './openapi.js';
 import { holdDataDirLock } from './persistence/data-dir-lock.js';
 
@@ -14,17 +14,16 @@ const config = loadConfig(GatewayConfig);
 if (!config.DATABASE_URL) holdDataDirLock(config.DATA_DIR);
 const http = {
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  imageBodyLimitBytes: config.IMAGE_BODY_LIMIT_BYTES,
   headersTimeoutMs: config.GATEWAY_HEADERS_TIMEOUT_MS,
   requestTimeoutMs: Math.max(config.GATEWAY_REQUEST_TIMEOUT_MS, config.GATEWAY_HEADERS_TIMEOUT_MS),
   corsOrigins: config.CORS_ORIGINS,
 };
-const app = await NestFactory.create<NestFastifyApplication>(
-  AppModule.forRoot(config),
-  new FastifyAdapter({ ...fastifyOptions(http), frameworkErrors: answerFrameworkError }),
-  {
-    logger: logLevels(config.LOG_LEVEL),
-  },
-);
+const adapter = new FastifyAdapter({ ...fastifyOptions(http), frameworkErrors: answerFrameworkError });
+limitBodies(adapter.getInstance(), http);
+const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  logger: logLevels(config.LOG_LEVEL),
+});
 const cors = corsOptions(http);
 if (cors) app.enableCors(cors);
 app.enableShutdownHooks();

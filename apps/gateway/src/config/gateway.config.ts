@@ -63,7 +63,10 @@ export class GatewayConfig {
   /** Let webhooks reach loopback and private addresses: local development only (checked at submission and delivery). */
   @Transform(envBoolean) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_URLS: boolean = false;
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
-  @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
+  /** Body limit of every JSON route... */
+  @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 256 * 1024;
+  /** ...and of the routes that take base64 images in the body (POST /v1/chatgpt/conversations). */
+  @IsInt() @Min(1024) IMAGE_BODY_LIMIT_BYTES: number = 32 * 1024 * 1024;
   /** The request line and headers must arrive within this, ms. */
   @IsInt() @Min(100) GATEWAY_HEADERS_TIMEOUT_MS: number = 10_000;
   /** The whole request, body included, must arrive within this, ms (408 otherwise); not less than the above. */
