@@ -140,6 +140,7 @@ export class AppModule {
             secret: config.WEBHOOK_SECRET,
             retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
             allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
+            lookupTimeoutMs: config.WEBHOOK_LOOKUP_TIMEOUT_MS,
           }),
         },
         {

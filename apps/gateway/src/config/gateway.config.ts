@@ -62,6 +62,8 @@ export class GatewayConfig {
   WEBHOOK_RETRY_DELAYS_MS: number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
   /** Let webhooks reach loopback and private addresses: local development only (checked at submission and delivery). */
   @Transform(envBoolean) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_URLS: boolean = false;
+  /** How long a webhook_url's host name may take to resolve at submission (400 FORBIDDEN_HOST after), ms. */
+  @IsInt() @Min(100) WEBHOOK_LOOKUP_TIMEOUT_MS: number = 2000;
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
   /** Body limit of every JSON route... */
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 256 * 1024;
