@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { resolve } from 'node:path';
+import { LoggingModule } from '@app/logging';
 import { NatsModule } from '@app/messaging';
 import { StorageConfig, StorageModule } from '@app/storage';
 import { AdminKeysController } from './auth/admin-keys.controller.js';
@@ -76,6 +77,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        LoggingModule.forRoot({ service: 'gateway', level: config.LOG_LEVEL, quietPaths: ['/health', '/metrics'] }),
         NatsModule.forRoot({ url: config.NATS_URL, name: 'gateway', replicas: config.NATS_REPLICAS }),
         // The bootstrap key is part of opening the database: no request finds the database open and the key missing.
         PersistenceModule.forRoot(config, (sql) =>

@@ -20,6 +20,12 @@ describe('per-key limits shared by two gateway replicas', () => {
     await system?.stop();
   });
 
+  it('logs JSON lines and never the bootstrap key', () => {
+    const output = system.gateway!.output();
+    expect(output).not.toContain(system.apiKey);
+    for (const line of output.split('\n').filter(Boolean)) expect(() => JSON.parse(line) as unknown).not.toThrow();
+  });
+
   const createKey = async (limits: Record<string, number | null>) => {
     const res = await system.api('POST', '/v1/admin/keys', { name: 'limited', scopes: ['midjourney'], limits });
     expect(res.status).toBe(201);
