@@ -18,11 +18,11 @@ import { MidjourneyState } from './midjourney/midjourney-state.js';
 // The simulator imitates provider sites for tests, benchmarks and sandbox mode. Each imitated origin listens on
 // its own port (cookies and CORS behave as with separate hosts); plain Fastify keeps per-request cost low.
 const config = loadConfig(SimulatorConfig);
-const logger = createLogger({ service: 'simulator', level: config.LOG_LEVEL });
+const logger: FastifyBaseLogger = createLogger({ service: 'simulator', level: config.LOG_LEVEL });
 
 function server(): FastifyInstance {
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: logger,
     disableRequestLogging: config.LOG_LEVEL !== 'debug', // per request only when asked: benchmarks go through here
     genReqId: requestId,
     bodyLimit: 64 * 1024 * 1024,

@@ -41,8 +41,8 @@ export class KeyThrottlerGuard extends ThrottlerGuard {
     return key ? this.limits.effective(key).requestsPerMinute : null;
   }
 
-  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return context.getType() !== 'http' || this.limitOf(context) === null;
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(context.getType() !== 'http' || this.limitOf(context) === null);
   }
 
   protected override async handleRequest({

@@ -97,7 +97,8 @@ export class JobIntake {
             provider: this.parts.config.provider,
             account: this.parts.config.account,
           };
-          await withLogFields(fields, () => this.handle(msg!));
+          const taken = msg;
+          await withLogFields(fields, () => this.handle(taken));
         } catch (error) {
           this.parts.logger.error(
             `handling a job message failed: ${error instanceof Error ? error.stack : String(error)}`,
