@@ -125,7 +125,7 @@ describe('per-key limits shared by two gateway replicas', () => {
 
   it('changes the limits of a key through PATCH /v1/admin/keys/{id}', async () => {
     const { id, key } = await createKey({ requests_per_minute: 1 });
-    expect((await call(a, key, '/v1/jobs')).status).toBe(200);
+    expect((await call(b, key, '/v1/jobs')).status).toBe(200); // replica B has the key cached from here on
     expect((await call(a, key, '/v1/jobs')).status).toBe(429);
     const patched = await system.api('PATCH', `/v1/admin/keys/${id}`, {
       limits: { requests_per_minute: 100, jobs_per_day: 7 },
@@ -138,6 +138,12 @@ describe('per-key limits shared by two gateway replicas', () => {
       concurrent_streams: null,
     });
     expect((await call(a, key, '/v1/jobs')).status).toBe(200);
+    // Replica B forgets its cached copy when A announces the change (well before the cache's 30 s).
+    await waitFor(
+      'replica B to apply the new limit',
+      async () => ((await call(b, key, '/v1/jobs')).status === 200 ? true : undefined),
+      10_000,
+    );
     const zero = await system.api('PATCH', `/v1/admin/keys/${id}`, { limits: { concurrent_jobs: 0 } });
     expect(zero.status).toBe(400);
     expect(zero.body.error.code).toBe('INVALID_REQUEST');

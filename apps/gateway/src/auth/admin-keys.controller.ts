@@ -61,7 +61,7 @@ export class AdminKeysController {
   @ApiOperation({
     summary: "Change a key's limits",
     description:
-      'Fields sent are set (null: back to the configured default), fields left out keep their value. Other gateway replicas apply the change within 30 s.',
+      'Fields sent are set (null: back to the configured default), fields left out keep their value. Every gateway replica applies the change at once (within 30 s without NATS).',
   })
   @ApiOkResponse({ schema: { example: EXAMPLE_KEY } })
   async update(@Param('id', uuid) id: string, @Body() body: UpdateKeyDto) {

@@ -97,8 +97,8 @@ export class ApiKeysService {
   }
 
   /**
-   * Changes the limits given (absent: unchanged; null: back to the default). Other gateway replicas see the change
-   * when their key cache entry expires (30 s).
+   * Changes the limits given (absent: unchanged; null: back to the default). The other gateway replicas are told at
+   * once (ReplicaBus); without NATS they see it when their cached entry expires (30 s).
    */
   async updateLimits(id: string, limits: Partial<KeyLimits>): Promise<ApiKey> {
     const current = await this.keys.findById(id);
@@ -106,6 +106,7 @@ export class ApiKeysService {
     const key = await this.keys.setLimits(id, { ...current.limits, ...limits });
     if (!key) throw new GatewayException('NOT_FOUND', `No API key ${id}`);
     this.cache.clear();
+    this.changed();
     return key;
   }
 
