@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-export const libs = ['contracts', 'messaging', 'provider-adapter', 'browser', 'storage', 'net'];
+export const libs = ['contracts', 'messaging', 'provider-adapter', 'browser', 'storage', 'net', 'logging'];
 
 export const sharedConfig = {
   // SWC emits the decorator metadata Nest DI and class-validator need; esbuild does not.

@@ -2,7 +2,7 @@ import type { Provider, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { hashKey, type ApiKey } from '../apps/gateway/src/auth/api-key.js';
+import { hashKey, NO_KEY_LIMITS, type ApiKey } from '../apps/gateway/src/auth/api-key.js';
 import { ApiKeyGuard } from '../apps/gateway/src/auth/api-key.guard.js';
 import type { ApiKeysRepository } from '../apps/gateway/src/auth/api-keys.repository.js';
 import { ApiKeysService, AuthConfig } from '../apps/gateway/src/auth/api-keys.service.js';
@@ -30,6 +30,7 @@ const key = (name: string, scopes: string[], over: Partial<ApiKey> = {}): ApiKey
   expiresAt: null,
   revokedAt: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  limits: NO_KEY_LIMITS,
   ...over,
 });
 

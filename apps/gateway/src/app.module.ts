@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { resolve } from 'node:path';
+import { LoggingModule } from '@app/logging';
 import { NatsModule } from '@app/messaging';
 import { StorageConfig, StorageModule } from '@app/storage';
 import { AdminKeysController } from './auth/admin-keys.controller.js';
@@ -25,6 +27,11 @@ import { JobNotifier } from './jobs/job-notifier.js';
 import { ReplicaBus } from './replica-bus.js';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AccountsService } from './accounts/accounts.service.js';
+import { KeyThrottlerGuard, MINUTE_THROTTLER } from './limits/key-throttler.guard.js';
+import { LimitsConfig } from './limits/limits.config.js';
+import { QuotaTiming, QuotasService } from './limits/quotas.service.js';
+import { RateCountersRepository } from './limits/rate-counters.repository.js';
+import { SqlThrottlerStorage } from './limits/sql-throttler.storage.js';
 import { JobStreamService } from './jobs/job-stream.service.js';
 import { JobWaiter } from './jobs/job-waiter.js';
 import { JobsController } from './jobs/jobs.controller.js';
@@ -63,9 +70,16 @@ export class AppModule {
       supabaseServiceRoleKey: config.SUPABASE_SERVICE_ROLE_KEY,
     });
     const authConfig = Object.assign(new AuthConfig(), { bootstrapKey: config.BOOTSTRAP_API_KEY || undefined });
+    const limitsConfig = Object.assign(new LimitsConfig(), {
+      requestsPerMinute: config.KEY_REQUESTS_PER_MINUTE,
+      jobsPerDay: config.KEY_JOBS_PER_DAY,
+      concurrentJobs: config.KEY_CONCURRENT_JOBS,
+      concurrentStreams: config.KEY_CONCURRENT_STREAMS,
+    });
     return {
       module: AppModule,
       imports: [
+        LoggingModule.forRoot({ service: 'gateway', level: config.LOG_LEVEL, quietPaths: ['/health', '/metrics'] }),
         NatsModule.forRoot({ url: config.NATS_URL, name: 'gateway', replicas: config.NATS_REPLICAS }),
         // The bootstrap key is part of opening the database: no request finds the database open and the key missing.
         PersistenceModule.forRoot(config, (sql) =>
@@ -73,6 +87,15 @@ export class AppModule {
         ),
         StorageModule.forRoot(storage),
         TerminusModule,
+        // Per-key requests per minute; the limit itself is the key's (KeyThrottlerGuard), counted in the database.
+        ThrottlerModule.forRootAsync({
+          inject: [SqlClient],
+          useFactory: (sql: SqlClient) => ({
+            throttlers: [MINUTE_THROTTLER],
+            storage: new SqlThrottlerStorage(new RateCountersRepository(sql)),
+            setHeaders: false,
+          }),
+        }),
       ],
       controllers: [
         HealthController,
@@ -91,6 +114,12 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useFactory: httpValidationPipe },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        // After ApiKeyGuard (global guards run in this order): it needs the request's key.
+        { provide: APP_GUARD, useClass: KeyThrottlerGuard },
+        { provide: LimitsConfig, useValue: limitsConfig },
+        { provide: QuotaTiming, useValue: new QuotaTiming() },
+        RateCountersRepository,
+        QuotasService,
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         InputGuard,
         { provide: RpcConfig, useValue: Object.assign(new RpcConfig(), { timeoutMs: config.RPC_TIMEOUT_MS }) },
@@ -116,6 +145,7 @@ export class AppModule {
             secret: config.WEBHOOK_SECRET,
             retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
             allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
+            lookupTimeoutMs: config.WEBHOOK_LOOKUP_TIMEOUT_MS,
           }),
         },
         {

@@ -2,12 +2,39 @@ import 'reflect-metadata';
 import { loadConfig } from '@app/contracts';
 import { ApiKeysRepository } from './auth/api-keys.repository.js';
 import { ApiKeysService, AuthConfig } from './auth/api-keys.service.js';
+import type { KeyLimits } from './auth/api-key.js';
+import { MAX_LIMIT } from './auth/dto/key-limits.dto.js';
 import { GatewayConfig } from './config/gateway.config.js';
 import { dataDirHolder } from './persistence/data-dir-lock.js';
 import { openDatabase } from './persistence/open-database.js';
 
-// `npm run keys -- create --name n8n --scopes midjourney [--expires 2027-01-01]`, `list`, `revoke <id>`.
-const USAGE = 'usage: npm run keys -- create --name <name> --scopes <a,b> [--expires <ISO date>] | list | revoke <id>';
+// `npm run keys -- create --name n8n --scopes midjourney [--expires 2027-01-01] [--rpm 120]`, `list`,
+// `limits <id> --rpm 120 --concurrent-jobs default`, `revoke <id>`.
+const LIMIT_FLAGS = '[--rpm <n>] [--jobs-per-day <n>] [--concurrent-jobs <n>] [--concurrent-streams <n>]';
+const USAGE = `usage: npm run keys -- create --name <name> --scopes <a,b> [--expires <ISO date>] ${LIMIT_FLAGS} | list | limits <id> ${LIMIT_FLAGS} | revoke <id>
+  limits: a positive integer, or "default" for the configured default (KEY_* variables)`;
+const LIMIT_OF_FLAG: Record<string, keyof KeyLimits> = {
+  rpm: 'requestsPerMinute',
+  'jobs-per-day': 'jobsPerDay',
+  'concurrent-jobs': 'concurrentJobs',
+  'concurrent-streams': 'concurrentStreams',
+};
+
+/** The limit flags given (null: "default"), or undefined when one is not a positive integer or "default". */
+function limitFlags(args: string[]): Partial<KeyLimits> | undefined {
+  const limits: Partial<KeyLimits> = {};
+  for (const [name, field] of Object.entries(LIMIT_OF_FLAG)) {
+    const value = flag(args, name);
+    if (value === undefined) continue;
+    if (value === 'default') limits[field] = null;
+    else if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_LIMIT) limits[field] = Number(value);
+    else return undefined;
+  }
+  return limits;
+}
+
+const showLimits = (l: KeyLimits) =>
+  `rpm ${l.requestsPerMinute ?? 'default'}, jobs/day ${l.jobsPerDay ?? 'default'}, concurrent jobs ${l.concurrentJobs ?? 'default'}, streams ${l.concurrentStreams ?? 'default'}`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -16,7 +43,7 @@ function flag(args: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || !['create', 'list', 'revoke'].includes(command)) {
+  if (!command || !['create', 'list', 'limits', 'revoke'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -41,7 +68,8 @@ async function main(argv: string[]): Promise<number> {
         .map((s) => s.trim())
         .filter(Boolean);
       const expires = flag(args, 'expires');
-      if (!name || !scopes?.length || (expires && Number.isNaN(Date.parse(expires)))) {
+      const limits = limitFlags(args);
+      if (!name || !scopes?.length || !limits || (expires && Number.isNaN(Date.parse(expires)))) {
         process.stderr.write(`${USAGE}\n`);
         return 2;
       }
@@ -49,10 +77,20 @@ async function main(argv: string[]): Promise<number> {
         name,
         scopes,
         expiresAt: expires ? new Date(expires).toISOString() : null,
+        limits,
       });
       process.stdout.write(
-        `created key ${key.id} (${key.name}, scopes ${key.scopes.join(',')}${key.expiresAt ? `, expires ${key.expiresAt}` : ''})\n${plain}\n(shown once: store it now)\n`,
+        `created key ${key.id} (${key.name}, scopes ${key.scopes.join(',')}${key.expiresAt ? `, expires ${key.expiresAt}` : ''}; ${showLimits(key.limits)})\n${plain}\n(shown once: store it now)\n`,
       );
+    } else if (command === 'limits') {
+      const id = args[0];
+      const limits = limitFlags(args);
+      if (!id || id.startsWith('--') || !limits || !Object.keys(limits).length) {
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+      }
+      const key = await keys.updateLimits(id, limits);
+      process.stdout.write(`limits of ${key.id} (${key.name}): ${showLimits(key.limits)}\n`);
     } else if (command === 'list') {
       for (const k of await keys.list()) {
         const state = k.revokedAt
@@ -61,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
             ? 'expired'
             : 'active';
         process.stdout.write(
-          `${k.id}  ${k.prefix}…  ${k.name}  [${k.scopes.join(',')}]  ${state}${k.expiresAt ? `  expires ${k.expiresAt}` : ''}\n`,
+          `${k.id}  ${k.prefix}…  ${k.name}  [${k.scopes.join(',')}]  ${state}${k.expiresAt ? `  expires ${k.expiresAt}` : ''}  (${showLimits(k.limits)})\n`,
         );
       }
     } else {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { loadConfig } from '@app/contracts';
+import { createLogger, requestId } from '@app/logging';
 import { registerAdmin } from './admin/admin.js';
 import { registerChatgptAdmin } from './chatgpt/chatgpt-admin.js';
 import { registerChatgptApp } from './chatgpt/chatgpt-app.js';
@@ -17,9 +18,16 @@ import { MidjourneyState } from './midjourney/midjourney-state.js';
 // The simulator imitates provider sites for tests, benchmarks and sandbox mode. Each imitated origin listens on
 // its own port (cookies and CORS behave as with separate hosts); plain Fastify keeps per-request cost low.
 const config = loadConfig(SimulatorConfig);
+const logger: FastifyBaseLogger = createLogger({ service: 'simulator', level: config.LOG_LEVEL });
 
 function server(): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024, keepAliveTimeout: 30_000 });
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: config.LOG_LEVEL !== 'debug', // per request only when asked: benchmarks go through here
+    genReqId: requestId,
+    bodyLimit: 64 * 1024 * 1024,
+    keepAliveTimeout: 30_000,
+  });
   // Multipart bodies are parsed by the endpoint that needs them.
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   return app;
@@ -90,6 +98,8 @@ const gptOrigins = { app: '' };
 registerChatgptApp(gptApp, chatgpt, faults, gptOrigins);
 urls.chatgpt.app = gptOrigins.app = await listen(gptApp, config.SIM_CHATGPT_APP_PORT);
 
+logger.info({ urls }, 'simulator ready');
+// The marker the test harness and scripts read (a plain line, whatever the log format).
 process.stdout.write(`SIMULATOR_READY ${JSON.stringify(urls)}\n`);
 
 const shutdown = async () => {

@@ -36,6 +36,7 @@ export const GATEWAY_ERROR_CODES = [
   'JOB_FINISHED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'QUOTA_EXCEEDED', // a key's daily jobs or concurrent jobs/streams quota is used up (per-minute rate: RATE_LIMITED)
   'SERVICE_UNAVAILABLE', // the database (or NATS, where a route needs it) is unreachable for now: try again
   'INTERNAL',
 ] as const;

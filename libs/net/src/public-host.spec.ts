@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { describe, expect, it } from 'vitest';
-import { PRIVATE_ADDRESS_CODE, privateHostReason, publicOnlyLookup } from './public-host.js';
+import { LOOKUP_TIMEOUT_CODE, PRIVATE_ADDRESS_CODE, privateHostReason, publicOnlyLookup } from './public-host.js';
 
 describe('privateHostReason', () => {
   it.each([
@@ -17,6 +17,22 @@ describe('privateHostReason', () => {
     'http://[::]/',
   ])('refuses %s', async (url) => {
     await expect(privateHostReason(new URL(url))).resolves.toMatch(/private address|loopback name/);
+  });
+
+  it('gives up on a resolver that does not answer in time, with its own code', async () => {
+    const started = Date.now();
+    const never = () => new Promise<Array<{ address: string }>>(() => undefined);
+    await expect(
+      privateHostReason(new URL('http://slow.invalid/hook'), { timeoutMs: 100, resolve: never }),
+    ).rejects.toMatchObject({ code: LOOKUP_TIMEOUT_CODE });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('answers from the given resolver in time', async () => {
+    const loopback = () => Promise.resolve([{ address: '127.0.0.1' }]);
+    await expect(
+      privateHostReason(new URL('http://rebind.invalid/hook'), { timeoutMs: 1000, resolve: loopback }),
+    ).resolves.toMatch(/resolves to a private address \(127\.0\.0\.1\)/);
   });
 
   it('accepts a public literal address without resolving it', async () => {

@@ -8,7 +8,23 @@ export interface ApiKey {
   expiresAt: string | null;
   revokedAt: string | null;
   createdAt: string;
+  /** Per-key limits; null: the configured default (see LimitsConfig). */
+  limits: KeyLimits;
 }
+
+export interface KeyLimits {
+  requestsPerMinute: number | null;
+  jobsPerDay: number | null;
+  concurrentJobs: number | null;
+  concurrentStreams: number | null;
+}
+
+export const NO_KEY_LIMITS: KeyLimits = {
+  requestsPerMinute: null,
+  jobsPerDay: null,
+  concurrentJobs: null,
+  concurrentStreams: null,
+};
 
 /** Keys are 192-bit random strings, so one SHA-256 is the right hash (a slow KDF would only cost latency). */
 export function hashKey(plain: string): string {
@@ -29,4 +45,9 @@ export function visiblePrefix(plain: string): string {
 
 export function keyAllows(key: Pick<ApiKey, 'scopes'>, scope: string): boolean {
   return key.scopes.includes('*') || key.scopes.includes(scope);
+}
+
+/** Keys that manage keys (`admin` or `*`): operators, so configured defaults do not bind them (explicit limits do). */
+export function isAdminKey(key: Pick<ApiKey, 'scopes'>): boolean {
+  return key.scopes.includes('*') || key.scopes.includes('admin');
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '../persistence/sql-client.js';
-import { PREFIX_MAX, type ApiKey } from './api-key.js';
+import { PREFIX_MAX, type ApiKey, type KeyLimits } from './api-key.js';
 
 interface Row {
   id: string;
@@ -10,6 +10,10 @@ interface Row {
   expires_at: Date | null;
   revoked_at: Date | null;
   created_at: Date;
+  requests_per_minute: number | null;
+  jobs_per_day: number | null;
+  concurrent_jobs: number | null;
+  concurrent_streams: number | null;
 }
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
@@ -21,7 +25,14 @@ const toKey = (r: Row): ApiKey => ({
   expiresAt: iso(r.expires_at),
   revokedAt: iso(r.revoked_at),
   createdAt: iso(r.created_at)!,
+  limits: {
+    requestsPerMinute: r.requests_per_minute ?? null,
+    jobsPerDay: r.jobs_per_day ?? null,
+    concurrentJobs: r.concurrent_jobs ?? null,
+    concurrentStreams: r.concurrent_streams ?? null,
+  },
 });
+const limitParams = (l: KeyLimits) => [l.requestsPerMinute, l.jobsPerDay, l.concurrentJobs, l.concurrentStreams];
 
 @Injectable()
 export class ApiKeysRepository {
@@ -34,16 +45,23 @@ export class ApiKeysRepository {
     hash: string;
     scopes: string[];
     expiresAt: string | null;
+    limits: KeyLimits;
   }): Promise<ApiKey> {
     const rows = await this.sql.query<Row>(
-      'INSERT INTO api_keys (id, name, prefix, hash, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
-      [key.id, key.name, key.prefix, key.hash, key.scopes, key.expiresAt],
+      `INSERT INTO api_keys (id, name, prefix, hash, scopes, expires_at, requests_per_minute, jobs_per_day, concurrent_jobs, concurrent_streams)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+      [key.id, key.name, key.prefix, key.hash, key.scopes, key.expiresAt, ...limitParams(key.limits)],
     );
     return toKey(rows[0]);
   }
 
   async findByHash(hash: string): Promise<ApiKey | null> {
     const rows = await this.sql.query<Row>('SELECT * FROM api_keys WHERE hash = $1', [hash]);
+    return rows[0] ? toKey(rows[0]) : null;
+  }
+
+  async findById(id: string): Promise<ApiKey | null> {
+    const rows = await this.sql.query<Row>('SELECT * FROM api_keys WHERE id = $1', [id]);
     return rows[0] ? toKey(rows[0]) : null;
   }
 
@@ -56,6 +74,16 @@ export class ApiKeysRepository {
     const rows = await this.sql.query<Row>(
       'UPDATE api_keys SET revoked_at = NULL, expires_at = NULL, scopes = $2 WHERE id = $1 RETURNING *',
       [id, scopes],
+    );
+    return rows[0] ? toKey(rows[0]) : null;
+  }
+
+  /** Replaces the key's limits (null: the configured default). */
+  async setLimits(id: string, limits: KeyLimits): Promise<ApiKey | null> {
+    const rows = await this.sql.query<Row>(
+      `UPDATE api_keys SET requests_per_minute = $2, jobs_per_day = $3, concurrent_jobs = $4, concurrent_streams = $5
+       WHERE id = $1 RETURNING *`,
+      [id, ...limitParams(limits)],
     );
     return rows[0] ? toKey(rows[0]) : null;
   }

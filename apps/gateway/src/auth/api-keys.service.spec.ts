@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { GatewayException } from '../errors/gateway.exception.js';
-import { hashKey, keyAllows, newPlainKey, type ApiKey } from './api-key.js';
+import { hashKey, keyAllows, newPlainKey, NO_KEY_LIMITS, type ApiKey } from './api-key.js';
 import type { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService, AuthConfig } from './api-keys.service.js';
 
@@ -12,6 +12,7 @@ const stored = (over: Partial<ApiKey> = {}): ApiKey => ({
   expiresAt: null,
   revokedAt: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  limits: NO_KEY_LIMITS,
   ...over,
 });
 

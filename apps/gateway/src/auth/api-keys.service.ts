@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayException } from '../errors/gateway.exception.js';
-import { hashKey, newPlainKey, visiblePrefix, type ApiKey } from './api-key.js';
+import { hashKey, newPlainKey, NO_KEY_LIMITS, visiblePrefix, type ApiKey, type KeyLimits } from './api-key.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 
 const CACHE_TTL_MS = 30_000;
@@ -47,6 +47,7 @@ export class ApiKeysService {
     name: string;
     scopes: string[];
     expiresAt?: string | null;
+    limits?: Partial<KeyLimits>;
     plain?: string;
   }): Promise<{ key: ApiKey; plain: string }> {
     if (input.expiresAt && !(Date.parse(input.expiresAt) > Date.now())) {
@@ -62,6 +63,7 @@ export class ApiKeysService {
       hash: hashKey(plain),
       scopes: input.scopes,
       expiresAt: input.expiresAt ?? null,
+      limits: { ...NO_KEY_LIMITS, ...input.limits },
     });
     this.cache.delete(plain);
     this.changed();
@@ -92,6 +94,20 @@ export class ApiKeysService {
 
   list(): Promise<ApiKey[]> {
     return this.keys.list();
+  }
+
+  /**
+   * Changes the limits given (absent: unchanged; null: back to the default). The other gateway replicas are told at
+   * once (ReplicaBus); without NATS they see it when their cached entry expires (30 s).
+   */
+  async updateLimits(id: string, limits: Partial<KeyLimits>): Promise<ApiKey> {
+    const current = await this.keys.findById(id);
+    if (!current) throw new GatewayException('NOT_FOUND', `No API key ${id}`);
+    const key = await this.keys.setLimits(id, { ...current.limits, ...limits });
+    if (!key) throw new GatewayException('NOT_FOUND', `No API key ${id}`);
+    this.cache.clear();
+    this.changed();
+    return key;
   }
 
   async revoke(id: string): Promise<ApiKey> {

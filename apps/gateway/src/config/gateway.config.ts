@@ -62,13 +62,23 @@ export class GatewayConfig {
   WEBHOOK_RETRY_DELAYS_MS: number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
   /** Let webhooks reach loopback and private addresses: local development only (checked at submission and delivery). */
   @Transform(envBoolean) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_URLS: boolean = false;
+  /** How long a webhook_url's host name may take to resolve at submission (400 FORBIDDEN_HOST after), ms. */
+  @IsInt() @Min(100) WEBHOOK_LOOKUP_TIMEOUT_MS: number = 2000;
   @IsInt() @Min(100) RPC_TIMEOUT_MS: number = 10_000;
-  @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
+  /** Body limit of every JSON route... */
+  @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 256 * 1024;
+  /** ...and of the routes that take base64 images in the body (POST /v1/chatgpt/conversations). */
+  @IsInt() @Min(1024) IMAGE_BODY_LIMIT_BYTES: number = 32 * 1024 * 1024;
   /** The request line and headers must arrive within this, ms. */
   @IsInt() @Min(100) GATEWAY_HEADERS_TIMEOUT_MS: number = 10_000;
   /** The whole request, body included, must arrive within this, ms (408 otherwise); not less than the above. */
   @IsInt() @Min(100) GATEWAY_REQUEST_TIMEOUT_MS: number = 30_000;
   /** Browser origins allowed by CORS, comma separated; `*` for any (development); empty: no CORS. */
   @Transform(list) @IsString({ each: true }) CORS_ORIGINS: string[] = [];
+  /** Defaults of the per-key limits (a key's own limits override them; admin keys take only their own). */
+  @IsInt() @Min(1) KEY_REQUESTS_PER_MINUTE: number = 600;
+  @IsInt() @Min(1) KEY_JOBS_PER_DAY: number = 1000;
+  @IsInt() @Min(1) KEY_CONCURRENT_JOBS: number = 20;
+  @IsInt() @Min(1) KEY_CONCURRENT_STREAMS: number = 20;
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
 }

@@ -13,6 +13,8 @@ export class GatewayException extends Error {
     message: string,
     readonly details?: unknown,
     readonly status?: number,
+    /** Headers the answer carries (429: Retry-After, RateLimit-Policy, RateLimit). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }

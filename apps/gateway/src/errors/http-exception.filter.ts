@@ -24,6 +24,7 @@ export const STATUS_OF: Record<HttpErrorCode, number> = {
   CONTENT_REJECTED: 422,
   UPLOAD_FAILED: 422,
   RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   QUEUE_FULL: 429,
   QUEUE_TIMEOUT: 504,
   INTERNAL: 500,
@@ -52,6 +53,8 @@ const CODE_OF_STATUS: Record<number, ErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'INVALID_REQUEST',
 };
+
+const LIST_HEADERS = new Set(['ratelimit-policy', 'ratelimit']);
 
 const COMPAT_PREFIXES = ['/midjourney/', '/api/'];
 const COMPAT_PATHS = new Set(['/midjourney', '/health', '/gptgen', '/recent-images', '/conversation-prompt']);
@@ -112,6 +115,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const { status, body } = this.describe(exception, request);
+    if (exception instanceof GatewayException && exception.headers) {
+      for (const [name, value] of Object.entries(exception.headers)) {
+        // RateLimit-Policy and RateLimit are lists: a quota's entry joins the per-minute one already set.
+        const earlier = LIST_HEADERS.has(name) ? reply.getHeader(name) : undefined;
+        void reply.header(name, earlier ? `${String(earlier)}, ${value}` : value);
+      }
+    }
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorPayload(url, body));
   }
 

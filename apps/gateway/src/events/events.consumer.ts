@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { JobEventMessage, Streams, parsePayload } from '@app/contracts';
+import { withLogFields } from '@app/logging';
 import { NatsService, ensureGatewayEventsConsumer, ensureStreams } from '@app/messaging';
 import { storable } from '../errors/input-guard.js';
 import { JobsService } from '../jobs/jobs.service.js';
@@ -82,7 +83,10 @@ export class EventsConsumer implements OnApplicationBootstrap, OnApplicationShut
     }
     const attempt = msg.info.deliveryCount;
     try {
-      await this.jobs.applyEvent(event, { finalAttempt: attempt >= FINAL_EVENT_ATTEMPT });
+      // Every line logged while applying it (product_design, webhooks) names the job.
+      await withLogFields({ jobId: event.jobId, provider: event.provider }, () =>
+        this.jobs.applyEvent(event, { finalAttempt: attempt >= FINAL_EVENT_ATTEMPT }),
+      );
       msg.ack();
     } catch (error) {
       if (this.stopped) return;

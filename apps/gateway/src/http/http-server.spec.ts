@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYS, wiringApp } from '../../../../test/gateway-wiring.js';
-import { corsOptions, fastifyOptions, type HttpServerSettings } from './http-server.js';
+import { corsOptions, fastifyOptions, limitBodies, type HttpServerSettings } from './http-server.js';
 
 @Controller('echo')
 class EchoController {
@@ -13,8 +13,18 @@ class EchoController {
   }
 }
 
+// Stands in for the one route that takes base64 images (same path, so the same limit applies).
+@Controller('v1/chatgpt')
+class ImageRouteController {
+  @Post('conversations')
+  images(@Body() body: { a?: string }) {
+    return { length: body.a?.length ?? 0 };
+  }
+}
+
 const settings = (over: Partial<HttpServerSettings> = {}): HttpServerSettings => ({
   bodyLimitBytes: 1024,
+  imageBodyLimitBytes: 8192,
   headersTimeoutMs: 400,
   requestTimeoutMs: 600,
   corsOrigins: [],
@@ -29,8 +39,10 @@ afterEach(async () => {
 
 /** The gateway's HTTP server as main.ts builds it, with the real guard, on a loopback port. */
 async function start(s: HttpServerSettings): Promise<string> {
-  app = await wiringApp([EchoController], [], {
-    adapter: new FastifyAdapter(fastifyOptions(s)),
+  const adapter = new FastifyAdapter(fastifyOptions(s));
+  limitBodies(adapter.getInstance(), s);
+  app = await wiringApp([EchoController, ImageRouteController], [], {
+    adapter,
     beforeInit: (a) => {
       const cors = corsOptions(s);
       if (cors) a.enableCors(cors);
@@ -75,7 +87,7 @@ describe('the gateway HTTP server', () => {
     expect(text).toMatch(/^HTTP\/1\.1 408/);
   });
 
-  it('refuses a body over the limit with 413', async () => {
+  it('refuses a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
     const host = await start(settings());
     const res = await fetch(`http://${host}/echo`, {
       method: 'POST',
@@ -83,6 +95,36 @@ describe('the gateway HTTP server', () => {
       body: JSON.stringify({ a: 'x'.repeat(2000) }),
     });
     expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+
+  it('gives only the image route the larger limit, and refuses past it too', async () => {
+    const host = await start(settings());
+    const post = (path: string, size: number) =>
+      fetch(`http://${host}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': KEYS.all },
+        body: JSON.stringify({ a: 'x'.repeat(size) }),
+      });
+    const image = await post('/v1/chatgpt/conversations', 6000);
+    expect(image.status).toBe(201);
+    expect(await image.json()).toEqual({ length: 6000 });
+    expect((await post('/echo', 6000)).status).toBe(413);
+    const tooLarge = await post('/v1/chatgpt/conversations', 9000);
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+
+  it('refuses a chunked body that grows past the limit without reading it to the end', async () => {
+    const host = await start(settings());
+    const chunk = `{"a":"${'x'.repeat(3000)}`;
+    const { text } = await raw(
+      host,
+      `POST /echo HTTP/1.1\r\nHost: x\r\nx-api-key: ${KEYS.all}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`,
+      5000,
+    );
+    expect(text).toMatch(/^HTTP\/1\.1 413/);
+    expect(text).toContain('PAYLOAD_TOO_LARGE');
   });
 
   it('sends no CORS headers unless CORS_ORIGINS names origins', async () => {

@@ -1,4 +1,4 @@
-import type { FastifyHttpOptions } from 'fastify';
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
@@ -6,7 +6,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 export type CorsOptions = NonNullable<Parameters<NestFastifyApplication['enableCors']>[0]>;
 
 export interface HttpServerSettings {
+  /** Every route's body limit (JSON requests are small)... */
   bodyLimitBytes: number;
+  /** ...but for the routes that take images in the body (IMAGE_BODY_ROUTES). */
+  imageBodyLimitBytes: number;
   /** The request line and headers must arrive within this, ms. */
   headersTimeoutMs: number;
   /** The whole request, body included, must arrive within this, ms: a body shorter than its Content-Length ends in 408. */
@@ -31,21 +34,38 @@ export function fastifyOptions(settings: HttpServerSettings): FastifyHttpOptions
   };
 }
 
+/** The routes that accept base64 images in their JSON body: only they get the larger body limit. */
+export const IMAGE_BODY_ROUTES: ReadonlySet<string> = new Set(['POST /v1/chatgpt/conversations']);
+
+/**
+ * Gives the image routes their larger body limit, route by route (Fastify checks Content-Length before reading and
+ * stops reading past the limit: 413 PAYLOAD_TOO_LARGE). Call before the routes are registered (before `init`).
+ */
+export function limitBodies(fastify: FastifyInstance, settings: HttpServerSettings): void {
+  fastify.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.some((method) => IMAGE_BODY_ROUTES.has(`${method} ${route.url}`))) {
+      route.bodyLimit = settings.imageBodyLimitBytes;
+    }
+  });
+}
+
 /** CORS for browser apps (the original services answered every origin); undefined: CORS stays off. */
 export function corsOptions(settings: HttpServerSettings): CorsOptions | undefined {
   if (settings.corsOrigins.length === 0) return undefined;
   return {
     origin: settings.corsOrigins.includes('*') ? '*' : settings.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'x-api-key', 'authorization', 'idempotency-key', 'prefer', 'last-event-id'],
-    exposedHeaders: [
-      'location',
-      'retry-after',
-      'ratelimit-limit',
-      'ratelimit-remaining',
-      'ratelimit-reset',
-      'ratelimit-policy',
+    allowedHeaders: [
+      'content-type',
+      'x-api-key',
+      'authorization',
+      'idempotency-key',
+      'prefer',
+      'last-event-id',
+      'x-request-id',
     ],
+    exposedHeaders: ['location', 'retry-after', 'ratelimit', 'ratelimit-policy', 'x-request-id'],
     maxAge: 600,
   };
 }

@@ -2,6 +2,7 @@ import { Injectable, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { isTerminal, type Job } from '@app/contracts';
 import type { ApiKey } from '../auth/api-key.js';
+import { QuotasService } from '../limits/quotas.service.js';
 import { JOB_REREAD_MS, JobNotifier } from './job-notifier.js';
 import { jobView } from './job-view.js';
 import { JobsService } from './jobs.service.js';
@@ -12,10 +13,13 @@ export class JobStreamService {
   constructor(
     private readonly jobs: JobsService,
     private readonly notifier: JobNotifier,
+    private readonly quotas: QuotasService,
   ) {}
 
   async open(key: ApiKey, id: string): Promise<Observable<MessageEvent>> {
     const first = await this.jobs.get(key, id);
+    // The slot is held while the stream is open (it ends with the job or the client's disconnect).
+    const release = await this.quotas.takeStream(key);
     return new Observable<MessageEvent>((subscriber) => {
       let lastAt = '';
       let lastKey = '';
@@ -42,6 +46,8 @@ export class JobStreamService {
         off();
         clearInterval(keepAlive);
         clearInterval(reread);
+        release();
+        release();
       };
     });
   }

@@ -264,8 +264,10 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
       hash: `hash-${id}`,
       scopes: ['midjourney', 'ideogram'],
       expiresAt: '2027-01-01T00:00:00.000Z',
+      limits: { requestsPerMinute: 60, jobsPerDay: null, concurrentJobs: 3, concurrentStreams: null },
     });
     expect(key).toMatchObject({
+      limits: { requestsPerMinute: 60, jobsPerDay: null, concurrentJobs: 3, concurrentStreams: null },
       id,
       scopes: ['midjourney', 'ideogram'],
       expiresAt: '2027-01-01T00:00:00.000Z',

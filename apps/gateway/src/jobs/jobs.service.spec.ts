@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobEvent } from '@app/contracts';
 import { strictMock } from '../../../../test/strict-mock.js';
-import type { ApiKey } from '../auth/api-key.js';
+import { NO_KEY_LIMITS, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { STATUS_OF } from '../errors/http-exception.filter.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ProductDesignSync } from '../product-design/product-design.sync.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import type { QuotasService } from '../limits/quotas.service.js';
 import { JobNotifier } from './job-notifier.js';
 import type { JobsQueue } from './jobs.queue.js';
 import type { JobsRepository, StoredJob } from './jobs.repository.js';
@@ -21,6 +22,7 @@ const KEY: ApiKey = {
   expiresAt: null,
   revokedAt: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  limits: NO_KEY_LIMITS,
 };
 
 const stored = (over: Partial<StoredJob> = {}): StoredJob => ({
@@ -70,6 +72,7 @@ function setup(
     sync?: ProductDesignSync['sync'];
     webhooks?: Partial<WebhooksService>;
     metrics?: Partial<MetricsService>;
+    quotas?: Partial<QuotasService>;
   } = {},
 ) {
   const jobs = strictMock<JobsRepository>('JobsRepository', impl.jobs);
@@ -77,9 +80,14 @@ function setup(
   const productDesign = strictMock<ProductDesignSync>('ProductDesignSync', impl.sync ? { sync: impl.sync } : {});
   const webhooks = strictMock<WebhooksService>('WebhooksService', impl.webhooks);
   const metrics = strictMock<MetricsService>('MetricsService', impl.metrics);
+  const quotas = strictMock<QuotasService>('QuotasService', {
+    takeJob: () => Promise.resolve(() => Promise.resolve()),
+    jobEnded: () => Promise.resolve(),
+    ...impl.quotas,
+  });
   const notifier = new JobNotifier();
-  const sut = new JobsService(jobs, queue, notifier, productDesign, webhooks, metrics, new JobsConfig());
-  return { sut, jobs, queue, productDesign, webhooks, metrics, notifier };
+  const sut = new JobsService(jobs, queue, notifier, productDesign, webhooks, metrics, new JobsConfig(), quotas);
+  return { sut, jobs, queue, productDesign, webhooks, metrics, notifier, quotas };
 }
 
 const rejected = async (promise: Promise<unknown>): Promise<GatewayException> => {

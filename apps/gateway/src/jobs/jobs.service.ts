@@ -4,6 +4,7 @@ import { isTerminal, type Job, type JobEvent, type JobMessage, type ProviderName
 import { keyAllows, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { ProductDesignSync } from '../product-design/product-design.sync.js';
+import { QuotasService } from '../limits/quotas.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { isDatabaseUnavailable } from '../persistence/database.js';
 import { OutageLog } from '../persistence/outage-log.js';
@@ -81,6 +82,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly webhooks: WebhooksService,
     private readonly metrics: MetricsService,
     private readonly config: JobsConfig,
+    private readonly quotas: QuotasService,
   ) {
     // A change another replica made (it applied the event or ended the job): keep this replica's reads current.
     notifier.onRemote((job) => {
@@ -153,8 +155,18 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       requestHash,
       lastSeq: 0,
     };
-    const { job, created } = await this.jobs.insert(candidate);
+    // The key's daily and open-jobs quotas; given back when no job comes of it.
+    const undoQuota = await this.quotas.takeJob(key, request.provider, now);
+    let inserted: { job: StoredJob; created: boolean };
+    try {
+      inserted = await this.jobs.insert(candidate);
+    } catch (error) {
+      await undoQuota().catch(() => undefined);
+      throw error;
+    }
+    const { job, created } = inserted;
     if (!created) {
+      await undoQuota().catch(() => undefined);
       if (job.requestHash !== requestHash) {
         throw new GatewayException('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was used with a different request');
       }
@@ -237,6 +249,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     const existing = await this.get(key, id);
     const job = await this.jobs.finishOpen(id, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
     if (!job) throw new GatewayException('JOB_FINISHED', `Job ${id} is already ${existing.status}`);
+    await this.quotas.jobEnded(job);
     this.metrics.jobChanged(job);
     await this.queue
       .markCanceled(job.provider, job.id)
@@ -253,6 +266,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   async applyEvent(event: JobEvent, options: { finalAttempt?: boolean } = {}): Promise<void> {
     const job = await this.jobs.applyEvent(event);
     if (job) {
+      // Only the update that changed the row returns it, and nothing changes a final job: this runs once per job.
+      if (isTerminal(job.status)) await this.quotas.jobEnded(job);
       this.metrics.jobChanged(job);
       return this.afterChange(job, options.finalAttempt);
     }
@@ -313,6 +328,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     this.markCanceled();
     await Promise.all(
       expired.map(async (job) => {
+        await this.quotas.jobEnded(job);
         this.metrics.jobChanged(job);
         // The row is final whatever follows: a failing side effect is logged, never retried into the row.
         await this.afterChange(job, true).catch((error: unknown) => {

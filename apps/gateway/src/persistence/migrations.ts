@@ -62,6 +62,21 @@ CREATE TABLE webhook_deliveries (
     // The sweeper looks for creates whose hand-over to JetStream was never confirmed every few seconds.
     sql: `CREATE INDEX jobs_unpublished ON jobs (created_at) WHERE published = false AND status = 'pending';`,
   },
+  {
+    version: 3,
+    // Per-key limits (null: the configured default) and the counters every gateway replica shares: one row per
+    // window or slot pool, changed only by single-row upserts (atomic across replicas).
+    sql: `
+ALTER TABLE api_keys ADD COLUMN requests_per_minute integer, ADD COLUMN jobs_per_day integer,
+  ADD COLUMN concurrent_jobs integer, ADD COLUMN concurrent_streams integer;
+CREATE TABLE rate_counters (
+  key text PRIMARY KEY,
+  hits integer NOT NULL,
+  expires_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX jobs_open_by_key ON jobs (api_key_id) WHERE status IN ('pending', 'processing');`,
+  },
 ];
 
 /** Applies pending migrations; on Postgres under an advisory lock so concurrent gateways do not race. */

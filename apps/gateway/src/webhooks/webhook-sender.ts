@@ -26,7 +26,7 @@ export class WebhookSender {
       return 'not a valid URL';
     }
     if (!['http:', 'https:'].includes(parsed.protocol)) return 'only http(s) URLs are called';
-    return privateHostReason(parsed);
+    return privateHostReason(parsed, { timeoutMs: this.config.lookupTimeoutMs });
   }
 
   /** POSTs the body and answers the status; throws WebhookRefused for a private host, other errors as they come. */

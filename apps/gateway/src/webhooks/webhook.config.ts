@@ -4,4 +4,6 @@ export class WebhookConfig {
   retryDelaysMs: number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
   /** WEBHOOK_ALLOW_PRIVATE_URLS: let webhooks reach loopback and private addresses (local development only). */
   allowPrivateUrls = false;
+  /** WEBHOOK_LOOKUP_TIMEOUT_MS: how long a webhook host name may take to resolve when it is checked. */
+  lookupTimeoutMs = 2000;
 }

@@ -5,6 +5,7 @@ import { makeJob } from '../../../../test/factories/job.factory.js';
 import { strictMock } from '../../../../test/strict-mock.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import type { SqlClient } from '../persistence/sql-client.js';
+import { LOOKUP_TIMEOUT_CODE } from '@app/net';
 import { WebhookRefused, type WebhookSender } from './webhook-sender.js';
 import { WebhookConfig, WebhooksService, signWebhook } from './webhooks.service.js';
 
@@ -145,6 +146,29 @@ describe(WebhooksService.name, () => {
     expect(statements[0]).toMatch(/ON CONFLICT \(job_id, event\) DO NOTHING/);
     await sut.enqueue(makeJob({ webhookUrl: null }));
     expect(statements.filter((s) => s.startsWith('INSERT'))).toHaveLength(1); // no URL, no delivery
+  });
+
+  it('refuses a webhook_url whose host does not resolve in time with 400 FORBIDDEN_HOST, not a hang', async () => {
+    const sender = strictMock<WebhookSender>('WebhookSender', {
+      refusal: () =>
+        Promise.reject(
+          Object.assign(new Error('slow.invalid did not resolve within 2000 ms'), { code: LOOKUP_TIMEOUT_CODE }),
+        ),
+    });
+    const sut = new WebhooksService(strictMock<SqlClient>('SqlClient'), new WebhookConfig(), sender);
+    const error = await sut.assertAllowed('https://slow.invalid/hook').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(GatewayException);
+    expect(error).toMatchObject({ code: 'FORBIDDEN_HOST', status: 400 });
+    expect(JSON.stringify((error as GatewayException).details)).toContain('webhook_url');
+  });
+
+  it('passes other failures of the check through', async () => {
+    const sender = strictMock<WebhookSender>('WebhookSender', { refusal: () => Promise.reject(new Error('boom')) });
+    const sut = new WebhooksService(strictMock<SqlClient>('SqlClient'), new WebhookConfig(), sender);
+    await expect(sut.assertAllowed('https://hooks.example/x')).rejects.toThrow('boom');
   });
 
   it('logs a database outage once when it starts and once when it ends, not on every step', async () => {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import type { Job } from '@app/contracts';
+import { LOOKUP_TIMEOUT_CODE } from '@app/net';
 import { jobView } from '../jobs/job-view.js';
 import { isDatabaseUnavailable } from '../persistence/database.js';
 import { OutageLog } from '../persistence/outage-log.js';
@@ -45,7 +46,16 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
 
   /** Refuses, at submission, a webhook URL the guard would refuse at delivery (400 FORBIDDEN_HOST). */
   async assertAllowed(url: string): Promise<void> {
-    const reason = await this.sender.refusal(url);
+    const reason = await this.sender.refusal(url).catch((error: unknown) => {
+      // A resolver too slow to answer: the host cannot be checked now, so the request is refused, not held.
+      if ((error as { code?: unknown })?.code !== LOOKUP_TIMEOUT_CODE) throw error;
+      throw new GatewayException(
+        'FORBIDDEN_HOST',
+        `webhook_url: ${(error as Error).message}, so it cannot be checked; try again`,
+        [{ field: 'webhook_url', problems: ['the host name did not resolve in time'] }],
+        400,
+      );
+    });
     if (reason) {
       throw new GatewayException(
         'FORBIDDEN_HOST',

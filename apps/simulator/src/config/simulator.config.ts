@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { envBoolean } from '@app/contracts';
 
 export class SimulatorConfig {
@@ -20,4 +20,6 @@ export class SimulatorConfig {
   @Transform(envBoolean)
   @IsBoolean()
   SIM_ANY_PORTS: boolean = false;
+  /** JSON log lines at this level and up; `debug` also logs every request. */
+  @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
 }

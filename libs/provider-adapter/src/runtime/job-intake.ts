@@ -1,3 +1,4 @@
+import { withLogFields } from '@app/logging';
 import type { Logger } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import { JobMessage, parsePayload, type ProviderException } from '@app/contracts';
@@ -90,7 +91,14 @@ export class JobIntake {
         }
         if (!msg) continue;
         try {
-          await this.handle(msg);
+          // Every line logged while taking this job (adapter included) carries its id, provider and account.
+          const fields = {
+            jobId: safeJobId(msg),
+            provider: this.parts.config.provider,
+            account: this.parts.config.account,
+          };
+          const taken = msg;
+          await withLogFields(fields, () => this.handle(taken));
         } catch (error) {
           this.parts.logger.error(
             `handling a job message failed: ${error instanceof Error ? error.stack : String(error)}`,

@@ -1,3 +1,4 @@
+import { withLogFields } from '@app/logging';
 import type { Logger } from '@nestjs/common';
 import { ProviderException, type ErrorBody } from '@app/contracts';
 import type { InflightState, PollOutcome, ProviderAdapter, Submission } from '../provider-adapter.js';
@@ -65,8 +66,13 @@ export class Poller {
     this.schedule(state.job.jobId, state.phase === 'submitted' ? 0 : 500);
   }
 
-  /** One poll of one job. */
-  async pollOnce(jobId: string): Promise<void> {
+  /** One poll of one job; what it logs (adapter included) carries the job's id, provider and account. */
+  pollOnce(jobId: string): Promise<void> {
+    const { provider, account } = this.parts.config;
+    return withLogFields({ jobId, provider, account }, () => this.pollJob(jobId));
+  }
+
+  private async pollJob(jobId: string): Promise<void> {
     const state = this.parts.store.get(jobId);
     if (!state || this.polling.has(jobId) || this.stopped) return;
     this.polling.add(jobId);

@@ -1,12 +1,15 @@
 import { lookup } from 'node:dns/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProviderException } from '@app/contracts';
-import { isPrivateAddress } from '@app/net';
+import { fetchPinned, isPrivateAddress } from '@app/net';
 import { fetchExternalImage } from './url-guard.js';
 
-// DNS and the network are replaced: every test states what the resolver and the server would answer.
+// DNS and the network are replaced: every test states what the resolver and the server would answer. Guarded
+// requests go through fetchPinned (libs/net, tested on loopback there), unguarded ones through fetch.
 vi.mock('node:dns/promises', () => ({ lookup: vi.fn() }));
+vi.mock('@app/net', async (actual) => ({ ...(await actual<typeof import('@app/net')>()), fetchPinned: vi.fn() }));
 const lookupMock = vi.mocked(lookup) as unknown as ReturnType<typeof vi.fn>;
+const pinnedMock = vi.mocked(fetchPinned);
 const fetchMock = vi.fn<typeof fetch>();
 
 const resolvesTo = (...addresses: string[]) =>
@@ -29,6 +32,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 beforeEach(() => {
   lookupMock.mockReset();
   fetchMock.mockReset();
+  pinnedMock.mockReset();
   vi.stubGlobal('fetch', fetchMock);
 });
 afterEach(() => {
@@ -130,6 +134,7 @@ describe('fetchExternalImage: what is refused before any request', () => {
     expect(await refusal(guarded(url))).toMatch(/private address/);
     expect(lookupMock).not.toHaveBeenCalled();
     expect(fetchMock).not.toHaveBeenCalled();
+    expect(pinnedMock).not.toHaveBeenCalled();
   });
 
   it('refuses a host name when any of its addresses is private (one bad record is enough)', async () => {
@@ -137,6 +142,7 @@ describe('fetchExternalImage: what is refused before any request', () => {
     expect(await refusal(guarded('https://images.example.com/a.png'))).toMatch(/private address/);
     expect(lookupMock).toHaveBeenCalledWith('images.example.com', { all: true });
     expect(fetchMock).not.toHaveBeenCalled();
+    expect(pinnedMock).not.toHaveBeenCalled();
   });
 
   it('refuses a host name resolving to the IPv6 loopback', async () => {
@@ -157,20 +163,31 @@ describe('fetchExternalImage: what is refused before any request', () => {
 describe('fetchExternalImage: requests it makes', () => {
   const png = Buffer.from('89504e470d0a1a0a', 'hex');
 
-  it('fetches a public host without following redirects (a redirect could lead to a private address)', async () => {
-    resolvesTo('93.184.216.34');
-    fetchMock.mockResolvedValue(image(png));
+  it('connects a public host to the address it checked, never resolving it again (DNS rebinding)', async () => {
+    resolvesTo('93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946');
+    pinnedMock.mockResolvedValue(image(png));
     const result = await fetchExternalImage('https://images.example.com/a.png?x=1', {
       allowPrivate: false,
       maxBytes: 1000,
     });
-    expect(fetchMock).toHaveBeenCalledTimes(1);
-    const [url, init] = fetchMock.mock.calls[0];
-    expect(url).toBe('https://images.example.com/a.png?x=1');
-    expect(init?.redirect).toBe('error');
+    expect(lookupMock).toHaveBeenCalledOnce();
+    expect(fetchMock).not.toHaveBeenCalled();
+    expect(pinnedMock).toHaveBeenCalledOnce();
+    const [url, pinned, init] = pinnedMock.mock.calls[0];
+    expect(url.href).toBe('https://images.example.com/a.png?x=1');
+    expect(pinned).toEqual({ address: '93.184.216.34', family: 4 });
     expect(init?.signal).toBeInstanceOf(AbortSignal);
     expect(result.bytes.equals(png)).toBe(true);
     expect(result.contentType).toBe('image/png');
+  });
+
+  it('does not follow a redirect of a guarded fetch (it could lead to a private address)', async () => {
+    resolvesTo('93.184.216.34');
+    pinnedMock.mockResolvedValue(new Response(null, { status: 302, headers: { location: 'http://127.0.0.1/' } }));
+    expect(
+      await refusal(fetchExternalImage('https://images.example.com/a.png', { allowPrivate: false, maxBytes: 1000 })),
+    ).toMatch(/HTTP 302/);
+    expect(pinnedMock).toHaveBeenCalledOnce();
   });
 
   it('skips DNS and follows redirects when private addresses are allowed (simulator, tests)', async () => {
@@ -182,14 +199,14 @@ describe('fetchExternalImage: requests it makes', () => {
 
   it('aborts the request when the caller’s signal aborts', async () => {
     resolvesTo('93.184.216.34');
-    fetchMock.mockResolvedValue(image(png));
+    pinnedMock.mockResolvedValue(image(png));
     const controller = new AbortController();
     await fetchExternalImage('https://images.example.com/a.png', {
       allowPrivate: false,
       maxBytes: 1000,
       signal: controller.signal,
     });
-    const passed = fetchMock.mock.calls[0][1]?.signal;
+    const passed = pinnedMock.mock.calls[0][2]?.signal;
     expect(passed?.aborted).toBe(false);
     controller.abort();
     expect(passed?.aborted).toBe(true);

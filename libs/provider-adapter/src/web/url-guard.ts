@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { ProviderException } from '@app/contracts';
-import { isPrivateAddress } from '@app/net';
+import { fetchPinned, isPrivateAddress, type PinnedAddress } from '@app/net';
 
 /** Socket-level failures that say nothing about the image: the host restarts, or the network hiccups. */
 const TRANSIENT_CODES = new Set([
@@ -75,20 +75,29 @@ async function fetchOnce(
   if (!['http:', 'https:'].includes(parsed.protocol)) {
     throw new ProviderException('UPLOAD_FAILED', 'Reference image must be http(s)');
   }
+  // With the guard on, the connection goes to the address checked here (never a second lookup: DNS rebinding).
+  let pinned: PinnedAddress | undefined;
   if (!allowPrivate) {
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((r) => r.address);
+    const addresses = isIP(host)
+      ? [{ address: host, family: isIP(host) }]
+      : await lookup(host, { all: true }).catch(() => []);
     if (addresses.length === 0) throw new ProviderException('UPLOAD_FAILED', `Cannot resolve ${parsed.hostname}`);
-    if (addresses.some(isPrivateAddress)) {
+    if (addresses.some((a) => isPrivateAddress(a.address))) {
       throw new ProviderException('UPLOAD_FAILED', 'Reference image URL points to a private address');
     }
+    pinned = { address: addresses[0].address, family: addresses[0].family === 6 ? 6 : 4 };
   }
   const timeout = AbortSignal.timeout(timeoutMs);
-  const res = await fetch(url, {
-    redirect: allowPrivate ? 'follow' : 'error',
-    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-  }).catch((error: unknown) => {
-    const code = (error as { cause?: { code?: string } })?.cause?.code;
+  const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  // Guarded: no redirects (one could lead to a private address); a 3xx fails below as a non-OK answer.
+  const res = await (
+    pinned ? fetchPinned(parsed, pinned, { signal: abort }) : fetch(url, { redirect: 'follow', signal: abort })
+  ).catch((error: unknown) => {
+    // fetch puts Node's code in `cause`, fetchPinned on the error itself (a DOMException's numeric code is no use).
+    const failure = error as { code?: unknown; cause?: { code?: unknown } };
+    const found = failure?.cause?.code ?? failure?.code;
+    const code = typeof found === 'string' ? found : undefined;
     const Failure = code && TRANSIENT_CODES.has(code) ? TransientFetchError : ProviderException;
     throw new Failure('UPLOAD_FAILED', `Reference image could not be fetched: ${code ?? String(error)}`);
   });

@@ -1,8 +1,13 @@
-import { Logger, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { logLevels, type ProviderName } from '@app/contracts';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { ProviderName } from '@app/contracts';
+import { LoggingModule, requestIdOptions, type LogLevel } from '@app/logging';
 import { NatsService, SharedNatsServer } from '@app/messaging';
+
+@Module({})
+class WorkerRootModule {}
 
 /**
  * Boots a provider worker: Nest on Fastify for the health port, RPC handlers on the process's one NATS connection
@@ -12,9 +17,22 @@ export async function startWorker(
   module: DynamicModule,
   options: { provider: ProviderName; port: number; logLevel: string; describe: string },
 ): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
-    logger: logLevels(options.logLevel),
+  // The worker's module under a root that adds structured logs (JSON lines, LOG_LEVEL, job fields).
+  const root: DynamicModule = {
+    module: WorkerRootModule,
+    imports: [
+      LoggingModule.forRoot({
+        service: options.provider,
+        level: options.logLevel as LogLevel,
+        quietPaths: ['/health'],
+      }),
+      module,
+    ],
+  };
+  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(requestIdOptions), {
+    bufferLogs: true,
   });
+  app.useLogger(app.get(PinoLogger));
   app.enableShutdownHooks();
   app.connectMicroservice({ strategy: new SharedNatsServer(app.get(NatsService), { queue: options.provider }) });
   const logger = new Logger(options.provider);
