@@ -203,6 +203,8 @@ export class MidjourneyActionPayload {
   @IsOptional() @IsBoolean() loop?: boolean;
   @IsOptional() @IsIn(MJ_MODES) mode?: MidjourneyMode;
   @IsOptional() @IsBoolean() private?: boolean;
+  /** The account that made the parent: the job is pinned to it (`JobMessage.account`). */
+  @IsOptional() @IsString() @IsNotEmpty() account?: string;
 }
 
 export class MidjourneyDescribePayload {

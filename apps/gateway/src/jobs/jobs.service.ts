@@ -47,6 +47,8 @@ const jobMessage = (job: StoredJob): JobMessage => ({
   deadlineAt: job.deadlineAt,
   createdAt: job.createdAt,
   ...(job.ideaId ? { ideaId: job.ideaId } : {}),
+  // A follow-up carries the account that made its parent: the job is pinned to that account's worker.
+  ...(typeof job.input.account === 'string' && job.input.account ? { account: job.input.account } : {}),
 });
 
 export class JobsConfig {

@@ -129,6 +129,8 @@ export function resultOf(state: InflightState, status: JobStatus): JobResult {
     ...(submission
       ? {
           providerJobId: submission.providerJobId,
+          // The account that ran the job: its follow-ups (Midjourney actions) must run there too.
+          account: state.account,
           submittedPrompt: submission.submittedPrompt,
           providerPrompt: submission.providerPrompt,
           expectedCount: submission.expectedCount,

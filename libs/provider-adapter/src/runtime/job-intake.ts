@@ -32,6 +32,38 @@ export interface JobIntakeParts {
   now?: () => number;
 }
 
+/**
+ * Several pull consumers read as one (the shared one of the provider and the account's pinned one): one pull per
+ * source stays open, and `next` answers with whichever brings a message first. A message that arrives while the
+ * intake waits for room is kept for the next call (unacked: a redelivery meanwhile is refused by the KV claim).
+ */
+export class MergedSource implements JobSource {
+  private readonly pending = new Map<JobSource, Promise<JobMsg | null>>();
+
+  constructor(private readonly sources: JobSource[]) {}
+
+  async next(options: { expires: number }): Promise<JobMsg | null> {
+    for (const source of this.sources) {
+      if (!this.pending.has(source)) {
+        const pull = source.next(options);
+        pull.catch(() => undefined); // raced below; a rejection left unraced must not go unhandled
+        this.pending.set(source, pull);
+      }
+    }
+    const [source, outcome] = await Promise.race(
+      [...this.pending].map(([source, pull]) =>
+        pull.then(
+          (msg) => [source, { msg }] as const,
+          (error: unknown) => [source, { error }] as const,
+        ),
+      ),
+    );
+    this.pending.delete(source);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.msg;
+  }
+}
+
 /** A retry is worth it only with this much time left after its delay. */
 const RETRY_MARGIN_MS = 5000;
 /** A redelivered or unreadable message comes back after this (NATS or the KV is down, or the ack is pending). */
@@ -137,7 +169,9 @@ export class JobIntake {
         msg.ack();
         return await events.refused(jobId, 'timeout', {
           code: 'QUEUE_TIMEOUT',
-          message: 'The deadline passed while the job waited for an account with room; never submitted',
+          message: job.account
+            ? `The deadline passed while the job waited for its account ${job.account} to have room; never submitted`
+            : 'The deadline passed while the job waited for an account with room; never submitted',
         });
       }
       if (await store.hasFinished(jobId)) {
