@@ -209,6 +209,8 @@ describe('Midjourney operations end to end, two accounts', () => {
     const before = (await system.admin('GET', '/__admin/stats')).midjourney.submitsByType.reroll ?? 0;
     const created = await action({ job_id: grid.id, action: 'reroll', timeout_seconds: 30 });
     expect(created.status).toBe(202);
+    const waiting = await system.api('GET', `/v1/jobs/${created.body.id}`);
+    expect(waiting.body).toMatchObject({ status: 'pending', queue: { position: 1, mode: 'fast' } });
     const job = await system.waitForJob(created.body.id, (j) => j.status !== 'pending', 60_000);
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe('ACCOUNT_UNAVAILABLE');

@@ -196,6 +196,22 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     return job;
   }
 
+  /**
+   * Where a pending job waits: its place among the pending jobs that compete for the same workers, and for
+   * Midjourney the mode it will be sent with. The account's own default mode is not known to the gateway (it would
+   * take a /api/user-mutable-state call per account), so the job's mode is shown.
+   */
+  async queueOf(job: Job): Promise<{ position: number; mode?: string } | undefined> {
+    if (job.status !== 'pending') return undefined;
+    const position = await this.jobs.queuePosition(job);
+    const input = job.input as { mode?: unknown; options?: { mode?: unknown } };
+    const mode = job.provider === 'midjourney' ? (input.options?.mode ?? input.mode) : undefined;
+    return {
+      position,
+      ...(typeof mode === 'string' ? { mode: mode === 'relaxed' ? 'relax' : mode } : {}),
+    };
+  }
+
   /** Reads a job without a key check (SSE after the key was checked, product_design, compat). */
   async find(id: string): Promise<Job | null> {
     return this.cached(id) ?? (await this.jobs.findById(id));
