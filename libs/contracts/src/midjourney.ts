@@ -198,7 +198,8 @@ export class MidjourneyActionPayload {
   @IsOptional() @IsIn(MJ_MOTIONS) motion?: 'low' | 'high';
   @IsOptional() @Type(() => Number) @IsIn([480, 720]) resolution?: 480 | 720;
   @IsOptional() @Type(() => Number) @IsIn([1, 2, 4]) batchSize?: number;
-  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   endImageUrl?: string;
   @IsOptional() @IsBoolean() loop?: boolean;
   @IsOptional() @IsIn(MJ_MODES) mode?: MidjourneyMode;

@@ -53,8 +53,12 @@ async function refusal(promise: Promise<unknown>): Promise<GatewayException> {
   throw new Error('expected a refusal');
 }
 
-const request = (over: Partial<ActionRequest>): ActionRequest =>
-  ({ jobId: grid.id, action: 'upscale', index: 1, ...over }) as ActionRequest;
+const request = (over: Partial<ActionRequest>): ActionRequest => ({
+  jobId: grid.id,
+  action: 'upscale',
+  index: 1,
+  ...over,
+});
 
 describe('MidjourneyService.action refusals', () => {
   it.each<[string, Partial<ActionRequest>, Job | null, string, number | undefined]>([

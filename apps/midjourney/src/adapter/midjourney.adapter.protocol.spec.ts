@@ -436,10 +436,13 @@ describe('submit: imagine', () => {
     [0, 5],
     [1, 1],
     [8, 5],
-  ])('with batch_size %s expects %i files (never more than the four grid cells, plus the grid composite)', async (batch, count) => {
-    browser.reply({ body: { success: [{ job_id: 'mj-1', meta: { batch_size: batch } }] } });
-    expect((await adapterWith().submit(job({ prompt: 'x' }), signal)).expectedCount).toBe(count);
-  });
+  ])(
+    'with batch_size %s expects %i files (never more than the four grid cells, plus the grid composite)',
+    async (batch, count) => {
+      browser.reply({ body: { success: [{ job_id: 'mj-1', meta: { batch_size: batch } }] } });
+      expect((await adapterWith().submit(job({ prompt: 'x' }), signal)).expectedCount).toBe(count);
+    },
+  );
 
   it('keeps MJ’s echo apart from what was submitted', async () => {
     browser.reply({ body: { success: [{ job_id: 42, prompt: 'x --chaos 5 --v 7.0' }] } });

@@ -354,9 +354,11 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
         const o = input.options;
         const shortUrl = input.imageUrl ? await this.upload(input.imageUrl, signal) : undefined;
         // Style and omni references given as URLs go up first, like the image prompt; style codes stay as they are.
-        const styleRefs = o.style_refs
-          ? await Promise.all(o.style_refs.map((ref) => (/^https?:/i.test(ref) ? this.upload(ref, signal) : ref)))
-          : undefined;
+        let styleRefs: string[] | undefined;
+        if (o.style_refs) {
+          styleRefs = [];
+          for (const ref of o.style_refs) styleRefs.push(/^https?:/i.test(ref) ? await this.upload(ref, signal) : ref);
+        }
         const omniRef = o.omni_ref ? await this.upload(o.omni_ref, signal) : undefined;
         const prompt = buildImaginePrompt(input, shortUrl, { styleRefs, omniRef });
         return {

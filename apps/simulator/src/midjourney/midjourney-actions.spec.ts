@@ -19,7 +19,7 @@ async function submit(fields: Record<string, unknown>, who: MjAccount = account)
     headers: { cookie: cookie(who), 'x-csrf-protection': '1' },
     payload: { f: { mode: 'fast', private: false }, channelId: `singleplayer_${who.userId}`, metadata: {}, ...fields },
   });
-  return res.json() as { success: Array<{ job_id: string; meta: { batch_size: number } }>; failure: unknown[] };
+  return res.json<{ success: Array<{ job_id: string; meta: { batch_size: number } }>; failure: unknown[] }>();
 }
 
 /** A finished job of `who` (the clock is the simulator's: completesAt in the past). */

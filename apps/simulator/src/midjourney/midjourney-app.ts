@@ -280,8 +280,9 @@ export function registerMidjourneyApp(
       parent = found;
       if (t !== 'reroll' && !cell(body.index, found)) return failure('invalid_parameter', 'Invalid index');
       if (t === 'upscale') {
-        if (!['v7_2x_subtle', 'v7_2x_creative'].includes(body.type))
+        if (!['v7_2x_subtle', 'v7_2x_creative'].includes(body.type)) {
           return failure('invalid_parameter', 'Invalid type');
+        }
         if (found.t === 'upscale') return failure('invalid_parameter', 'Cannot upscale an upscale');
         batch = 1;
       }
