@@ -17,6 +17,8 @@ export type JobMsg = Pick<JsMsg, 'ack' | 'nak' | 'term' | 'working' | 'json'> & 
 /** The durable pull consumer of the provider's jobs. */
 export interface JobSource {
   next(options: { expires: number }): Promise<JobMsg | null>;
+  /** Gives back what was pulled but not handed out (the consume loop ends). */
+  close?(): void;
 }
 
 export interface JobIntakeParts {
@@ -61,6 +63,17 @@ export class MergedSource implements JobSource {
     this.pending.delete(source);
     if ('error' in outcome) throw outcome.error;
     return outcome.msg;
+  }
+
+  /** A message still arriving on an open pull goes back at once instead of after the ack wait. */
+  close(): void {
+    for (const pull of this.pending.values()) {
+      pull.then(
+        (msg) => msg?.nak(),
+        () => undefined,
+      );
+    }
+    this.pending.clear();
   }
 }
 
@@ -132,6 +145,7 @@ export class JobIntake {
       }
     } finally {
       this.pulling = false;
+      source.close?.();
     }
   }
 

@@ -63,4 +63,19 @@ describe(MergedSource.name, () => {
     shared.pulls[0].resolve(msg('shared-1'));
     expect(await third).toEqual(msg('shared-1'));
   });
+
+  it('gives back a message that arrives on a pull left open when the loop ends', async () => {
+    const pinned = controlled();
+    const shared = controlled();
+    const merged = new MergedSource([pinned.source, shared.source]);
+    const first = merged.next({ expires: 1000 });
+    await tick();
+    shared.pulls[0].resolve(msg('shared-1'));
+    await first;
+    merged.close();
+    let naked = 0;
+    pinned.pulls[0].resolve({ nak: () => naked++ } as unknown as JobMsg);
+    await tick();
+    expect(naked).toBe(1);
+  });
 });
