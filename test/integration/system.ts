@@ -197,6 +197,8 @@ export class TestSystem {
   apiKey = `gw_test_${randomBytes(16).toString('hex')}`;
   private env: NodeJS.ProcessEnv = {};
   private readonly workerEnvs = new Map<WorkerName, NodeJS.ProcessEnv>();
+  /** More Midjourney workers, one per extra account (pinning tests), by account name. */
+  readonly extraMidjourney = new Map<string, { app: RunningApp; url: string }>();
 
   constructor(private readonly options: SystemOptions = {}) {}
 
@@ -280,6 +282,7 @@ export class TestSystem {
       MIDJOURNEY_CDN_HOSTS: `cdn.midjourney.com,${new URL(this.sim.midjourney.cdn).host}`,
       CHATGPT_APP_URL: this.sim.chatgpt.app,
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // the specs' webhook receivers listen on loopback
+      MIDJOURNEY_ALLOW_PRIVATE_URLS: 'true', // reference images are served from loopback (gateway and workers)
       LOG_LEVEL: 'warn',
     };
     for (const name of this.workerNames) {
@@ -331,6 +334,32 @@ export class TestSystem {
   /** The environment a provider worker starts with (its own part: ports, target URLs, profile directory). */
   workerEnv(name: WorkerName): NodeJS.ProcessEnv | undefined {
     return this.workerEnvs.get(name);
+  }
+
+  /**
+   * Starts another Midjourney worker for another simulator account (its own cookies, profile and health port), as a
+   * second replica of the service would run in production: jobs are shared, follow-ups pinned to their account.
+   */
+  async startMidjourneyAccount(account: string): Promise<{ app: RunningApp; url: string }> {
+    const base = this.workerEnvs.get('midjourney');
+    if (!base) throw new Error('The midjourney worker was not configured for this system');
+    await this.admin('POST', '/__admin/midjourney/accounts', { name: account });
+    const cookies = await (await fetch(`${this.sim.admin}/__admin/midjourney/accounts/${account}/cookies`)).text();
+    const cookiesFile = join(this.dataDir, `midjourney-${account}.cookies.json`);
+    await writeFile(cookiesFile, cookies, { mode: 0o600 });
+    const port = await freePort();
+    const app = spawnApp('midjourney', {
+      ...this.env,
+      ...base,
+      MIDJOURNEY_ACCOUNT: account,
+      MIDJOURNEY_COOKIES_FILE: cookiesFile,
+      MIDJOURNEY_PROFILE_DIR: join(this.dataDir, `profile-${account}`),
+      MIDJOURNEY_PORT: String(port),
+    });
+    const started = { app, url: `http://127.0.0.1:${port}` };
+    this.extraMidjourney.set(account, started);
+    await waitFor(`midjourney worker of ${account} ready`, () => httpOk(`${started.url}/health/ready`), 90_000, app);
+    return started;
   }
 
   stopProviderWorker(name: WorkerName, signal: NodeJS.Signals = 'SIGTERM') {
@@ -427,7 +456,7 @@ export class TestSystem {
 
   async stop(): Promise<void> {
     await Promise.all([
-      ...[...this.workers.values()].map((app) => stopApp(app)),
+      ...[...this.workers.values(), ...[...this.extraMidjourney.values()].map((w) => w.app)].map((app) => stopApp(app)),
       stopApp(this.gateway),
       ...this.replicas.map(({ app }) => stopApp(app)),
     ]);

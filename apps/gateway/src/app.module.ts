@@ -153,6 +153,7 @@ export class AppModule {
           useValue: Object.assign(new MidjourneyGatewayConfig(), {
             deadlineSeconds: config.MIDJOURNEY_DEADLINE_SECONDS,
             cdnHosts: config.MIDJOURNEY_CDN_HOSTS,
+            allowPrivateUrls: config.MIDJOURNEY_ALLOW_PRIVATE_URLS,
           }),
         },
         {

@@ -22,6 +22,7 @@ export const PROVIDER_ERROR_CODES = [
   'QUOTA_EXHAUSTED', // the account's plan allows no more generations until its quota refreshes
   'NETWORK_ERROR', // the provider's page lost its connection mid-answer (after one reload and retry)
   'GPT_NOT_FOUND', // the custom GPT (or conversation) does not exist or is not shared with the account
+  'ACCOUNT_UNAVAILABLE', // a job pinned to an account (a follow-up of its own job) found it signed out or gone by its deadline
 ] as const;
 export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
 
@@ -37,6 +38,9 @@ export const GATEWAY_ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'QUOTA_EXCEEDED', // a key's daily jobs or concurrent jobs/streams quota is used up (per-minute rate: RATE_LIMITED)
+  'PARENT_NOT_READY', // a follow-up names a parent job that has not completed (yet)
+  'ACTION_NOT_ALLOWED', // a follow-up the parent job cannot take (upscale of an upscale, pan of a video)
+  'NOT_SUPPORTED', // an operation whose provider protocol is not established (Midjourney zoom)
   'SERVICE_UNAVAILABLE', // the database (or NATS, where a route needs it) is unreachable for now: try again
   'INTERNAL',
 ] as const;

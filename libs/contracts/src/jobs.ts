@@ -37,6 +37,8 @@ export interface StoredFile {
   height?: number;
   /** Where the worker fetched it from at the provider (CDN URL etc.). */
   sourceUrl?: string;
+  /** Set on a file beside the results (e.g. `grid`): the job's result shows it under that name. */
+  role?: string;
 }
 
 export interface JobResult {

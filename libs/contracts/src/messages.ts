@@ -29,6 +29,11 @@ export class JobMessage<TInput = Record<string, unknown>> {
   @IsISO8601() createdAt!: string;
   /** The product_design row the job syncs to; also names the storage folder as the original did. */
   @IsOptional() @IsUUID() ideaId?: string;
+  /**
+   * Set on a job that must run on one account (a follow-up of that account's job): it travels on
+   * `Subjects.pinnedJob` and only that account's worker takes it.
+   */
+  @IsOptional() @IsString() @IsNotEmpty() account?: string;
 }
 
 /**

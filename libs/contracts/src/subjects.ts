@@ -13,6 +13,12 @@ export const Subjects = {
   job: (provider: ProviderName, operation: string) => `jobs.${provider}.${operation}`,
   jobsOf: (provider: ProviderName) => `jobs.${provider}.>`,
   allJobs: 'jobs.>',
+  /**
+   * Jobs pinned to one account (follow-ups of that account's own jobs): only that account's worker consumes them.
+   * Outside `jobs.<provider>.>` on purpose: a work-queue stream refuses consumers whose filters overlap.
+   */
+  pinnedJob: (provider: ProviderName, account: string) => `jobs.pinned.${provider}.${subjectToken(account)}`,
+  pinnedJobsOf: (provider: ProviderName) => `jobs.pinned.${provider}.>`,
   event: (provider: ProviderName, jobId: string) => `events.${provider}.${jobId}`,
   allEvents: 'events.>',
   /**
@@ -33,10 +39,20 @@ export const Subjects = {
   },
 } as const;
 
+/**
+ * An account name as one subject token and durable-name part: letters, digits, `_` and `-` stay; anything else
+ * (dots, wildcards, spaces) becomes `_` and its hex code, so two accounts never share a subject.
+ */
+export function subjectToken(name: string): string {
+  return name.replace(/[^A-Za-z0-9-]|_/g, (c) => `_${c.charCodeAt(0).toString(16)}`);
+}
+
 export const Consumers = {
   /** One durable per provider shared by all replicas: replicas (one per account) share the load. */
   worker: (provider: ProviderName) => `worker_${provider}`,
   gatewayEvents: 'gateway_events',
+  /** One durable per account for the jobs pinned to it (its replicas, if any, share it). */
+  pinnedWorker: (provider: ProviderName, account: string) => `worker_${provider}_pinned_${subjectToken(account)}`,
 } as const;
 
 export const Buckets = {

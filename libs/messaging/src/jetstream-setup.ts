@@ -66,6 +66,34 @@ export async function ensureWorkerConsumer(jsm: JetStreamManager, provider: Prov
   return durable;
 }
 
+/**
+ * The durable pull consumer of the jobs pinned to one account (follow-ups of its own jobs): only that account's
+ * worker reads it. Same settings as the shared consumer, on the account's own subject of the JOBS stream.
+ */
+export async function ensurePinnedConsumer(
+  jsm: JetStreamManager,
+  provider: ProviderName,
+  account: string,
+  ackWaitMs = 60_000,
+) {
+  const durable = Consumers.pinnedWorker(provider, account);
+  try {
+    await jsm.consumers.info(Streams.jobs, durable);
+    await jsm.consumers.update(Streams.jobs, durable, { ack_wait: nanos(ackWaitMs), max_deliver: -1 });
+  } catch (error) {
+    if (!/not found/i.test(String(error))) throw error;
+    await jsm.consumers.add(Streams.jobs, {
+      durable_name: durable,
+      filter_subject: Subjects.pinnedJob(provider, account),
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(ackWaitMs),
+      max_deliver: -1,
+      max_ack_pending: 1000,
+    });
+  }
+  return durable;
+}
+
 /** The gateway's durable consumer of every job event. */
 export async function ensureGatewayEventsConsumer(jsm: JetStreamManager, ackWaitMs = 30_000) {
   const durable = Consumers.gatewayEvents;

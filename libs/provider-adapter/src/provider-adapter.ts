@@ -50,6 +50,11 @@ export interface ResultRef {
   index: number;
   url: string;
   kind: 'image' | 'video';
+  /**
+   * A file beside the results (a Midjourney grid composite): stored like them and counted in `expectedCount`, but
+   * served as `result.<role>` instead of among `images`/`videos`.
+   */
+  role?: string;
 }
 
 export interface PollOutcome {

@@ -29,6 +29,8 @@ export class GatewayConfig {
   @IsIn(['auto', 'sql', 'supabase', 'off']) PRODUCT_DESIGN_SYNC: 'auto' | 'sql' | 'supabase' | 'off' = 'auto';
   @Transform(list) @IsString({ each: true }) MIDJOURNEY_CDN_HOSTS: string[] = ['cdn.midjourney.com'];
   @IsInt() @Min(10) MIDJOURNEY_DEADLINE_SECONDS: number = 900;
+  /** Let Midjourney reference image URLs point at loopback/private hosts (sandbox and tests only; workers too). */
+  @Transform(envBoolean) @IsBoolean() MIDJOURNEY_ALLOW_PRIVATE_URLS: boolean = false;
   /** Hard deadline of an Ideogram job (the original gave up after 10 minutes). */
   @IsInt() @Min(10) IDEOGRAM_DEADLINE_SECONDS: number = 600;
   /** How long /api/upscale, /api/removebackground and /api/genimageprompt wait for the provider's submit answer. */

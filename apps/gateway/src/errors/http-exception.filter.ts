@@ -38,6 +38,10 @@ export const STATUS_OF: Record<HttpErrorCode, number> = {
   QUOTA_EXHAUSTED: 429,
   NETWORK_ERROR: 502,
   GPT_NOT_FOUND: 404,
+  ACCOUNT_UNAVAILABLE: 503,
+  PARENT_NOT_READY: 409,
+  ACTION_NOT_ALLOWED: 422,
+  NOT_SUPPORTED: 422,
   PROVIDER_TIMEOUT: 504,
   SERVICE_UNAVAILABLE: 503, // the database (or another dependency) is not reachable yet: try again
 };

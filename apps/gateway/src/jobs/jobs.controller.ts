@@ -39,9 +39,15 @@ export class JobsController {
 
   @Get(':id')
   @Header('content-type', 'application/json; charset=utf-8')
-  @ApiOkResponse({ description: 'The job (id, provider, operation, status, progress, input, result, error, …)' })
+  @ApiOkResponse({
+    description:
+      'The job (id, provider, operation, status, progress, input, result, error, …); a pending job also shows `queue` {position, mode}. A completed Midjourney job has `result.actions`: the follow-ups POST /v1/midjourney/actions accepts for it, strings of the grammar `reroll | (upscale|vary|animate|extend):<1-4> | pan:<1-4>:(up|down|left|right)`, and for a grid `result.grid`, the composite image.',
+  })
   async get(@Param('id', uuid) id: string, @CurrentKey() key: ApiKey): Promise<string> {
-    return jobViewJson(await this.jobs.get(key, id));
+    const job = await this.jobs.get(key, id);
+    if (job.status !== 'pending') return jobViewJson(job);
+    const queue = await this.jobs.queueOf(job);
+    return JSON.stringify({ ...jobView(job), ...(queue ? { queue } : {}) });
   }
 
   @Post(':id/cancel')

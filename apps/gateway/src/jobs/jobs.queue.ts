@@ -17,7 +17,10 @@ export class JobsQueue {
   async publish(message: JobMessage): Promise<void> {
     const js = await this.nats.jetstream();
     // msgID = job id: a retried publish inside the duplicate window is dropped by JetStream.
-    await js.publish(Subjects.job(message.provider, message.operation), JSON.stringify(message), {
+    const subject = message.account
+      ? Subjects.pinnedJob(message.provider, message.account)
+      : Subjects.job(message.provider, message.operation);
+    await js.publish(subject, JSON.stringify(message), {
       msgID: message.jobId,
       timeout: 5000,
     });

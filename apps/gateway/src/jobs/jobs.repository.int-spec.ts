@@ -77,6 +77,20 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
     expect(await migrate(sql)).toBe(0);
   });
 
+  it('places a pending job behind the earlier pending jobs that compete for its workers', async () => {
+    const pinned = (account: string) => ({ input: { action: 'reroll', account } });
+    const a = (await jobs.insert(candidate())).job;
+    await jobs.insert(candidate(pinned('acct-x')));
+    const b = (await jobs.insert(candidate())).job;
+    await jobs.insert(candidate(pinned('acct-y')));
+    const c = (await jobs.insert(candidate(pinned('acct-x')))).job;
+    const base = await jobs.queuePosition(a);
+    expect(base).toBeGreaterThanOrEqual(1);
+    // A shared job waits behind shared jobs only; a pinned one behind shared jobs and its own account's.
+    expect(await jobs.queuePosition(b)).toBe(base + 1);
+    expect(await jobs.queuePosition(c)).toBe(base + 3);
+  });
+
   it('inserts and reads a job back unchanged', async () => {
     const job = candidate({ ideaId: randomUUID(), webhookUrl: 'https://hooks.example/x' });
     const { job: stored, created } = await jobs.insert(job);

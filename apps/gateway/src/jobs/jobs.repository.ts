@@ -159,6 +159,20 @@ export class JobsRepository {
     return rows[0] ? toJob(rows[0]) : null;
   }
 
+  /**
+   * A pending job's place in its queue: 1 + the pending jobs of its provider created before it that compete for
+   * the same workers (shared jobs, and jobs pinned to the same account when it is pinned).
+   */
+  async queuePosition(job: Pick<StoredJob, 'provider' | 'createdAt' | 'input'>): Promise<number> {
+    const account = typeof job.input.account === 'string' ? job.input.account : null;
+    const rows = await this.sql.query<{ ahead: string | number }>(
+      `SELECT count(*) AS ahead FROM jobs WHERE status = 'pending' AND provider = $1 AND created_at < $2
+         AND (input->>'account' IS NULL OR input->>'account' = $3)`,
+      [job.provider, job.createdAt, account],
+    );
+    return Number(rows[0]?.ahead ?? 0) + 1;
+  }
+
   /** Keyset paging, newest first. */
   async list(filter: {
     providers: string[] | null;

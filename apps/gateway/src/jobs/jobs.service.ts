@@ -48,6 +48,8 @@ const jobMessage = (job: StoredJob): JobMessage => ({
   deadlineAt: job.deadlineAt,
   createdAt: job.createdAt,
   ...(job.ideaId ? { ideaId: job.ideaId } : {}),
+  // A follow-up carries the account that made its parent: the job is pinned to that account's worker.
+  ...(typeof job.input.account === 'string' && job.input.account ? { account: job.input.account } : {}),
 });
 
 export class JobsConfig {
@@ -204,6 +206,22 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     const job = this.cached(id) ?? (await this.jobs.findById(id));
     if (!job || !keyAllows(key, job.provider)) throw new GatewayException('NOT_FOUND', `No job ${id}`);
     return job;
+  }
+
+  /**
+   * Where a pending job waits: its place among the pending jobs that compete for the same workers, and for
+   * Midjourney the mode it will be sent with. The account's own default mode is not known to the gateway (it would
+   * take a /api/user-mutable-state call per account), so the job's mode is shown.
+   */
+  async queueOf(job: Job): Promise<{ position: number; mode?: string } | undefined> {
+    if (job.status !== 'pending') return undefined;
+    const position = await this.jobs.queuePosition(job);
+    const input = job.input as { mode?: unknown; options?: { mode?: unknown } };
+    const mode = job.provider === 'midjourney' ? (input.options?.mode ?? input.mode) : undefined;
+    return {
+      position,
+      ...(typeof mode === 'string' ? { mode: mode === 'relaxed' ? 'relax' : mode } : {}),
+    };
   }
 
   /** Reads a job without a key check (SSE after the key was checked, product_design, compat). */

@@ -11,6 +11,9 @@ import { MidjourneyService } from './midjourney.service.js';
 const job = makeJob();
 const imagine = vi.fn();
 const video = vi.fn();
+const action = vi.fn();
+const describeImage = vi.fn();
+const blend = vi.fn();
 const settle = vi.fn();
 let app: NestFastifyApplication;
 
@@ -23,7 +26,13 @@ beforeAll(async () => {
     [
       {
         provide: MidjourneyService,
-        useValue: serviceDouble<MidjourneyService>('MidjourneyService', { imagine, video }),
+        useValue: serviceDouble<MidjourneyService>('MidjourneyService', {
+          imagine,
+          video,
+          action,
+          describe: describeImage,
+          blend,
+        }),
       },
       { provide: JobWaiter, useValue: serviceDouble<JobWaiter>('JobWaiter', { settle }) },
     ],
@@ -35,6 +44,7 @@ afterAll(async () => {
 beforeEach(() => {
   imagine.mockReset().mockResolvedValue({ job, created: true });
   video.mockReset().mockResolvedValue({ job: makeJob({ id: job.id, operation: 'video' }), created: true });
+  for (const fn of [action, describeImage, blend]) fn.mockReset().mockResolvedValue({ job, created: true });
   settle
     .mockReset()
     .mockImplementation((created: { job: unknown }) => Promise.resolve({ job: created.job, final: false }));
@@ -176,5 +186,52 @@ describe('auth on /v1/midjourney/*', () => {
   it('accepts the key as a Bearer token', async () => {
     const res = await post('/v1/midjourney/imagine', { prompt: 'x' }, { authorization: `Bearer ${KEYS.midjourney}` });
     expect(res.statusCode).toBe(202);
+  });
+});
+
+describe('POST /v1/midjourney/actions, /describe, /blend', () => {
+  it('maps an action request (snake_case to the service’s names) and answers 202', async () => {
+    const res = await post('/v1/midjourney/actions', {
+      job_id: job.id,
+      action: 'animate',
+      index: '2',
+      batch_size: 2,
+      end_image_url: 'https://example.com/end.png',
+      resolution: 720,
+    });
+    expect(res.statusCode).toBe(202);
+    expect(action.mock.calls[0][1]).toMatchObject({
+      jobId: job.id,
+      action: 'animate',
+      index: 2,
+      batchSize: 2,
+      endImageUrl: 'https://example.com/end.png',
+      resolution: 720,
+    });
+  });
+
+  it.each([
+    ['an unknown action', { job_id: job.id, action: 'explode' }],
+    ['a job_id that is no uuid', { job_id: 'mj-123', action: 'reroll' }],
+    ['index 0', { job_id: job.id, action: 'upscale', index: 0 }],
+    ['index 5', { job_id: job.id, action: 'upscale', index: 5 }],
+    ['a direction that is none', { job_id: job.id, action: 'pan', index: 1, direction: 'north' }],
+    ['resolution 1080', { job_id: job.id, action: 'animate', index: 1, resolution: 1080 }],
+    ['an unknown field', { job_id: job.id, action: 'reroll', seed: 1 }],
+  ])('refuses %s with 400 before the service', async (_name, body) => {
+    const res = await post('/v1/midjourney/actions', body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('INVALID_REQUEST');
+    expect(action).not.toHaveBeenCalled();
+  });
+
+  it('maps describe and blend, and refuses a blend of one image or six', async () => {
+    expect((await post('/v1/midjourney/describe', { image_url: 'https://example.com/a.png' })).statusCode).toBe(202);
+    expect(describeImage.mock.calls[0][1]).toMatchObject({ imageUrl: 'https://example.com/a.png' });
+    const urls = (n: number) => Array.from({ length: n }, (_, i) => `https://example.com/${i}.png`);
+    expect((await post('/v1/midjourney/blend', { image_urls: urls(2), dimensions: 'portrait' })).statusCode).toBe(202);
+    expect(blend.mock.calls[0][1]).toMatchObject({ imageUrls: urls(2), dimensions: 'portrait' });
+    for (const n of [1, 6]) expect((await post('/v1/midjourney/blend', { image_urls: urls(n) })).statusCode).toBe(400);
+    expect((await post('/v1/midjourney/describe', {})).statusCode).toBe(400);
   });
 });

@@ -405,13 +405,13 @@ describe('submit: imagine', () => {
     expect(body.prompt).toBe('a lighthouse --chaos 0 --ar 9:16 --stylize 50 --weird 0 --niji 6 --q 2');
     expect(submission).toEqual({
       providerJobId: 'mj-1',
-      expectedCount: 4,
+      expectedCount: 5, // four cells and the grid composite
       kind: 'image',
       expectedDurationMs: 30_000,
       queued: true,
       submittedPrompt: body.prompt,
       providerPrompt: undefined,
-      meta: { width: 816, height: 1456, mode: 'turbo' },
+      meta: { width: 816, height: 1456, mode: 'turbo', grid: true },
     });
   });
 
@@ -432,14 +432,17 @@ describe('submit: imagine', () => {
   });
 
   it.each([
-    [undefined, 4],
-    [0, 4],
+    [undefined, 5],
+    [0, 5],
     [1, 1],
-    [8, 4],
-  ])('with batch_size %s expects %i images (never more than the four grid cells)', async (batch, count) => {
-    browser.reply({ body: { success: [{ job_id: 'mj-1', meta: { batch_size: batch } }] } });
-    expect((await adapterWith().submit(job({ prompt: 'x' }), signal)).expectedCount).toBe(count);
-  });
+    [8, 5],
+  ])(
+    'with batch_size %s expects %i files (never more than the four grid cells, plus the grid composite)',
+    async (batch, count) => {
+      browser.reply({ body: { success: [{ job_id: 'mj-1', meta: { batch_size: batch } }] } });
+      expect((await adapterWith().submit(job({ prompt: 'x' }), signal)).expectedCount).toBe(count);
+    },
+  );
 
   it('keeps MJ’s echo apart from what was submitted', async () => {
     browser.reply({ body: { success: [{ job_id: 42, prompt: 'x --chaos 5 --v 7.0' }] } });
@@ -458,7 +461,13 @@ describe('submit: imagine', () => {
     [{ quality: '3' }],
     [{ stop: 5 }],
     [{ mode: 'slow' }],
-    [{ seed: 1 }],
+    [{ seed: -1 }],
+    [{ style_weight: 1001 }],
+    [{ omni_weight: 0 }],
+    [{ exp: 101 }],
+    [{ no: 'x --ar 1:1' }],
+    [{ personalize: 'a b' }],
+    [{ style_refs: [] }],
   ])('refuses options %j before any request', async (options) => {
     const error = await rejection(adapterWith().submit(job({ prompt: 'x', options }), signal));
     expect(error.code).toBe('INVALID_PAYLOAD');
@@ -467,9 +476,9 @@ describe('submit: imagine', () => {
   });
 
   it('refuses an unknown operation before any request', async () => {
-    const error = await rejection(adapterWith().submit(job({ prompt: 'x' }, { operation: 'describe' }), signal));
+    const error = await rejection(adapterWith().submit(job({ prompt: 'x' }, { operation: 'zoom' }), signal));
     expect(error.code).toBe('INVALID_PAYLOAD');
-    expect(error.message).toMatch(/describe/);
+    expect(error.message).toMatch(/zoom/);
     expect(browser.requests).toEqual([]);
   });
 });
@@ -594,7 +603,7 @@ describe('submit: video', () => {
       },
       t: 'video',
       videoType: 'vid_1.1_i2v_480',
-      newPrompt: 'waves https://s.mj.run/still --chaos 5 --ar 4:3 --motion low --video 1 --bs 2',
+      newPrompt: 'https://s.mj.run/still waves --bs 2 --motion low --video 1',
       parentJob: null,
       animateMode: 'manual',
     });
@@ -1025,10 +1034,11 @@ describe('findSubmission', () => {
     const found = await adapterWith().findSubmission(state({ prompt: 'a fox', imageUrl: 'https://e.com/a' }), signal);
     expect(found).toEqual({
       providerJobId: 'ours',
-      expectedCount: 4,
+      expectedCount: 5,
       kind: 'image',
       expectedDurationMs: 60_000,
       providerPrompt: 'https://s.mj.run/zz A Fox --chaos 5 --v 7.0',
+      meta: { grid: true },
     });
   });
 
@@ -1080,9 +1090,9 @@ describe('findSubmission', () => {
     expect(found).toMatchObject({ providerJobId: 'vid', kind: 'video', expectedCount: 2, expectedDurationMs: 777 });
   });
 
-  it('caps an image job found in the list at four files', async () => {
+  it('caps an image job found in the list at four cells (plus the grid composite)', async () => {
     browser.reply({ body: { data: [{ id: 'big', full_command: 'a fox', enqueue_time: at(1), batch_size: 16 }] } });
-    expect((await adapterWith().findSubmission(state({ prompt: 'a fox' }), signal))?.expectedCount).toBe(4);
+    expect((await adapterWith().findSubmission(state({ prompt: 'a fox' }), signal))?.expectedCount).toBe(5);
   });
 
   it('finds a job whose prompt contained curly quotes (MJ echoes the straightened prompt that was sent)', async () => {

@@ -136,7 +136,7 @@ describe('MidjourneyAdapter', () => {
       });
       expect(submission).toMatchObject({
         providerJobId: 'mj-1',
-        expectedCount: 4,
+        expectedCount: 5, // four cells and the grid composite
         kind: 'image',
         queued: false,
         providerPrompt: 'a fox --v 7.0',
@@ -144,10 +144,10 @@ describe('MidjourneyAdapter', () => {
       });
     });
 
-    it('defaults to relaxed mode, as the original did', async () => {
+    it('defaults to relaxed mode, as the original did, spelled `relax` as public web clients send it', async () => {
       browser.script({ body: { success: [{ job_id: 'mj-2' }] } });
       const submission = await adapter.submit(job({ prompt: 'x' }), signal());
-      expect(JSON.parse(browser.calls[0].init.body!).f.mode).toBe('relaxed');
+      expect(JSON.parse(browser.calls[0].init.body!).f.mode).toBe('relax');
       expect(submission.expectedDurationMs).toBe(120_000);
     });
 

@@ -1,7 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  MJ_BLEND_AR,
+  MJ_RUNNABLE_ACTIONS,
+  MJ_VIDEO_OPERATIONS,
+  MidjourneyActionPayload,
+  MidjourneyBlendPayload,
+  MidjourneyDescribePayload,
   MidjourneyImaginePayload,
   MidjourneyVideoPayload,
+  allowedActions,
   ProviderException,
   parsePayload,
   type JobMessage,
@@ -21,6 +28,7 @@ import {
   type Submission,
 } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
+import { actionFields, metadata, siteMode } from './actions.js';
 import { buildImaginePrompt, buildVideoPrompt, comparablePrompt, sanitizePrompt } from './prompt-builder.js';
 
 const ID_COOKIE = '__Host-Midjourney.AuthUserTokenV3_i';
@@ -61,7 +69,18 @@ export function classifyFailure(failure: { type?: string; message?: string } | u
 @Injectable()
 export class MidjourneyAdapter extends BrowserProviderAdapter {
   readonly provider = 'midjourney' as const;
-  readonly operations = ['imagine', 'video'] as const;
+  readonly operations = [
+    'imagine',
+    'video',
+    'blend',
+    'describe',
+    'upscale',
+    'vary',
+    'reroll',
+    'pan',
+    'animate',
+    'extend',
+  ] as const;
   private readonly logger = new Logger(MidjourneyAdapter.name);
   private readonly app: string;
   private readonly cdn: string;
@@ -267,59 +286,16 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
 
   async submit(job: JobMessage, signal: AbortSignal): Promise<Submission> {
     const channelId = await this.channelId(signal);
-    let body: Record<string, unknown>;
-    let prompt: string;
-    let kind: 'image' | 'video';
-    let mode: string;
-    if (job.operation === 'imagine') {
-      const input = parsePayload(MidjourneyImaginePayload, job.input);
-      const shortUrl = input.imageUrl ? await this.upload(input.imageUrl, signal) : undefined;
-      prompt = buildImaginePrompt(input, shortUrl);
-      mode = input.options.mode ?? 'relaxed';
-      kind = 'image';
-      body = {
-        f: { mode, private: !!input.options.private },
-        channelId,
-        roomId: null,
-        metadata: {
-          isMobile: null,
-          imagePrompts: shortUrl ? 1 : 0,
-          imageReferences: 0,
-          characterReferences: 0,
-          depthReferences: 0,
-          lightboxOpen: null,
-        },
-        t: 'imagine',
-        prompt,
-      };
-    } else if (job.operation === 'video') {
-      const input = parsePayload(MidjourneyVideoPayload, job.input);
-      const shortUrl = await this.upload(input.imageUrl, signal);
-      prompt = buildVideoPrompt(input, shortUrl);
-      mode = input.mode;
-      kind = 'video';
-      body = {
-        f: { mode, private: input.private },
-        channelId,
-        roomId: null,
-        metadata: {
-          isMobile: null,
-          imagePrompts: null,
-          imageReferences: null,
-          characterReferences: null,
-          depthReferences: null,
-          lightboxOpen: null,
-        },
-        t: 'video',
-        videoType: 'vid_1.1_i2v_480',
-        newPrompt: prompt,
-        parentJob: null,
-        animateMode: 'manual',
-      };
-    } else {
-      throw new ProviderException('INVALID_PAYLOAD', `Unknown Midjourney operation ${job.operation}`);
-    }
-
+    if (job.operation === 'describe') return this.describe(job, signal);
+    const { fields, prompt, kind, mode, imagePrompts, expectedCount } = await this.submitFields(job, signal);
+    const input = job.input as { private?: unknown; options?: { private?: unknown } };
+    const body = {
+      f: { mode, private: !!(job.operation === 'imagine' ? input.options?.private : input.private) },
+      channelId,
+      roomId: null,
+      metadata: metadata(kind, imagePrompts),
+      ...fields,
+    };
     const res = await this.call<{
       success?: SubmitSuccess[];
       failure?: Array<{ type?: string; message?: string }>;
@@ -344,16 +320,134 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       );
     }
     if (item.softban) throw new ProviderException('CONTENT_REJECTED', 'Midjourney soft-banned the prompt');
-    const batch = Number(item.meta?.batch_size) || 4;
+    const batch = Number(item.meta?.batch_size) || expectedCount;
+    const files = kind === 'image' ? Math.min(4, batch) : batch;
+    // A grid also brings its composite (grid_0), stored beside the cells and counted with them.
+    const grid = kind === 'image' && files > 1;
     return {
       providerJobId: String(item.job_id),
-      expectedCount: kind === 'image' ? Math.min(4, batch) : batch,
+      expectedCount: grid ? files + 1 : files,
       kind,
       expectedDurationMs: this.config.expectedRenderMs || (RENDER_MS[mode] ?? 60_000) * (kind === 'video' ? 1.5 : 1),
       queued: !!item.is_queued,
       submittedPrompt: prompt,
       providerPrompt: typeof item.prompt === 'string' ? item.prompt : undefined,
-      meta: { width: item.meta?.width, height: item.meta?.height, mode },
+      meta: { width: item.meta?.width, height: item.meta?.height, mode, ...(grid ? { grid } : {}) },
+    };
+  }
+
+  /** The operation's part of the /api/submit-jobs body; reference images are uploaded first. */
+  private async submitFields(
+    job: JobMessage,
+    signal: AbortSignal,
+  ): Promise<{
+    fields: Record<string, unknown>;
+    prompt: string;
+    kind: 'image' | 'video';
+    mode: 'relax' | 'fast' | 'turbo';
+    imagePrompts: number;
+    expectedCount: number;
+  }> {
+    switch (job.operation) {
+      case 'imagine': {
+        const input = parsePayload(MidjourneyImaginePayload, job.input);
+        const o = input.options;
+        const shortUrl = input.imageUrl ? await this.upload(input.imageUrl, signal) : undefined;
+        // Style and omni references given as URLs go up first, like the image prompt; style codes stay as they are.
+        let styleRefs: string[] | undefined;
+        if (o.style_refs) {
+          styleRefs = [];
+          for (const ref of o.style_refs) styleRefs.push(/^https?:/i.test(ref) ? await this.upload(ref, signal) : ref);
+        }
+        const omniRef = o.omni_ref ? await this.upload(o.omni_ref, signal) : undefined;
+        const prompt = buildImaginePrompt(input, shortUrl, { styleRefs, omniRef });
+        return {
+          fields: { t: 'imagine', prompt },
+          prompt,
+          kind: 'image',
+          mode: siteMode(o.mode, 'relax'),
+          imagePrompts: shortUrl ? 1 : 0,
+          expectedCount: 4,
+        };
+      }
+      case 'blend': {
+        const input = parsePayload(MidjourneyBlendPayload, job.input);
+        const urls: string[] = [];
+        for (const url of input.imageUrls) urls.push(await this.upload(url, signal));
+        // A blend is an imagine of the uploaded images alone, at the chosen dimensions' aspect ratio.
+        const prompt = [...urls, `--ar ${MJ_BLEND_AR[input.dimensions]}`].join(' ');
+        return {
+          fields: { t: 'imagine', prompt },
+          prompt,
+          kind: 'image',
+          mode: siteMode(input.mode, 'relax'),
+          imagePrompts: urls.length,
+          expectedCount: 4,
+        };
+      }
+      case 'video': {
+        const input = parsePayload(MidjourneyVideoPayload, job.input);
+        const shortUrl = await this.upload(input.imageUrl, signal);
+        const prompt = buildVideoPrompt(input, shortUrl);
+        return {
+          fields: {
+            t: 'video',
+            videoType: 'vid_1.1_i2v_480',
+            newPrompt: prompt,
+            parentJob: null,
+            animateMode: 'manual',
+          },
+          prompt,
+          kind: 'video',
+          mode: siteMode(input.mode, 'fast'),
+          imagePrompts: 0,
+          expectedCount: input.batchSize ?? 4,
+        };
+      }
+      default: {
+        if (!(MJ_RUNNABLE_ACTIONS as readonly string[]).includes(job.operation)) {
+          throw new ProviderException('INVALID_PAYLOAD', `Unknown Midjourney operation ${job.operation}`);
+        }
+        const input = parsePayload(MidjourneyActionPayload, job.input);
+        if (input.action !== job.operation) {
+          throw new ProviderException('INVALID_PAYLOAD', `Action ${input.action} sent as ${job.operation}`);
+        }
+        const endUrl = input.endImageUrl ? await this.upload(input.endImageUrl, signal) : undefined;
+        const action = actionFields(input, endUrl);
+        return {
+          ...action,
+          mode: siteMode(input.mode, action.kind === 'video' ? 'fast' : 'relax'),
+          imagePrompts: 0,
+        };
+      }
+    }
+  }
+
+  /** `/api/describe` answers at once (§2.4): the job completes at its first poll with the four prompts. */
+  private async describe(job: JobMessage, signal: AbortSignal): Promise<Submission> {
+    const input = parsePayload(MidjourneyDescribePayload, job.input);
+    const imageUrl = await this.upload(input.imageUrl, signal);
+    const res = await this.call<{ data?: { descriptions?: unknown } }>(
+      'POST',
+      '/api/describe',
+      { image_url: imageUrl },
+      signal,
+    );
+    const found = typeof res.body === 'object' && res.body ? res.body.data?.descriptions : undefined;
+    if (!res.ok || !Array.isArray(found)) {
+      throw new ProviderException(
+        'PROVIDER_ERROR',
+        `Midjourney describe answered HTTP ${res.status} without descriptions`,
+      );
+    }
+    const descriptions = found.filter((d): d is string => typeof d === 'string');
+    return {
+      providerJobId: `describe-${job.jobId}`,
+      expectedCount: 0,
+      kind: 'image',
+      expectedDurationMs: 1,
+      result: { descriptions },
+      meta: { describe: true },
     };
   }
 
@@ -403,10 +497,16 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
    * identical prompts submitted within seconds could still be confused; that risk is logged, not hidden.
    */
   override async findSubmission(state: InflightState, signal: AbortSignal): Promise<Submission | null> {
+    // A describe makes no job at Midjourney (it answers at once): asking again is harmless.
+    if (state.job.operation === 'describe') return null;
     const since = Date.parse(state.submittingAt ?? state.updatedAt) - 5000;
-    const input = state.job.input as { prompt?: string; textPrompt?: string };
-    // Compare with what was submitted (sanitized: curly quotes straightened), not the raw input.
-    const wanted = comparablePrompt(sanitizePrompt(String(input.prompt ?? input.textPrompt ?? '')));
+    const input = state.job.input as { prompt?: string; textPrompt?: string; parentPrompt?: string };
+    // Compare with what was submitted (sanitized: curly quotes straightened), not the raw input. A follow-up
+    // without a new prompt carries its parent's.
+    const wanted = comparablePrompt(
+      sanitizePrompt(String(input.prompt ?? input.textPrompt ?? input.parentPrompt ?? '')),
+    );
+    const videoJob = (MJ_VIDEO_OPERATIONS as readonly string[]).includes(state.job.operation);
     await this.channelId(signal);
     const res = await this.call<{
       data?: Array<{
@@ -423,7 +523,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
     const matches = items.filter(
       (item) =>
         Date.parse(item.enqueue_time ?? '') >= since &&
-        isVideo(item) === (state.job.operation === 'video') &&
+        isVideo(item) === videoJob &&
         comparablePrompt(item.full_command ?? '').includes(wanted.split(' --')[0]),
     );
     if (matches.length === 0) {
@@ -442,10 +542,13 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       );
     }
     const item = matches.sort((a, b) => Date.parse(a.enqueue_time!) - Date.parse(b.enqueue_time!))[0];
-    const video = item.event_type === 'video_diffusion' || state.job.operation === 'video';
+    const video = item.event_type === 'video_diffusion' || videoJob;
+    const cells = Math.min(4, Number(item.batch_size) || (state.job.operation === 'upscale' ? 1 : 4));
+    const grid = !video && cells > 1;
     return {
       providerJobId: item.id,
-      expectedCount: video ? Number(item.batch_size) || 4 : Math.min(4, Number(item.batch_size) || 4),
+      expectedCount: video ? Number(item.batch_size) || 4 : grid ? cells + 1 : cells,
+      ...(grid ? { meta: { grid } } : {}),
       kind: video ? 'video' : 'image',
       expectedDurationMs: this.config.expectedRenderMs || 60_000,
       providerPrompt: item.full_command,
@@ -454,6 +557,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
 
   async poll(state: InflightState, signal: AbortSignal): Promise<PollOutcome> {
     const submission = state.submission!;
+    if (submission.meta?.describe) return { state: 'completed', progress: 100, ready: [], expectedCount: 0 };
     const res = await this.call<Array<{ id: string; current_status?: string; percentage_complete?: number }>>(
       'POST',
       '/api/job-status',
@@ -476,19 +580,48 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
         error: new ProviderException('PROVIDER_ERROR', 'Midjourney failed the job'),
       };
     }
-    const refs = this.resultRefs(submission.providerJobId, submission.kind, submission.expectedCount);
-    if (status === 'completed') return { state: 'completed', progress: 100, ready: refs };
+    const refs = this.resultRefs(submission);
+    if (status === 'completed') {
+      return { state: 'completed', progress: 100, ready: refs, result: { actions: this.actionsOf(state) } };
+    }
     // Without a status entry the CDN is the only truth: probe the files.
     if (!entry) return { state: 'running', ready: refs };
     return { state: status === 'queued' ? 'queued' : 'running', progress: entry.percentage_complete, ready: [] };
   }
 
-  private resultRefs(jobId: string, kind: 'image' | 'video', count: number): ResultRef[] {
-    return Array.from({ length: count }, (_, i) => ({
+  /**
+   * The job's files at the CDN: cells `0_{i}.png` (or videos), and for a grid its composite `grid_0.png`, counted
+   * in `expectedCount` (cells + 1) and stored as `result.grid`.
+   */
+  private resultRefs(submission: Submission): ResultRef[] {
+    const { providerJobId: jobId, kind } = submission;
+    const cells = this.cellsOf(submission);
+    if (kind === 'video') {
+      return Array.from({ length: cells }, (_, i) => ({ index: i, kind, url: `${this.cdn}/video/${jobId}/${i}.mp4` }));
+    }
+    const refs: ResultRef[] = Array.from({ length: cells }, (_, i) => ({
       index: i,
       kind,
-      url: kind === 'video' ? `${this.cdn}/video/${jobId}/${i}.mp4` : `${this.cdn}/${jobId}/0_${i}.png`,
+      url: `${this.cdn}/${jobId}/0_${i}.png`,
     }));
+    if (submission.meta?.grid) refs.push({ index: cells, kind, url: `${this.cdn}/${jobId}/grid_0.png`, role: 'grid' });
+    return refs;
+  }
+
+  /** Cells (or videos) of a job: its expected files less the grid composite, when it has one. */
+  private cellsOf(submission: Submission): number {
+    return submission.meta?.grid ? submission.expectedCount - 1 : submission.expectedCount;
+  }
+
+  /** The follow-ups the finished job allows (`result.actions`, grammar in contracts' `allowedActions`). */
+  private actionsOf(state: InflightState): string[] {
+    const submission = state.submission!;
+    const files = this.cellsOf(submission);
+    return allowedActions({
+      operation: state.job.operation,
+      images: submission.kind === 'image' ? files : 0,
+      videos: submission.kind === 'video' ? files : 0,
+    });
   }
 
   async download(_state: InflightState, ref: ResultRef, signal: AbortSignal): Promise<DownloadedFile | null> {

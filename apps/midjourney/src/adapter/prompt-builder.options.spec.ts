@@ -117,21 +117,34 @@ describe('buildVideoPrompt', () => {
     ...over,
   });
 
-  it('puts the text before the uploaded image and keeps the video flags last', () => {
-    expect(buildVideoPrompt(video(), 'https://s.mj.run/v')).toBe(
-      'waves https://s.mj.run/v --chaos 0 --ar 16:9 --motion high --video 1',
-    );
+  it('puts the start frame first, then the text, and sends no --chaos/--ar (public web clients)', () => {
+    expect(buildVideoPrompt(video(), 'https://s.mj.run/v')).toBe('https://s.mj.run/v waves --motion high --video 1');
   });
 
   it('sanitizes the text and starts with the image when the text is empty', () => {
     expect(buildVideoPrompt(video({ textPrompt: ' it’s   calm --fast ' }), 'U')).toBe(
-      "it's calm U --chaos 0 --ar 16:9 --motion high --video 1",
+      "U it's calm --motion high --video 1",
     );
-    expect(buildVideoPrompt(video({ textPrompt: '' }), 'U')).toBe('U --chaos 0 --ar 16:9 --motion high --video 1');
+    expect(buildVideoPrompt(video({ textPrompt: '' }), 'U')).toBe('U --motion high --video 1');
   });
 
-  it.each([1, 2, 4])('appends --bs %i after --video 1', (batchSize) => {
-    expect(buildVideoPrompt(video({ batchSize }), 'U').endsWith(`--video 1 --bs ${batchSize}`)).toBe(true);
+  it.each([1, 2, 4])('puts --bs %i before --motion, as public clients do', (batchSize) => {
+    expect(buildVideoPrompt(video({ batchSize }), 'U')).toBe(`U waves --bs ${batchSize} --motion high --video 1`);
+  });
+
+  it.each([
+    ['--chaos/--ar typed into the text are dropped', 'waves --chaos 40 --ar 16:9', 'U waves --motion high --video 1'],
+    ['a typed --motion gives way to the option', 'waves --motion low', 'U waves --motion high --video 1'],
+    ['other typed flags stay', 'waves --raw', 'U waves --raw --motion high --video 1'],
+  ])('%s', (_name, textPrompt, expected) => {
+    expect(buildVideoPrompt(video({ textPrompt }), 'U')).toBe(expected);
+  });
+
+  it('ends with --end <url> or --end loop', () => {
+    expect(buildVideoPrompt({ ...video(), end: 'https://s.mj.run/e' }, 'U')).toBe(
+      'U waves --motion high --video 1 --end https://s.mj.run/e',
+    );
+    expect(buildVideoPrompt({ ...video(), end: 'loop' }, 'U')).toMatch(/--video 1 --end loop$/);
   });
 });
 

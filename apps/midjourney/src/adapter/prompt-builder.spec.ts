@@ -47,7 +47,7 @@ describe('buildImaginePrompt', () => {
 });
 
 describe('buildVideoPrompt', () => {
-  it('follows the original layout and adds the batch size when set', () => {
+  it('follows the public web clients’ layout and adds the batch size when set', () => {
     const input = {
       imageUrl: 'https://example.com/a.png',
       textPrompt: 'slow pan',
@@ -57,10 +57,10 @@ describe('buildVideoPrompt', () => {
       mode: 'fast' as const,
       private: false,
     };
-    expect(buildVideoPrompt(input, 'https://s.mj.run/x')).toBe(
-      'slow pan https://s.mj.run/x --chaos 5 --ar 4:3 --motion low --video 1',
+    expect(buildVideoPrompt(input, 'https://s.mj.run/x')).toBe('https://s.mj.run/x slow pan --motion low --video 1');
+    expect(buildVideoPrompt({ ...input, batchSize: 2 }, 'https://s.mj.run/x')).toMatch(
+      /--bs 2 --motion low --video 1$/,
     );
-    expect(buildVideoPrompt({ ...input, batchSize: 2 }, 'https://s.mj.run/x')).toMatch(/--video 1 --bs 2$/);
   });
 });
 

@@ -70,11 +70,18 @@ export function registerAdmin(
     return {
       midjourney: {
         submits: mj.submits,
+        submitsByType: mj.submitsByType,
+        describes: mj.describes,
         requests: mj.requests,
         uploads: mj.uploads.size,
         jobs: [...mj.jobs.values()].map((j) => ({
           job_id: j.job_id,
           account: j.account,
+          t: j.t,
+          parentId: j.parentId ?? null,
+          batchSize: j.batchSize,
+          width: j.width,
+          height: j.height,
           prompt: j.prompt,
           mode: j.mode,
           kind: j.kind,

@@ -232,22 +232,72 @@ export function registerMidjourneyApp(
       return failure('invalid_parameter', `Invalid mode ${String(mode)}`);
     }
     if (take('submit', account.name, ['queue_full'])) return failure('queue_full', 'Job queue is full');
-    const t = body.t;
+    const t = String(body.t);
+    state.countSubmit(t);
     let prompt: string;
     let kind: 'image' | 'video';
+    let batch = 4;
+    let parent: MjJob | undefined;
+    /** A follow-up's parent: this account's own finished job (other accounts' jobs do not exist for it). */
+    const parentOf = (id: unknown): MjJob | string => {
+      const job = state.jobs.get(String(id));
+      if (!job || job.account !== account.name) return 'Unknown parent job';
+      if (state.state(job) !== 'completed') return 'Parent job is not completed';
+      return job;
+    };
+    // Grid cells are 0–3 on the site (PROVIDERS.md §7: settle it in one place and refuse the other form).
+    const cell = (index: unknown, of: MjJob) =>
+      Number.isInteger(index) && (index as number) >= 0 && (index as number) < Math.min(4, of.batchSize);
     if (t === 'imagine') {
       prompt = String(body.prompt ?? '');
       kind = 'image';
     } else if (t === 'video') {
       prompt = String(body.newPrompt ?? '');
       kind = 'video';
-      if (!String(body.videoType ?? '').startsWith('vid_')) return failure('invalid_parameter', 'Invalid videoType');
+      const videoType = String(body.videoType ?? '');
+      if (!/^vid_1\.1_i2v_(start_end_|extend_)?(480|720)$/.test(videoType)) {
+        return failure('invalid_parameter', 'Invalid videoType');
+      }
+      if (body.parentJob !== null && body.parentJob !== undefined) {
+        const found = parentOf(body.parentJob.job_id);
+        if (typeof found === 'string') return failure('invalid_parameter', found);
+        const extend = videoType.includes('_extend_');
+        if (extend !== (found.kind === 'video')) {
+          return failure('invalid_parameter', extend ? 'Only a video can be extended' : 'Animate needs an image');
+        }
+        if (!cell(body.parentJob.image_num, found)) return failure('invalid_parameter', 'Invalid image_num');
+        parent = found;
+      } else if (!/^https?:\/\//.test(prompt)) {
+        return failure('invalid_parameter', 'A video needs a start image');
+      }
+      if (videoType.includes('start_end_') && !/--end \S+/.test(prompt)) {
+        return failure('invalid_parameter', 'A start-end video needs --end');
+      }
     } else if (['vary', 'upscale', 'pan', 'reroll', 'remix'].includes(t)) {
-      const parent = state.jobs.get(String(body.id));
-      if (!parent) return failure('invalid_parameter', 'Unknown parent job');
-      prompt = String(body.newPrompt ?? parent.prompt);
+      const found = parentOf(body.id);
+      if (typeof found === 'string') return failure('invalid_parameter', found);
+      if (found.kind !== 'image') return failure('invalid_parameter', `Cannot ${t} a video`);
+      parent = found;
+      if (t !== 'reroll' && !cell(body.index, found)) return failure('invalid_parameter', 'Invalid index');
+      if (t === 'upscale') {
+        if (!['v7_2x_subtle', 'v7_2x_creative'].includes(body.type)) {
+          return failure('invalid_parameter', 'Invalid type');
+        }
+        if (found.t === 'upscale') return failure('invalid_parameter', 'Cannot upscale an upscale');
+        batch = 1;
+      }
+      if ((t === 'vary' || t === 'remix') && typeof body.strong !== 'boolean') {
+        return failure('invalid_parameter', 'strong must be a boolean');
+      }
+      if (t === 'remix' && !String(body.newPrompt ?? '').trim()) return failure('invalid_parameter', 'Empty prompt');
+      if (t === 'pan') {
+        if (![0, 1, 2, 3].includes(body.direction) || body.fraction !== 0.5 || body.stitch !== true) {
+          return failure('invalid_parameter', 'Invalid pan');
+        }
+      }
+      prompt = String(body.newPrompt ?? found.prompt);
       kind = 'image';
-    } else return failure('invalid_parameter', `Unknown job type ${String(t)}`);
+    } else return failure('invalid_parameter', `Unknown job type ${t}`);
     if (!prompt.trim()) return failure('invalid_parameter', 'Empty prompt');
 
     const parsed = parsePrompt(prompt);
@@ -261,13 +311,19 @@ export function registerMidjourneyApp(
     }
     const softban = prompt.includes('[[softban]]') || !!take('submit', account.name, ['softban']);
     const { width, height } =
-      kind === 'video' ? { width: 624, height: 624 } : sizeOf(String(parsed.flags.get('ar') ?? '1:1'));
-    const batchSize = kind === 'video' ? Number(parsed.flags.get('bs') ?? 4) : t === 'upscale' ? 1 : 4;
+      kind === 'video'
+        ? { width: 624, height: 624 }
+        : parent
+          ? { width: parent.width * (t === 'upscale' ? 2 : 1), height: parent.height * (t === 'upscale' ? 2 : 1) }
+          : sizeOf(String(parsed.flags.get('ar') ?? parsed.flags.get('aspect') ?? '1:1'));
+    const batchSize = kind === 'video' ? Number(parsed.flags.get('bs') ?? 4) : batch;
     const now = Date.now();
     const running = state.running(account.name, now);
     const job: MjJob = {
       job_id: randomUUID(),
       account: account.name,
+      t,
+      ...(parent ? { parentId: parent.job_id } : {}),
       prompt,
       echo: normaliseEcho(prompt),
       mode,
@@ -317,7 +373,13 @@ export function registerMidjourneyApp(
           event_type: kind === 'video' ? 'video_diffusion' : 'diffusion',
           job_type: kind === 'video' ? 'vid_1.1_i2v_480' : 'v7_diffusion',
           flags: { mode: mode === 'relax' ? 'relaxed' : mode, visibility: body.f?.private ? 'stealth' : 'public' },
-          meta: { height, width, batch_size: batchSize, parent_id: body.id ?? null, parent_grid: body.index ?? null },
+          meta: {
+            height,
+            width,
+            batch_size: batchSize,
+            parent_id: parent?.job_id ?? null,
+            parent_grid: body.index ?? body.parentJob?.image_num ?? null,
+          },
           optimisticJobIndex: 0,
         },
       ],
@@ -406,9 +468,21 @@ export function registerMidjourneyApp(
   app.post('/api/describe', async (req, reply) => {
     const account = await apiAuth(req, reply, 'describe');
     if (!account) return;
+    const imageUrl = (req.body as { image_url?: unknown } | undefined)?.image_url;
+    if (typeof imageUrl !== 'string' || !/^https?:\/\//.test(imageUrl)) {
+      return reply.code(400).send({ error: 'image_url is required' });
+    }
+    // Midjourney describes what it can fetch: an upload of this account (short link or CDN path).
+    const upload = [...state.uploads.values()].find(
+      (u) => imageUrl.endsWith(`/${u.code}`) || imageUrl.endsWith(`/u/${u.bucketPathname}`),
+    );
+    if (!upload) return reply.code(400).send({ error: 'image_url cannot be fetched' });
+    state.describes++;
+    const png = upload.bytes.length > 24 && upload.bytes.readUInt32BE(0) === 0x89504e47;
+    const ar = png ? `${upload.bytes.readUInt32BE(16)}:${upload.bytes.readUInt32BE(20)}` : '1:1';
     return {
       data: {
-        descriptions: ['a simulated description of the image --ar 1:1', 'another take on the same image --ar 1:1'],
+        descriptions: [1, 2, 3, 4].map((n) => `simulated description ${n} of a ${upload.contentType} image --ar ${ar}`),
       },
     };
   });

@@ -12,6 +12,9 @@ export interface MjAccount {
 export interface MjJob {
   job_id: string;
   account: string;
+  /** The submission's `t` (imagine, vary, upscale, pan, reroll, remix, video). */
+  t?: string;
+  parentId?: string;
   prompt: string; // what was submitted
   echo: string; // normalised echo
   mode: string;
@@ -55,10 +58,17 @@ export class MidjourneyState {
   readonly jobs = new Map<string, MjJob>();
   readonly uploads = new Map<string, MjUpload>();
   submits = 0;
+  /** Submissions per `t` (every call to /api/submit-jobs that got past auth, accepted or not). */
+  submitsByType: Record<string, number> = {};
+  describes = 0;
   requests: Record<string, number> = {};
 
   constructor(readonly timing: SimTiming) {
     this.account('default');
+  }
+
+  countSubmit(t: string): void {
+    this.submitsByType[t] = (this.submitsByType[t] ?? 0) + 1;
   }
 
   count(endpoint: string): void {
@@ -138,6 +148,8 @@ export class MidjourneyState {
     this.jobs.clear();
     this.uploads.clear();
     this.submits = 0;
+    this.submitsByType = {};
+    this.describes = 0;
     this.requests = {};
   }
 

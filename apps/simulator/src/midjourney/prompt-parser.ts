@@ -3,7 +3,21 @@ export interface ParsedPrompt {
   images: string[];
   text: string;
   flags: Map<string, string | true>;
+  /** Flags given more than once, aliases counted (`--c 5 --chaos 9`): Midjourney refuses those. */
+  repeated: string[];
 }
+
+/** Spellings of one flag (`--c`/`--chaos`); `--niji` with `--v` is reported as a conflict instead. */
+const CANONICAL: Record<string, string> = {
+  c: 'chaos',
+  aspect: 'ar',
+  s: 'stylize',
+  w: 'weird',
+  version: 'v',
+  quality: 'q',
+  personalize: 'p',
+  style: 'raw',
+};
 
 const VALUE_FLAGS = new Set([
   'ar',
@@ -45,10 +59,15 @@ export function parsePrompt(prompt: string): ParsedPrompt {
   while (tokens.length && /^https?:\/\//.test(tokens[0])) images.push(tokens.shift()!);
   const textParts: string[] = [];
   const flags = new Map<string, string | true>();
+  const seen = new Set<string>();
+  const repeated: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     if (token.startsWith('--') && token.length > 2) {
       const name = token.slice(2).toLowerCase();
+      const canonical = CANONICAL[name] ?? name;
+      if (seen.has(canonical)) repeated.push(name);
+      seen.add(canonical);
       const next = tokens[i + 1];
       if (next !== undefined && !next.startsWith('--') && (VALUE_FLAGS.has(name) || !BOOL_FLAGS.has(name))) {
         flags.set(name, next);
@@ -56,7 +75,7 @@ export function parsePrompt(prompt: string): ParsedPrompt {
       } else flags.set(name, true);
     } else if (flags.size === 0) textParts.push(token);
   }
-  return { images, text: textParts.join(' '), flags };
+  return { images, text: textParts.join(' '), flags, repeated };
 }
 
 const RANGES: Record<string, [number, number]> = {
@@ -67,6 +86,10 @@ const RANGES: Record<string, [number, number]> = {
   weird: [0, 3000],
   w: [0, 3000],
   stop: [10, 100],
+  sw: [0, 1000],
+  ow: [1, 1000],
+  exp: [0, 100],
+  iw: [0, 3],
 };
 const VERSIONS = new Set(['5', '5.1', '5.2', '6', '6.1', '7']);
 const KNOWN = new Set([...VALUE_FLAGS, ...BOOL_FLAGS]);
@@ -85,8 +108,13 @@ export function invalidFlag(parsed: ParsedPrompt): string | null {
       return `Invalid aspect ratio ${String(value)}`;
     }
   }
+  if (parsed.repeated.length) return `Duplicate parameter(s): \`--${parsed.repeated[0]}\``;
   if (parsed.flags.has('niji') && (parsed.flags.has('v') || parsed.flags.has('version'))) {
     return 'Conflicting parameters: --niji and --v cannot be used together';
+  }
+  if (parsed.flags.has('oref') && parsed.flags.has('niji')) return 'Omni reference does not work with niji';
+  if (parsed.flags.has('video') && (parsed.flags.has('chaos') || parsed.flags.has('ar'))) {
+    return 'Conflicting parameters: --chaos and --ar do not apply to --video';
   }
   return null;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { SEQ_OF_REFUSAL, type JobEvent, type JobMessage } from '@app/contracts';
 import type { InflightState } from '../provider-adapter.js';
 import type { InflightStore } from './inflight-store.js';
-import { JobEvents } from './job-events.js';
+import { JobEvents, resultOf } from './job-events.js';
 import { strictMock } from '../../../../test/strict-mock.js';
 
 // Job events against a strict store and a publish that fails on demand; waits are recorded, never slept.
@@ -85,5 +85,30 @@ describe(JobEvents.name, () => {
     await events.heartbeat(running); // nothing sent yet: due
     await events.heartbeat(running); // just sent at the same instant: not due
     expect(published).toHaveLength(1);
+  });
+});
+
+describe(resultOf.name, () => {
+  const file = (index: number, role?: string) => ({
+    index,
+    url: `https://files.test/${index}.png`,
+    bucket: 'b',
+    path: `p/${index}.png`,
+    contentType: 'image/png',
+    size: 1,
+    ...(role ? { role } : {}),
+  });
+
+  it('serves a file with a role beside the results, and names the account that ran the job', () => {
+    const state = {
+      job: { jobId: 'j' },
+      account: 'acct-2',
+      stored: [file(0), file(1), file(2, 'grid')],
+      submission: { providerJobId: 'mj-1', expectedCount: 3, kind: 'image', expectedDurationMs: 1 },
+    } as unknown as InflightState;
+    const result = resultOf(state, 'completed');
+    expect(result.images.map((f) => f.index)).toEqual([0, 1]);
+    expect(result.grid).toEqual(file(2, 'grid'));
+    expect(result).toMatchObject({ providerJobId: 'mj-1', account: 'acct-2' });
   });
 });

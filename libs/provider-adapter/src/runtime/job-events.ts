@@ -121,14 +121,19 @@ function msgIdOf(event: JobEvent): string {
 export function resultOf(state: InflightState, status: JobStatus): JobResult {
   const submission = state.submission;
   const partialText = typeof state.extra?.text === 'string' && state.extra.text.length > 0;
+  const results = state.stored.filter((f) => !f.role);
+  const beside = Object.fromEntries(state.stored.filter((f) => f.role).map((f) => [f.role!, f]));
   return {
     ...submission?.result,
     ...state.extra,
-    images: state.stored.filter((f) => !f.contentType.startsWith('video/')),
-    ...(submission?.kind === 'video' ? { videos: state.stored.filter((f) => f.contentType.startsWith('video/')) } : {}),
+    ...beside,
+    images: results.filter((f) => !f.contentType.startsWith('video/')),
+    ...(submission?.kind === 'video' ? { videos: results.filter((f) => f.contentType.startsWith('video/')) } : {}),
     ...(submission
       ? {
           providerJobId: submission.providerJobId,
+          // The account that ran the job: its follow-ups (Midjourney actions) must run there too.
+          account: state.account,
           submittedPrompt: submission.submittedPrompt,
           providerPrompt: submission.providerPrompt,
           expectedCount: submission.expectedCount,

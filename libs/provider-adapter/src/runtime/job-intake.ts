@@ -18,6 +18,8 @@ export type JobMsg = Pick<JsMsg, 'ack' | 'nak' | 'term' | 'working' | 'json'> & 
 /** The durable pull consumer of the provider's jobs. */
 export interface JobSource {
   next(options: { expires: number }): Promise<JobMsg | null>;
+  /** Gives back what was pulled but not handed out (the consume loop ends). */
+  close?(): void;
 }
 
 export interface JobIntakeParts {
@@ -31,6 +33,49 @@ export interface JobIntakeParts {
   logger: Pick<Logger, 'log' | 'warn' | 'error'>;
   wait?: (ms: number) => Promise<void>;
   now?: () => number;
+}
+
+/**
+ * Several pull consumers read as one (the shared one of the provider and the account's pinned one): one pull per
+ * source stays open, and `next` answers with whichever brings a message first. A message that arrives while the
+ * intake waits for room is kept for the next call (unacked: a redelivery meanwhile is refused by the KV claim).
+ */
+export class MergedSource implements JobSource {
+  private readonly pending = new Map<JobSource, Promise<JobMsg | null>>();
+
+  constructor(private readonly sources: JobSource[]) {}
+
+  async next(options: { expires: number }): Promise<JobMsg | null> {
+    for (const source of this.sources) {
+      if (!this.pending.has(source)) {
+        const pull = source.next(options);
+        pull.catch(() => undefined); // raced below; a rejection left unraced must not go unhandled
+        this.pending.set(source, pull);
+      }
+    }
+    const [source, outcome] = await Promise.race(
+      [...this.pending].map(([source, pull]) =>
+        pull.then(
+          (msg) => [source, { msg }] as const,
+          (error: unknown) => [source, { error }] as const,
+        ),
+      ),
+    );
+    this.pending.delete(source);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.msg;
+  }
+
+  /** A message still arriving on an open pull goes back at once instead of after the ack wait. */
+  close(): void {
+    for (const pull of this.pending.values()) {
+      pull.then(
+        (msg) => msg?.nak(),
+        () => undefined,
+      );
+    }
+    this.pending.clear();
+  }
 }
 
 /** A retry is worth it only with this much time left after its delay. */
@@ -108,6 +153,7 @@ export class JobIntake {
       }
     } finally {
       this.pulling = false;
+      source.close?.();
     }
   }
 
@@ -145,7 +191,9 @@ export class JobIntake {
         msg.ack();
         return await events.refused(jobId, 'timeout', {
           code: 'QUEUE_TIMEOUT',
-          message: 'The deadline passed while the job waited for an account with room; never submitted',
+          message: job.account
+            ? `The deadline passed while the job waited for its account ${job.account} to have room; never submitted`
+            : 'The deadline passed while the job waited for an account with room; never submitted',
         });
       }
       if (await store.hasFinished(jobId)) {

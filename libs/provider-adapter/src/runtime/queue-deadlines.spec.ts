@@ -46,7 +46,9 @@ class FakeStream {
   }
 }
 
-function setup(over: { held?: string[]; known?: string[]; finished?: string[] } = {}) {
+function setup(
+  over: { held?: string[]; known?: string[]; finished?: string[]; account?: { name: string; usable: boolean } } = {},
+) {
   const stream = new FakeStream();
   const store = strictMock<InflightStore>('store', {
     get: (id) => (over.held?.includes(id) ? ({} as InflightState) : undefined),
@@ -56,7 +58,15 @@ function setup(over: { held?: string[]; known?: string[]; finished?: string[] } 
   const events = strictMock<JobEvents>('events', { refused: () => Promise.resolve() });
   const reader = stream.reader();
   const clock = { now: START };
-  const queue = new QueueDeadlines({ store, events, logger: { warn: vi.fn() }, reader, now: () => clock.now });
+  const account = over.account && { name: over.account.name, usable: () => over.account!.usable };
+  const queue = new QueueDeadlines({
+    store,
+    events,
+    logger: { warn: vi.fn() },
+    reader,
+    now: () => clock.now,
+    account,
+  });
   return { queue, events, reader, stream, store, clock };
 }
 
@@ -152,5 +162,17 @@ describe(QueueDeadlines.name, () => {
     expect(events.refused).not.toHaveBeenCalled();
     await queue.sweep();
     expect(events.refused).toHaveBeenCalledWith(overdue.jobId, 'timeout', expect.anything());
+  });
+
+  it.each([
+    ['another account', { name: 'other', usable: true }, 'failed', 'ACCOUNT_UNAVAILABLE'],
+    ['this worker’s account while it is unusable', { name: 'acct-x', usable: false }, 'failed', 'ACCOUNT_UNAVAILABLE'],
+    ['this worker’s usable account (it was only full)', { name: 'acct-x', usable: true }, 'timeout', 'QUEUE_TIMEOUT'],
+  ] as const)('ends a job pinned to %s as %s %s', async (_name, account, status, code) => {
+    const { queue, events, stream } = setup({ account });
+    const pinned = { ...queued(-1500), account: 'acct-x' };
+    stream.add(pinned);
+    await queue.sweep();
+    expect(events.refused).toHaveBeenCalledWith(pinned.jobId, status, expect.objectContaining({ code }));
   });
 });

@@ -3,7 +3,7 @@ import { JobMessage, parsePayload } from '@app/contracts';
 import type { InflightStore } from './inflight-store.js';
 import type { JobEvents } from './job-events.js';
 
-/** The provider's part of the JOBS stream, read without taking anything. */
+/** The provider's part of the JOBS stream (its shared and pinned subjects), read without taking anything. */
 export interface QueueReader {
   /** The stream's last sequence number (0 when empty). */
   lastSeq(): Promise<number>;
@@ -18,6 +18,8 @@ export interface QueueDeadlinesParts {
   events: JobEvents;
   logger: Pick<Logger, 'warn'>;
   reader: QueueReader;
+  /** This worker's account, and whether it can take jobs now: a pinned job of a usable account only timed out. */
+  account?: { name: string; usable: () => boolean };
   now?: () => number;
 }
 
@@ -31,6 +33,8 @@ const MAX_KNOWN = 20_000;
 interface Queued {
   jobId: string;
   deadline: number;
+  /** The account a pinned job waits for. */
+  account?: string;
 }
 
 /**
@@ -81,7 +85,7 @@ export class QueueDeadlines {
         this.forget(); // the stream was made anew: learn it again
         return;
       }
-      if (await this.end(queued.jobId)) this.known.delete(seq);
+      if (await this.end(queued)) this.known.delete(seq);
     }
   }
 
@@ -93,7 +97,11 @@ export class QueueDeadlines {
       this.lastSeen = Math.max(this.lastSeen, seq);
       const job = this.parse(payload);
       if (!job) continue; // malformed: whoever takes it terminates it
-      this.known.set(seq, { jobId: job.jobId, deadline: Date.parse(job.deadlineAt) });
+      this.known.set(seq, {
+        jobId: job.jobId,
+        deadline: Date.parse(job.deadlineAt),
+        ...(job.account ? { account: job.account } : {}),
+      });
     }
     for (const seq of this.known.keys()) {
       if (this.known.size <= MAX_KNOWN) break;
@@ -102,13 +110,22 @@ export class QueueDeadlines {
   }
 
   /** Ends a due job unless a worker has it; false when the KV could not say (asked again next sweep). */
-  private async end(jobId: string): Promise<boolean> {
+  private async end({ jobId, account }: Queued): Promise<boolean> {
     const { store, events } = this.parts;
     try {
       // Held here, taken by some worker (its KV record) or ended already: that worker ends it, or it has.
       if (store.get(jobId) || (await store.load(jobId)) || (await store.hasFinished(jobId))) return true;
     } catch {
       return false;
+    }
+    const own = this.parts.account;
+    if (account && !(own?.name === account && own.usable())) {
+      // Pinned to an account that did not take it in time: signed out, locked, or no longer running.
+      await events.refused(jobId, 'failed', {
+        code: 'ACCOUNT_UNAVAILABLE',
+        message: `The job belongs to account ${account} (it made the parent job), which did not take it before the deadline (signed out or gone); never submitted`,
+      });
+      return true;
     }
     await events.refused(jobId, 'timeout', {
       code: 'QUEUE_TIMEOUT',

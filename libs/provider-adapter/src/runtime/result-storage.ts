@@ -51,6 +51,7 @@ export class ResultStorage {
       ...(file.width ? { width: file.width } : {}),
       ...(file.height ? { height: file.height } : {}),
       sourceUrl: ref.url,
+      ...(ref.role ? { role: ref.role } : {}),
     };
   }
 }

@@ -13,7 +13,7 @@ import {
   type StatusReply,
 } from '@app/contracts';
 import type { Subscription } from '@nats-io/transport-node';
-import { NatsService, ensureStreams, ensureWorkerConsumer } from '@app/messaging';
+import { NatsService, ensurePinnedConsumer, ensureStreams, ensureWorkerConsumer } from '@app/messaging';
 import { ObjectStorage } from '@app/storage';
 import { PROVIDER_ADAPTERS, ProviderAdapter } from '../provider-adapter.js';
 import { AccountMonitor } from './account-monitor.js';
@@ -21,7 +21,7 @@ import { AccountRegistry, BEAT_MS, ENTRY_TTL_MS } from './account-registry.js';
 import { infra } from './infra.js';
 import { InflightStore } from './inflight-store.js';
 import { JobEvents } from './job-events.js';
-import { JobIntake, type JobSource } from './job-intake.js';
+import { JobIntake, MergedSource, type JobSource } from './job-intake.js';
 import { AccountPacer, backoffMs } from './pacing.js';
 import { Poller } from './poller.js';
 import { QueueDeadlines, type QueueReader } from './queue-deadlines.js';
@@ -145,9 +145,13 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       canceled: await this.nats.bucket(Buckets.canceled, CANCELED_TTL_MS),
       finished: await this.nats.bucket(Buckets.finished(this.config.provider), FINISHED_TTL_MS),
     };
-    const consumer = await (await this.nats.jetstream()).consumers.get(Streams.jobs, durable);
+    const pinned = await ensurePinnedConsumer(jsm, this.config.provider, this.config.account, this.config.ackWaitMs);
+    const js = await this.nats.jetstream();
+    const consumer = await js.consumers.get(Streams.jobs, durable);
+    const own = await js.consumers.get(Streams.jobs, pinned);
     this.parts ??= this.assemble(new InflightStore(buckets, this.logger));
-    return consumer;
+    // The account's pinned jobs first in line with the shared ones: whichever arrives first is taken.
+    return new MergedSource([own, consumer]);
   }
 
   private assemble(store: InflightStore): Running {
@@ -180,28 +184,40 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       resubmit: (state) => intake.submit(state),
     });
     const intake: JobIntake = new JobIntake({ config, adapter, store, events, poller, account, pacer, logger });
-    const queue = new QueueDeadlines({ store, events, logger, reader: this.queueReader() });
+    const queue = new QueueDeadlines({
+      store,
+      events,
+      logger,
+      reader: this.queueReader(),
+      account: { name: config.account, usable: () => account.usable() },
+    });
     return { store, events, poller, intake, queue };
   }
 
-  /** The provider's job messages in the JOBS stream, read without taking them. */
+  /**
+   * The provider's job messages in the JOBS stream, read without taking them: the shared ones and those pinned to
+   * any of its accounts (an account that is gone has no worker left to end its pinned jobs).
+   */
   private queueReader(): QueueReader {
-    const subject = Subjects.jobsOf(this.config.provider);
+    const subjects = [Subjects.jobsOf(this.config.provider), Subjects.pinnedJobsOf(this.config.provider)];
     const jsm = () => this.nats.jetstreamManager();
     return {
       lastSeq: async () => (await (await jsm()).streams.info(Streams.jobs)).state.last_seq,
       after: async (from, limit) => {
         const manager = await jsm();
         const found: { seq: number; payload: unknown }[] = [];
-        for (let seq = from; found.length < limit;) {
-          // STREAM.MSG.GET with next_by_subj (nats-server ≥ 2.9); the client's type lists only seq and last_by_subj.
-          const query = { seq: seq + 1, next_by_subj: subject } as unknown as MsgRequest;
-          const msg = await manager.streams.getMessage(Streams.jobs, query);
-          if (!msg) break;
-          found.push({ seq: msg.seq, payload: msg.json() });
-          seq = msg.seq;
+        for (const subject of subjects) {
+          for (let seq = from, taken = 0; taken < limit; taken++) {
+            // STREAM.MSG.GET with next_by_subj (nats-server ≥ 2.9); the client's type lists only seq and last_by_subj.
+            const query = { seq: seq + 1, next_by_subj: subject } as unknown as MsgRequest;
+            const msg = await manager.streams.getMessage(Streams.jobs, query);
+            if (!msg) break;
+            found.push({ seq: msg.seq, payload: msg.json() });
+            seq = msg.seq;
+          }
         }
-        return found;
+        // The first `limit` of both in stream order: everything up to the last one returned has been seen.
+        return found.sort((x, y) => x.seq - y.seq).slice(0, limit);
       },
       at: async (seq) => {
         const msg = await (await jsm()).streams.getMessage(Streams.jobs, { seq });

@@ -19,7 +19,7 @@ const url = { protocols: ['http', 'https'], require_protocol: true, require_tld:
 /** n8n sends '' for "no image": treat empty strings as absent. */
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || value === null ? undefined : value);
 
-class JobOptionsDto {
+export class JobOptionsDto {
   /** Called with the job when it ends (signed with WEBHOOK_SECRET); loopback and private hosts are refused (400 FORBIDDEN_HOST). */
   @IsOptional() @IsUrl(url) webhook_url?: string;
   /** Hard deadline for the job, seconds (default MIDJOURNEY_DEADLINE_SECONDS). */

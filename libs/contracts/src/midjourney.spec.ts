@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { actionString, allowedActions, subjectToken } from './index.js';
+
+const panOf = (i: number) => ['up', 'down', 'left', 'right'].map((d) => `pan:${i}:${d}`);
+
+describe('allowedActions', () => {
+  it.each(['imagine', 'blend', 'vary', 'reroll', 'pan'])(
+    'a %s grid allows upscale, vary, pan, animate of each cell and a reroll',
+    (operation) => {
+      const actions = allowedActions({ operation, images: 4, videos: 0 });
+      for (const i of [1, 2, 3, 4]) {
+        expect(actions).toEqual(expect.arrayContaining([`upscale:${i}`, `vary:${i}`, `animate:${i}`, ...panOf(i)]));
+      }
+      expect(actions).toContain('reroll');
+      expect(actions.filter((a) => a.startsWith('extend'))).toEqual([]);
+      expect(new Set(actions).size).toBe(actions.length);
+    },
+  );
+
+  it('an upscale allows vary, pan and animate of its one image, never another upscale', () => {
+    expect(allowedActions({ operation: 'upscale', images: 1, videos: 0 })).toEqual([
+      'vary:1',
+      ...panOf(1),
+      'animate:1',
+    ]);
+  });
+
+  it.each(['video', 'animate', 'extend'])('a %s job allows extend of each video only', (operation) => {
+    expect(allowedActions({ operation, images: 0, videos: 2 })).toEqual(['extend:1', 'extend:2']);
+  });
+
+  it.each([
+    ['describe', 0, 0],
+    ['imagine', 0, 0],
+  ])('%s with %i images allows nothing', (operation, images, videos) => {
+    expect(allowedActions({ operation, images, videos })).toEqual([]);
+  });
+});
+
+describe('actionString', () => {
+  it.each([
+    [['reroll'], 'reroll'],
+    [['upscale', 2], 'upscale:2'],
+    [['vary', 4], 'vary:4'],
+    [['pan', 1, 'left'], 'pan:1:left'],
+    [['animate', 3], 'animate:3'],
+    [['extend', 1], 'extend:1'],
+  ] as const)('%j → %s', (args, expected) => {
+    expect(actionString(...(args as unknown as [string, number?, string?]))).toBe(expected);
+  });
+});
+
+describe('subjectToken', () => {
+  it.each([
+    ['default', 'default'],
+    ['acct-2', 'acct-2'],
+    ['a.b', 'a_2eb'],
+    ['a_2eb', 'a_5f2eb'],
+    ['x > y*', 'x_20_3e_20y_2a'],
+  ])('%s → %s (one token, injective)', (name, token) => expect(subjectToken(name)).toBe(token));
+});
