@@ -31,6 +31,14 @@ export interface AccountEntry extends AccountStatus {
   capacity: number;
   /** Taken out of rotation by an operator (it keeps running what it holds). */
   disabled: boolean;
+  /** How the account shares the pool's work: weight, daily job limit (0: none), UTC working hours, why it is idle. */
+  pool: {
+    weight: number;
+    dailyJobLimit: number;
+    submittedToday: number;
+    workingHours: string | null;
+    offDuty: 'daily_limit' | 'working_hours' | null;
+  };
   /** Facts the provider's site shows about the plan (e.g. Midjourney's fast hours left), when the adapter reads them. */
   plan: Record<string, unknown> | null;
   updatedAt: string;

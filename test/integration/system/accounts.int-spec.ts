@@ -4,7 +4,8 @@ import { TestSystem, waitFor } from '../system.js';
 // The pool's registry as an operator sees it through GET /v1/accounts: live state, scoping by key, taking an account
 // out of rotation and back, a re-check after the site signed it out, and the entry of a dead worker expiring.
 describe('Accounts: the registry and its levers', () => {
-  const system = new TestSystem({ simSpeed: 0.1 });
+  // A daily limit of two jobs: the disable test runs one, the limit test one more.
+  const system = new TestSystem({ simSpeed: 0.1, envOf: { midjourney: { WORKER_DAILY_JOB_LIMIT: '2' } } });
   const accounts = async (headers: Record<string, string> = {}) => {
     const res = await system.api('GET', '/v1/accounts', undefined, headers);
     expect(res.status).toBe(200);
@@ -61,6 +62,27 @@ describe('Accounts: the registry and its levers', () => {
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 60_000);
     expect(job.result.images).toHaveLength(4);
     expect((await midjourney())?.disabled).toBe(false);
+  });
+
+  it('takes no more jobs once its daily limit is used up, and says why', async () => {
+    const second = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a second pier today' });
+    await system.waitForJob(second.body.id, (j) => j.status === 'completed', 60_000);
+    const entry = await until('the registry to show the limit', async () => {
+      const found = await midjourney();
+      return found?.pool.offDuty === 'daily_limit' ? found : undefined;
+    });
+    expect(entry.pool).toMatchObject({ dailyJobLimit: 2, submittedToday: 2, weight: 1 });
+
+    const third = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a third pier, over the limit' });
+    const queuedAt = Date.parse(third.body.created_at);
+    await until('two more beats', async () => {
+      const found = await midjourney();
+      return found && Date.parse(found.updatedAt) > queuedAt + 4000 ? true : undefined;
+    });
+    expect((await system.api('GET', `/v1/jobs/${third.body.id}`)).body.status).toBe('pending');
+    const stats = await system.admin('GET', '/__admin/stats');
+    expect(stats.midjourney.jobs.filter((j: any) => String(j.prompt).includes('over the limit'))).toHaveLength(0);
+    expect((await system.api('POST', `/v1/jobs/${third.body.id}/cancel`)).status).toBe(200);
   });
 
   it('re-checks an account on request: signed out at the site, then back', async () => {

@@ -19,6 +19,7 @@ const EXAMPLE = {
   lastError: null,
   disabled: false,
   plan: null,
+  pool: { weight: 1, dailyJobLimit: 0, submittedToday: 12, workingHours: null, offDuty: null },
   browser: { connected: true, launchedAt: '2026-12-07T12:00:00.000Z', relaunches: 0, pages: 1 },
   updatedAt: '2026-12-07T12:00:03.000Z',
 };

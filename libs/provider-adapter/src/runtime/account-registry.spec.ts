@@ -16,6 +16,7 @@ const entry = {
   cooldownUntil: null,
   lastError: null,
   plan: null,
+  pool: { weight: 1, dailyJobLimit: 0, submittedToday: 0, workingHours: null, offDuty: null },
 } satisfies Omit<AccountEntry, 'disabled' | 'updatedAt'>;
 
 function setup(control: () => Promise<AccountControl | null>) {

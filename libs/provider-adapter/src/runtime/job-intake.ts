@@ -123,6 +123,9 @@ export class JobIntake {
           await this.wait(Math.min(wait, 1000));
           continue;
         }
+        // Of the accounts with room, the least busy pulls first (the JetStream consumer serves pulls in order).
+        const stagger = this.parts.pacer.staggerMs(this.parts.store.size());
+        if (stagger > 0) await this.wait(stagger);
         let msg: JobMsg | null;
         try {
           msg = await source.next({ expires: 2000 });
@@ -160,6 +163,7 @@ export class JobIntake {
   /** 0 when this account may take a job now. */
   capacityWaitMs(): number {
     if (!this.parts.account.usable()) return 1000;
+    if (this.parts.pacer.offDuty()) return 1000;
     if (this.parts.store.size() >= this.parts.config.maxRunning) return 250;
     return this.parts.pacer.waitMs();
   }
@@ -215,7 +219,7 @@ export class JobIntake {
       msg.nak(INFRA_RETRY_MS);
       return;
     }
-    if (!this.parts.account.usable()) {
+    if (!this.parts.account.usable() || this.parts.pacer.offDuty()) {
       // The account was disabled, signed out or sent to cool down while the pull waited: another account (or
       // this one, later) takes the job.
       msg.nak(INFRA_RETRY_MS);

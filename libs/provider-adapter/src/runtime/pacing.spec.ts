@@ -9,13 +9,53 @@ const config = (over: Partial<RuntimeConfig> = {}) =>
 
 describe('AccountPacer', () => {
   it('keeps the minimum gap between submissions', () => {
-    const pacer = new AccountPacer(config({ minSubmitGapMs: 10_000 }));
+    const pacer = new AccountPacer(config({ minSubmitGapMs: 10_000, gapJitter: 0 }));
     const t = Date.parse('2026-11-23T00:00:00Z');
     expect(pacer.waitMs(t)).toBe(0); // never submitted
     pacer.onSubmitted(t);
     expect(pacer.waitMs(t)).toBe(10_000);
     expect(pacer.waitMs(t + 7_000)).toBe(3_000);
     expect(pacer.waitMs(t + 10_000)).toBe(0);
+  });
+
+  it('draws each gap within ± the jitter share of the minimum', () => {
+    const draws = [0, 1, 0.5];
+    const pacer = new AccountPacer(config({ minSubmitGapMs: 10_000, gapJitter: 0.2 }), () => draws.shift()!);
+    const gaps = [0, 1, 2].map((i) => {
+      pacer.onSubmitted(i * 60_000);
+      return pacer.gapMs();
+    });
+    expect(gaps).toEqual([8_000, 12_000, 10_000]);
+  });
+
+  it('stops at the daily job limit until the next UTC day', () => {
+    const pacer = new AccountPacer(config({ dailyJobLimit: 2 }));
+    const day = Date.parse('2026-11-23T00:00:00Z');
+    pacer.onSubmitted(day + 1000);
+    expect(pacer.offDuty(day + 2000)).toBeNull();
+    pacer.onSubmitted(day + 3000);
+    expect(pacer.offDuty(day + 4000)).toBe('daily_limit');
+    expect(pacer.offDuty(day + 24 * 3600_000)).toBeNull();
+  });
+
+  it('works only inside its working hours, also across midnight', () => {
+    const at = (hhmm: string) => Date.parse(`2026-11-23T${hhmm}:00Z`);
+    const day = new AccountPacer(config({ workingHours: { start: 8 * 60, end: 22 * 60 } }));
+    expect(day.offDuty(at('07:59'))).toBe('working_hours');
+    expect(day.offDuty(at('08:00'))).toBeNull();
+    expect(day.offDuty(at('22:00'))).toBe('working_hours');
+    const night = new AccountPacer(config({ workingHours: { start: 22 * 60, end: 6 * 60 } }));
+    expect(night.offDuty(at('23:30'))).toBeNull();
+    expect(night.offDuty(at('05:59'))).toBeNull();
+    expect(night.offDuty(at('12:00'))).toBe('working_hours');
+  });
+
+  it('holds back the pull of a busier or lighter-weighted account so the idle ones pull first', () => {
+    const even = new AccountPacer(config({ maxRunning: 4 }));
+    expect(even.staggerMs(0)).toBe(0);
+    expect(even.staggerMs(2)).toBeLessThan(even.staggerMs(3));
+    const heavy = new AccountPacer(config({ maxRunning: 4, weight: 2 }));
+    expect(heavy.staggerMs(2)).toBe(even.staggerMs(2) / 2);
   });
 
   it('cools down after a 429 for the longer of Retry-After and the growing penalty, and decays on success', () => {

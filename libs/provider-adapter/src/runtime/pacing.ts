@@ -7,16 +7,62 @@ const MAX_PENALTY_MS = 5 * 60_000;
 const FINAL_APPROACH_MS = 3_000;
 const FINISH_MARGIN_MS = 60;
 
-/** Per-account pacing: minimum gap, running limit, 429 cooldown that grows and decays (ehmo/mj's scheme). */
+/** Longest a worker holds back its pull because it is busier than the others could be (see `staggerMs`). */
+const MAX_STAGGER_MS = 400;
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Per-account pacing: minimum gap (with jitter), running limit, 429 cooldown that grows and decays (ehmo/mj's
+ * scheme), a daily job limit and working hours.
+ */
 export class AccountPacer {
   penaltyMs = 0;
   cooldownUntil = 0;
   lastSubmitAt = 0;
+  /** Submissions on the UTC day `day` (days since the epoch). */
+  submittedToday = 0;
+  private day = 0;
+  /** The gap drawn for the next submission: the configured gap ± the jitter share. */
+  private jitterFactor = 1;
 
-  constructor(private readonly config: RuntimeConfig) {}
+  constructor(
+    private readonly config: RuntimeConfig,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   gapMs(): number {
-    return this.config.minSubmitGapMs + this.penaltyMs;
+    return Math.round(this.config.minSubmitGapMs * this.jitterFactor) + this.penaltyMs;
+  }
+
+  /** Why the account takes no job now apart from gaps and cooldowns: its day's jobs are used up, or it is off duty. */
+  offDuty(now = Date.now()): 'daily_limit' | 'working_hours' | null {
+    const { dailyJobLimit, workingHours } = this.config;
+    if (dailyJobLimit > 0 && this.countToday(now) >= dailyJobLimit) return 'daily_limit';
+    if (workingHours) {
+      const minute = Math.floor((now % DAY_MS) / 60_000);
+      const { start, end } = workingHours;
+      const inside = start <= end ? minute >= start && minute < end : minute >= start || minute < end;
+      if (!inside) return 'working_hours';
+    }
+    return null;
+  }
+
+  /**
+   * How long to hold back a pull, so that of several accounts with room the least busy (and the heavier weighted)
+   * one pulls first: 0 when idle, up to MAX_STAGGER_MS when nearly full, divided by the weight.
+   */
+  staggerMs(held: number): number {
+    const load = Math.min(1, held / Math.max(1, this.config.maxRunning));
+    return Math.round((MAX_STAGGER_MS * load) / Math.max(0.1, this.config.weight));
+  }
+
+  countToday(now = Date.now()): number {
+    const day = Math.floor(now / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.submittedToday = 0;
+    }
+    return this.submittedToday;
   }
 
   /** Milliseconds until a submission is allowed (0 = now). */
@@ -26,6 +72,10 @@ export class AccountPacer {
 
   onSubmitted(now = Date.now()): void {
     this.lastSubmitAt = now;
+    this.countToday(now);
+    this.submittedToday++;
+    const jitter = Math.min(0.9, Math.max(0, this.config.gapJitter));
+    this.jitterFactor = 1 - jitter + 2 * jitter * this.random();
   }
 
   onSuccess(): void {

@@ -26,4 +26,12 @@ export class RuntimeConfig {
   submitTimeoutMs: number = 120_000;
   /** How long a job waits in the queue when the provider says the account is full (in-flight limit). */
   queueWaitMs: number = 5_000;
+  /** ± share of the minimum gap drawn at random for each submission, so an account does not tick like a clock. */
+  gapJitter: number = 0.2;
+  /** Submissions per UTC day at most (0: no limit); past it the account takes no jobs until midnight UTC. */
+  dailyJobLimit: number = 0;
+  /** Minutes of the UTC day the account works, [start, end) (end < start spans midnight); null: always. */
+  workingHours: { start: number; end: number } | null = null;
+  /** Share of the pool's work relative to the other accounts (1 = even; 2 pulls twice as eagerly). */
+  weight: number = 1;
 }

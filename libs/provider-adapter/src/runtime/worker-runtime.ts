@@ -29,6 +29,10 @@ import { ResultStorage } from './result-storage.js';
 import { RuntimeConfig } from './runtime.config.js';
 import { schedulerTimers } from './timers.js';
 
+const hhmm = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+const hoursText = (hours: { start: number; end: number } | null) =>
+  hours ? `${hhmm(hours.start)}-${hhmm(hours.end)} UTC` : null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CANCELED_TTL_MS = 7 * 24 * 3600 * 1000;
 /** As long as the JOBS stream keeps a message: a redelivery can come no later. */
@@ -295,6 +299,13 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       provider: this.config.provider,
       worker: this.config.workerId,
       capacity: this.config.maxRunning,
+      pool: {
+        weight: this.config.weight,
+        dailyJobLimit: this.config.dailyJobLimit,
+        submittedToday: this.pacer.countToday(),
+        workingHours: hoursText(this.config.workingHours),
+        offDuty: this.pacer.offDuty(),
+      },
       disabled: account.state === 'disabled',
       plan: this.adapter.planFacts?.() ?? null,
     };

@@ -1,7 +1,8 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { BrowserConfig } from '@app/browser';
 import { StorageConfig } from '@app/storage';
+import type { RuntimeConfig } from '../runtime/runtime.config.js';
 
 import { envBoolean } from '@app/contracts';
 
@@ -27,7 +28,25 @@ export class WorkerCommonConfig {
   @IsOptional() @IsString() FILES_SIGNING_SECRET?: string;
   @IsOptional() @IsString() SUPABASE_URL?: string;
   @IsOptional() @IsString() SUPABASE_SERVICE_ROLE_KEY?: string;
+  /** The account pool (every provider): see RuntimeConfig and README "A pool of accounts". */
+  @IsNumber() @Min(0) @Max(0.5) WORKER_SUBMIT_GAP_JITTER: number = 0.2;
+  @IsInt() @Min(0) WORKER_DAILY_JOB_LIMIT: number = 0;
+  /** UTC working hours `HH:MM-HH:MM` (end before start spans midnight); empty: always. */
+  @Matches(/^$|^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/) WORKER_WORKING_HOURS: string = '';
+  @IsNumber() @Min(0.1) @Max(10) WORKER_WEIGHT: number = 1;
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
+}
+
+/** The pool knobs every worker shares, in RuntimeConfig's terms. */
+export function poolConfigOf(config: WorkerCommonConfig): Partial<RuntimeConfig> {
+  const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const hours = config.WORKER_WORKING_HOURS;
+  return {
+    gapJitter: config.WORKER_SUBMIT_GAP_JITTER,
+    dailyJobLimit: config.WORKER_DAILY_JOB_LIMIT,
+    workingHours: hours ? { start: minutes(hours.slice(0, 5)), end: minutes(hours.slice(6, 11)) } : null,
+    weight: config.WORKER_WEIGHT,
+  };
 }
 
 export function storageConfigOf(config: WorkerCommonConfig): StorageConfig {

@@ -6,7 +6,7 @@ import { NatsModule } from '@app/messaging';
 import { StorageModule } from '@app/storage';
 import type { RuntimeConfig } from '../runtime/runtime.config.js';
 import { WorkerRuntimeModule } from '../runtime/worker-runtime.module.js';
-import { browserConfigOf, storageConfigOf, type WorkerCommonConfig } from './worker-common.config.js';
+import { browserConfigOf, poolConfigOf, storageConfigOf, type WorkerCommonConfig } from './worker-common.config.js';
 
 /**
  * What every provider worker imports: its one NATS connection, the scheduler, the account's browser (profile
@@ -23,6 +23,7 @@ export function workerModules(
     browserTimeoutMs?: number;
   },
 ): DynamicModule[] {
+  Object.assign(worker.runtime, poolConfigOf(config));
   const { provider, account } = worker.runtime;
   const browser = browserConfigOf(config, {
     account,
