@@ -3,8 +3,9 @@ import { readJobEvents } from '../sse.js';
 import { TestSystem, waitFor } from '../system.js';
 
 // Scale out on one machine: a 3-node JetStream cluster (streams and buckets at 3 replicas), two gateways on one
-// Postgres, a Midjourney worker. Every gateway sees every job change whichever one consumed the event; then one NATS
-// node and one gateway are killed (-9) and work goes on: nothing lost, nothing submitted twice.
+// Postgres, two Midjourney accounts. Every gateway sees every job change whichever one consumed the event; then one
+// NATS node, one gateway and one account's worker are killed (-9) and work goes on: nothing lost, nothing submitted
+// twice, the killed account's work resumes when it returns, and GET /v1/accounts follows each change.
 describe('Scale out: gateway replicas on a JetStream cluster', () => {
   const system = new TestSystem({ database: 'postgres', databasePrefix: 'gw_scale', natsCluster: true, simSpeed: 0.1 });
   let replica: { url: string };
@@ -15,7 +16,7 @@ describe('Scale out: gateway replicas on a JetStream cluster', () => {
 
   beforeAll(async () => {
     await system.start();
-    replica = await system.startGatewayReplica();
+    [replica] = await Promise.all([system.startGatewayReplica(), system.startMidjourneyAccount('second')]);
   }, 240_000);
   afterAll(async () => {
     await system.stop();
@@ -78,31 +79,53 @@ describe('Scale out: gateway replicas on a JetStream cluster', () => {
     );
   });
 
-  it('keeps working when a NATS node and a gateway are killed: every job ends once, on the survivors', async () => {
+  it('keeps working when a NATS node, a gateway and an account are killed: every job ends once', async () => {
+    const accounts = async () =>
+      ((await system.api('GET', '/v1/accounts?provider=midjourney')).body.data as any[]).map(
+        (a) => `${a.account}:${a.state}`,
+      );
+    await waitFor(
+      'both accounts ready in the registry',
+      async () => {
+        const listed = await accounts();
+        return listed.includes('default:ready') && listed.includes('second:ready') ? true : undefined;
+      },
+      30_000,
+    );
+
     const prompt = `a windmill at dusk, through the faults ${Date.now()}`;
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const created = await system.apiAt(replica.url, 'POST', '/v1/midjourney/imagine', {
+    const submit = async (url: string, i: number) => {
+      const created = await system.apiAt(url, 'POST', '/v1/midjourney/imagine', {
         prompt: `${prompt} #${i}`,
         options: { mode: 'fast' },
       });
       expect(created.status).toBe(202);
-      ids.push(created.body.id);
-    }
+      return created.body.id as string;
+    };
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await submit(replica.url, i));
     system.replicas[0].app.child.kill('SIGKILL');
+    system.extraMidjourney.get('second')!.app.child.kill('SIGKILL');
     await system.cluster!.nodes[1].stop('SIGKILL');
     try {
-      for (let i = 3; i < 6; i++) {
-        const created = await system.api('POST', '/v1/midjourney/imagine', {
-          prompt: `${prompt} #${i}`,
-          options: { mode: 'fast' },
-        });
-        expect(created.status).toBe(202);
-        ids.push(created.body.id);
-      }
-      const jobs = await Promise.all(ids.map((id) => system.waitForJob(id, ended, 150_000)));
+      for (let i = 4; i < 8; i++) ids.push(await submit(system.gatewayUrl, i));
+      await waitFor(
+        'the registry to drop the killed account',
+        async () => {
+          const listed = await accounts();
+          return !listed.some((a) => a.startsWith('second:')) && listed.includes('default:ready') ? true : undefined;
+        },
+        40_000,
+      );
+      await system.startMidjourneyAccount('second');
+      await waitFor(
+        'the returned account in the registry',
+        async () => ((await accounts()).includes('second:ready') ? true : undefined),
+        30_000,
+      );
+      const jobs = await Promise.all(ids.map((id) => system.waitForJob(id, ended, 180_000)));
       expect(jobs.map((j) => j.status)).toEqual(ids.map(() => 'completed'));
-      for (let i = 0; i < 6; i++) expect(await submissions(`${prompt} #${i}`)).toBe(1);
+      for (let i = 0; i < 8; i++) expect(await submissions(`${prompt} #${i}`)).toBe(1);
     } finally {
       await system.cluster!.nodes[1].start();
     }
