@@ -27,6 +27,7 @@ import { JobNotifier } from './jobs/job-notifier.js';
 import { ReplicaBus } from './replica-bus.js';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AccountsService } from './accounts/accounts.service.js';
+import { AccountAlerts, AccountAlertsConfig } from './accounts/account-alerts.js';
 import { KeyThrottlerGuard, MINUTE_THROTTLER } from './limits/key-throttler.guard.js';
 import { LimitsConfig } from './limits/limits.config.js';
 import { QuotaTiming, QuotasService } from './limits/quotas.service.js';
@@ -140,6 +141,10 @@ export class AppModule {
           ]),
         },
         {
+          provide: AccountAlertsConfig,
+          useValue: Object.assign(new AccountAlertsConfig(), { url: config.ACCOUNT_ALERT_WEBHOOK_URL || undefined }),
+        },
+        {
           provide: WebhookConfig,
           useValue: Object.assign(new WebhookConfig(), {
             secret: config.WEBHOOK_SECRET,
@@ -186,6 +191,7 @@ export class AppModule {
         JobNotifier,
         ReplicaBus,
         AccountsService,
+        AccountAlerts,
         JobsService,
         JobWaiter,
         JobStreamService,

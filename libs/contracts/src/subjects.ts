@@ -74,6 +74,9 @@ export const Buckets = {
   accountControls: 'account_controls',
 } as const;
 
+/** An account's registry entry lives this long unless its worker writes it again (every 3 s). */
+export const ACCOUNT_ENTRY_TTL_MS = 15_000;
+
 /** The registry key of an account. */
 export const accountKey = (provider: ProviderName, account: string) => `${provider}.${account}`;
 

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientNats, ServerNats } from '@nestjs/microservices';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { nanos } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 export class NatsConfig {
@@ -105,14 +106,22 @@ export class NatsService implements OnApplicationShutdown {
     const nc = await this.connection();
     const replicas = this.replicas;
     const kv = await new Kvm(nc).create(name, { history: 1, replicas, ...(ttlMs ? { ttl: ttlMs } : {}) });
-    // `create` opens an existing bucket as it is: bring its replicas to the configured count.
+    // `create` opens an existing bucket as it is: bring its replicas and TTL to what this process expects (the
+    // first process to open a bucket must not decide them for everyone).
     const status = await kv.status();
-    if (status.replicas !== replicas) {
+    const ttlDiffers = ttlMs !== undefined && status.ttl !== ttlMs;
+    if (status.replicas !== replicas || ttlDiffers) {
       const jsm = await this.jetstreamManager();
       const stream = `KV_${name}`;
       const { config } = await jsm.streams.info(stream);
-      await jsm.streams.update(stream, { ...config, num_replicas: replicas });
-      this.logger.log(`bucket ${name}: replicas ${status.replicas} → ${replicas}`);
+      await jsm.streams.update(stream, {
+        ...config,
+        num_replicas: replicas,
+        ...(ttlDiffers ? { max_age: nanos(ttlMs) } : {}),
+      });
+      this.logger.log(
+        `bucket ${name}: replicas ${status.replicas} → ${replicas}, ttl ${status.ttl} → ${ttlMs ?? status.ttl} ms`,
+      );
     }
     return kv;
   }

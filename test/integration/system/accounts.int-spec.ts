@@ -1,11 +1,22 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestSystem, waitFor } from '../system.js';
 
 // The pool's registry as an operator sees it through GET /v1/accounts: live state, scoping by key, taking an account
 // out of rotation and back, a re-check after the site signed it out, and the entry of a dead worker expiring.
 describe('Accounts: the registry and its levers', () => {
-  // A daily limit of two jobs: the disable test runs one, the limit test one more.
-  const system = new TestSystem({ simSpeed: 0.1, envOf: { midjourney: { WORKER_DAILY_JOB_LIMIT: '2' } } });
+  let system!: TestSystem;
+  // Operator alerts land here (loopback).
+  const alerts: { event: string; body: any }[] = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      alerts.push({ event: String(req.headers['x-gateway-event']), body: JSON.parse(body) });
+      res.writeHead(204).end();
+    });
+  });
   const accounts = async (headers: Record<string, string> = {}) => {
     const res = await system.api('GET', '/v1/accounts', undefined, headers);
     expect(res.status).toBe(200);
@@ -15,10 +26,19 @@ describe('Accounts: the registry and its levers', () => {
   const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000) => waitFor(what, fn, timeoutMs);
 
   beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const { port } = receiver.address() as AddressInfo;
+    system = new TestSystem({
+      simSpeed: 0.1,
+      // A daily limit of two jobs: the disable test runs one, the limit test one more.
+      envOf: { midjourney: { WORKER_DAILY_JOB_LIMIT: '2' } },
+      gatewayEnv: { ACCOUNT_ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` },
+    });
     await system.start();
   });
   afterAll(async () => {
-    await system.stop();
+    await system?.stop();
+    receiver.close();
   });
 
   it('lists the running account with its live state, to keys of its provider only', async () => {
@@ -91,10 +111,17 @@ describe('Accounts: the registry and its levers', () => {
     expect(out.status).toBe(200);
     expect(out.body.state).toBe('signed_out');
     expect((await midjourney())?.state).toBe('signed_out');
+    // The operator hears of it once, however many beats repeat the state.
+    const alert = await until('the operator alert', async () => alerts.find((a) => a.event === 'account.signed_out'));
+    expect(alert.body).toMatchObject({
+      previous_state: 'ready',
+      account: { provider: 'midjourney', account: 'default' },
+    });
 
     await system.admin('DELETE', '/__admin/faults');
     const back = await system.api('POST', '/v1/accounts/midjourney/default/check');
     expect(back.body.state).toBe('ready');
+    expect(alerts.filter((a) => a.event === 'account.signed_out')).toHaveLength(1);
 
     const unknown = await system.api('POST', '/v1/accounts/midjourney/nobody/check');
     expect(unknown.status).toBe(404);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  ACCOUNT_ENTRY_TTL_MS,
   ACCOUNT_NAME,
   Buckets,
   Subjects,
@@ -33,7 +34,7 @@ export class AccountsService {
     }
     const entries: AccountEntry[] = [];
     try {
-      const bucket = await this.nats.bucket(Buckets.accounts);
+      const bucket = await this.nats.bucket(Buckets.accounts, ACCOUNT_ENTRY_TTL_MS);
       for await (const name of await bucket.keys()) {
         const found = await bucket.get(name);
         if (!found || found.operation !== 'PUT' || found.length === 0) continue;
@@ -71,7 +72,7 @@ export class AccountsService {
     const control: AccountControl = { disabled, at: new Date().toISOString() };
     try {
       await (await this.nats.bucket(Buckets.accountControls)).put(accountKey(p, a), JSON.stringify(control));
-      const found = await (await this.nats.bucket(Buckets.accounts)).get(accountKey(p, a));
+      const found = await (await this.nats.bucket(Buckets.accounts, ACCOUNT_ENTRY_TTL_MS)).get(accountKey(p, a));
       const entry = found && found.operation === 'PUT' && found.length > 0 ? found.json<AccountEntry>() : null;
       return { disabled, entry };
     } catch (error) {

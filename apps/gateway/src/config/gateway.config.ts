@@ -55,6 +55,8 @@ export class GatewayConfig {
   /** How long past its deadline a job is left to its worker before the gateway ends it, ms. */
   @IsInt() @Min(0) GATEWAY_DEADLINE_GRACE_MS: number = 2000;
   @IsOptional() @IsString() WEBHOOK_SECRET?: string;
+  /** Operator alerts: a signed webhook when a provider account turns challenged, signed out or failing. */
+  @IsOptional() @IsString() ACCOUNT_ALERT_WEBHOOK_URL?: string;
   /** Wait before each webhook retry, ms, comma separated; a delivery still failing after the last is given up. */
   @Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' ? (list({ value }) as string[]).map(Number) : value,

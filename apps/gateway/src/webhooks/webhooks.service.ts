@@ -85,6 +85,18 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
     void this.deliverDue();
   }
 
+  /**
+   * Records a delivery that is not a job's (an operator alert): `id` (a uuid) and `event` make it unique, so
+   * replicas recording the same happening deliver it once.
+   */
+  async enqueueEvent(id: string, event: string, url: string, payload: unknown): Promise<void> {
+    await this.sql.query(
+      'INSERT INTO webhook_deliveries (job_id, event, url, payload) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (job_id, event) DO NOTHING',
+      [id, event, url, JSON.stringify(payload)],
+    );
+    void this.deliverDue();
+  }
+
   /** One step of the delivery loop: claims what is due (a lease, so no other replica sends it too) and sends it. */
   async deliverDue(): Promise<void> {
     if (this.running) return;

@@ -1,9 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { AccountControl, AccountEntry } from '@app/contracts';
 
-/** How often a worker writes its account's entry; the bucket drops an entry not written for ENTRY_TTL_MS. */
+/** How often a worker writes its account's entry; the bucket drops an entry not written for ACCOUNT_ENTRY_TTL_MS. */
 export const BEAT_MS = 3000;
-export const ENTRY_TTL_MS = 15_000;
 
 export interface AccountRegistryParts {
   /** The account's entry as it stands (without the operator's decision and the time). */

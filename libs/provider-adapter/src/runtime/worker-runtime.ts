@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { MsgRequest } from '@nats-io/jetstream';
 import {
+  ACCOUNT_ENTRY_TTL_MS,
   ACCOUNT_NAME,
   Buckets,
   Streams,
@@ -17,7 +18,7 @@ import { NatsService, ensurePinnedConsumer, ensureStreams, ensureWorkerConsumer 
 import { ObjectStorage } from '@app/storage';
 import { PROVIDER_ADAPTERS, ProviderAdapter } from '../provider-adapter.js';
 import { AccountMonitor } from './account-monitor.js';
-import { AccountRegistry, BEAT_MS, ENTRY_TTL_MS } from './account-registry.js';
+import { AccountRegistry, BEAT_MS } from './account-registry.js';
 import { infra } from './infra.js';
 import { InflightStore } from './inflight-store.js';
 import { JobEvents } from './job-events.js';
@@ -91,7 +92,8 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const key = accountKey(config.provider, config.account);
     this.registry = new AccountRegistry({
       entry: () => this.accountEntry(),
-      write: async (entry) => (await this.nats.bucket(Buckets.accounts, ENTRY_TTL_MS)).put(key, JSON.stringify(entry)),
+      write: async (entry) =>
+        (await this.nats.bucket(Buckets.accounts, ACCOUNT_ENTRY_TTL_MS)).put(key, JSON.stringify(entry)),
       control: async () => {
         const found = await (await this.nats.bucket(Buckets.accountControls)).get(key);
         return found && found.operation === 'PUT' && found.length > 0 ? found.json<AccountControl>() : null;
