@@ -1,0 +1,21 @@
+import { useEffect, useRef } from 'preact/hooks';
+import type { Job } from './api.js';
+
+/**
+ * Subscribes to a server-sent event stream of jobs while mounted. EventSource reconnects by itself; `onReady` runs
+ * whenever the stream is (again) live, so the page can reload what it may have missed meanwhile.
+ */
+export function useJobStream(url: string | null, onJob: (job: Job) => void, onReady?: () => void): void {
+  const handlers = useRef({ onJob, onReady });
+  handlers.current = { onJob, onReady };
+  useEffect(() => {
+    if (!url) return;
+    const source = new EventSource(url);
+    source.addEventListener('job', (event) =>
+      handlers.current.onJob(JSON.parse((event as MessageEvent<string>).data) as Job),
+    );
+    source.addEventListener('ready', () => handlers.current.onReady?.());
+    source.addEventListener('open', () => handlers.current.onReady?.());
+    return () => source.close();
+  }, [url]);
+}
