@@ -5,8 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** dist/console, seen from the gateway's compiled main.js (dist/apps/gateway/apps/gateway/src). */
-export const defaultConsoleDir = () => resolve(import.meta.dirname, '..', '..', '..', '..', '..', 'console');
+/** dist/console, seen from this file compiled (dist/apps/gateway/apps/gateway/src/console). */
+export const defaultConsoleDir = () => resolve(import.meta.dirname, '..', '..', '..', '..', '..', '..', 'console');
 
 // The console fetches only its own origin; result images and videos may live in object storage elsewhere.
 const CSP = [
