@@ -96,14 +96,11 @@ describe('console operations', () => {
     expect(ops.OPERATIONS.map((op) => op.path).sort()).toEqual(Object.keys(DTOS).sort());
   });
 
-  it.each(ops.OPERATIONS.map((op) => [op.path, op] as const))(
-    '%s: a fully filled form passes the DTO',
-    (path, op) => {
-      const values = Object.fromEntries(op.fields.map((f) => [f.name, validValue(f)]));
-      expect(ops.validate(op, values)).toEqual({});
-      expect(dtoProblems(path, ops.toBody(op, values))).toEqual([]);
-    },
-  );
+  it.each(ops.OPERATIONS.map((op) => [op.path, op] as const))('%s: a fully filled form passes the DTO', (path, op) => {
+    const values = Object.fromEntries(op.fields.map((f) => [f.name, validValue(f)]));
+    expect(ops.validate(op, values)).toEqual({});
+    expect(dtoProblems(path, ops.toBody(op, values))).toEqual([]);
+  });
 
   it.each(ops.OPERATIONS.map((op) => [op.path, op] as const))(
     '%s: numbers just outside the limits are refused by the form and by the DTO alike',
@@ -136,9 +133,7 @@ describe('console operations', () => {
 
   it('nests dotted fields and leaves empty ones out', () => {
     const imagine = ops.OPERATIONS.find((op) => op.id === 'imagine')!;
-    expect(
-      ops.toBody(imagine, { prompt: 'p', 'options.chaos': '5', 'options.tile': false, image_url: '' }),
-    ).toEqual({
+    expect(ops.toBody(imagine, { prompt: 'p', 'options.chaos': '5', 'options.tile': false, image_url: '' })).toEqual({
       prompt: 'p',
       options: { chaos: 5 },
     });

@@ -75,5 +75,5 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.CONSOLE_SCREENSHOTS_DIR;
   if (!dir) return;
   await mkdir(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `console-${name}.png`) as `${string}.png`, fullPage: false });
+  await page.screenshot({ path: join(dir, `console-${name}.png`), fullPage: false });
 }

@@ -71,7 +71,7 @@ describe('operator console in the browser', () => {
     expect(job.status).toBe('completed');
     expect(job.input.options).toMatchObject({ ar: '1:1' });
     await until('images loaded', () =>
-      page.$$eval('.grid2 img', (imgs) => (imgs.every((i) => (i as HTMLImageElement).complete) ? true : undefined)),
+      page.$$eval('.grid2 img', (imgs) => (imgs.every((i) => i.complete) ? true : undefined)),
     );
     await screenshot(page, 'job');
 
@@ -84,6 +84,7 @@ describe('operator console in the browser', () => {
     await go(page, 'Webhooks', '/webhooks');
     await page.waitForSelector('.empty');
     expect(await textOf(page, '.empty')).toContain('webhook_url');
+    await screenshot(page, 'webhooks');
 
     // Dark mode and a phone's width: the same job page stays readable.
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
@@ -93,7 +94,7 @@ describe('operator console in the browser', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await until('phone images loaded', () =>
-      page.$$eval('.grid2 img', (imgs) => (imgs.every((i) => (i as HTMLImageElement).complete) ? true : undefined)),
+      page.$$eval('.grid2 img', (imgs) => (imgs.every((i) => i.complete) ? true : undefined)),
     );
     await screenshot(page, 'job-phone-dark');
     await page.browserContext().close();
