@@ -3,7 +3,7 @@ import type { Job } from './api.js';
 
 /**
  * Subscribes to a server-sent event stream of jobs while mounted. EventSource reconnects by itself; `onReady` runs
- * whenever the stream is (again) live, so the page can reload what it may have missed meanwhile.
+ * whenever a list-wide stream is (again) live, so the page can reload what it may have missed meanwhile.
  */
 export function useJobStream(url: string | null, onJob: (job: Job) => void, onReady?: () => void): void {
   const handlers = useRef({ onJob, onReady });
@@ -14,8 +14,8 @@ export function useJobStream(url: string | null, onJob: (job: Job) => void, onRe
     source.addEventListener('job', (event) =>
       handlers.current.onJob(JSON.parse((event as MessageEvent<string>).data) as Job),
     );
+    // Sent by the gateway on every (re)connection, once the stream is live.
     source.addEventListener('ready', () => handlers.current.onReady?.());
-    source.addEventListener('open', () => handlers.current.onReady?.());
     return () => source.close();
   }, [url]);
 }

@@ -100,6 +100,26 @@ describe('operator console in the browser', () => {
     await page.browserContext().close();
   });
 
+  it('keeps the jobs list live: new jobs are announced without moving rows, known rows change in place', async () => {
+    const page = await signIn(browser, system);
+    await go(page, 'Jobs', '/jobs');
+    await page.waitForSelector('.job-list, .empty');
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+    const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a heron announced live' });
+    expect(created.status).toBe(202);
+    await page.waitForSelector('.banner');
+    expect(await textOf(page, '.banner')).toMatch(/1 new job/);
+    await page.click('.banner');
+    const row = `li[data-job-id="${created.body.id}"]`;
+    await page.waitForSelector(row);
+    await until('row completed in place', async () =>
+      (await page.$(`${row} .badge.status-completed`)) ? true : undefined,
+    );
+    expect(await page.$eval(row, (el) => el.getBoundingClientRect().height)).toBe(72);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
+    await page.browserContext().close();
+  });
+
   it('creates a key, shows it once, and revokes it', async () => {
     const page = await signIn(browser, system);
     page.on('dialog', (dialog) => void dialog.accept());

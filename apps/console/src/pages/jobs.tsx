@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, query, type Job } from '../api.js';
 import { useJobStream } from '../live.js';
 import { linkProps, navigate } from '../router.js';
@@ -39,6 +39,8 @@ export function JobsPage() {
   const [page, setPage] = useState<{ data: Job[]; next_cursor: string | null } | null>(null);
   const [fresh, setFresh] = useState(0); // jobs created since the page was loaded (shown as a banner, not inserted)
   const [error, setError] = useState<string | null>(null);
+  const shown = useRef(page);
+  shown.current = page;
 
   const load = useCallback(async () => {
     try {
@@ -61,17 +63,12 @@ export function JobsPage() {
   useJobStream(
     `/v1/events${query({ provider: filters.provider })}`,
     (job) => {
-      setPage((current) => {
-        if (!current) return current;
-        const at = current.data.findIndex((j) => j.id === job.id);
-        if (at >= 0) {
-          const data = current.data.slice();
-          data[at] = job; // in place: rows keep their size, nothing moves
-          return { ...current, data };
-        }
-        if (!cursor && matches(job, filters) && job.status === 'pending') setFresh((n) => n + 1);
-        return current;
-      });
+      if (shown.current?.data.some((j) => j.id === job.id)) {
+        // In place: rows keep their size, nothing moves.
+        setPage((p) => (p ? { ...p, data: p.data.map((j) => (j.id === job.id ? job : j)) } : p));
+      } else if (shown.current && !cursor && matches(job, filters) && job.status === 'pending') {
+        setFresh((n) => n + 1);
+      }
     },
     () => void load(),
   );
