@@ -48,7 +48,10 @@ export async function wiringApp(
   providers: Provider[],
   server: { adapter?: FastifyAdapter; beforeInit?: (app: NestFastifyApplication) => void } = {},
 ): Promise<NestFastifyApplication> {
-  const repository = { findByHash: (hash: string) => Promise.resolve(TABLE.get(hash) ?? null) };
+  const repository = {
+    findByHash: (hash: string) => Promise.resolve(TABLE.get(hash) ?? null),
+    findById: (id: string) => Promise.resolve([...TABLE.values()].find((k) => k.id === id) ?? null),
+  };
   const moduleRef = await Test.createTestingModule({
     controllers,
     providers: [
