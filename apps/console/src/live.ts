@@ -5,9 +5,14 @@ import type { Job } from './api.js';
  * Subscribes to a server-sent event stream of jobs while mounted. EventSource reconnects by itself; `onReady` runs
  * whenever a list-wide stream is (again) live, so the page can reload what it may have missed meanwhile.
  */
-export function useJobStream(url: string | null, onJob: (job: Job) => void, onReady?: () => void): void {
-  const handlers = useRef({ onJob, onReady });
-  handlers.current = { onJob, onReady };
+export function useJobStream(
+  url: string | null,
+  onJob: (job: Job) => void,
+  onReady?: () => void,
+  onDown?: () => void,
+): void {
+  const handlers = useRef({ onJob, onReady, onDown });
+  handlers.current = { onJob, onReady, onDown };
   useEffect(() => {
     if (!url) return;
     const source = new EventSource(url);
@@ -16,6 +21,7 @@ export function useJobStream(url: string | null, onJob: (job: Job) => void, onRe
     );
     // Sent by the gateway on every (re)connection, once the stream is live.
     source.addEventListener('ready', () => handlers.current.onReady?.());
+    source.addEventListener('error', () => handlers.current.onDown?.());
     return () => source.close();
   }, [url]);
 }

@@ -103,7 +103,8 @@ describe('operator console in the browser', () => {
   it('keeps the jobs list live: new jobs are announced without moving rows, known rows change in place', async () => {
     const page = await signIn(browser, system);
     await go(page, 'Jobs', '/jobs');
-    await page.waitForSelector('.job-list, .empty');
+    // Once the stream is live (and the list loaded after it), every new job is announced.
+    await page.waitForSelector('section[data-live="true"] .job-list');
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
     const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a heron announced live' });
     expect(created.status).toBe(202);
@@ -135,6 +136,13 @@ describe('operator console in the browser', () => {
     const row = `tr[data-key-name="${name}"]`;
     await page.waitForSelector(row);
     expect(await textOf(page, `${row} [data-testid="key-state"]`)).toBe('active');
+    if (process.env.CONSOLE_SCREENSHOTS_DIR) {
+      // The pictures go into the repository: show the box, not a key (even one from a throw-away database).
+      await page.$eval(
+        '[data-testid="new-key"]',
+        (el) => ((el as HTMLInputElement).value = 'gw_••••••••••••••••••••••'),
+      );
+    }
     await screenshot(page, 'keys');
     await page.click(`${row} button.danger`);
     await until('revoked', async () =>

@@ -39,6 +39,7 @@ export function JobsPage() {
   const [page, setPage] = useState<{ data: Job[]; next_cursor: string | null } | null>(null);
   const [fresh, setFresh] = useState(0); // jobs created since the page was loaded (shown as a banner, not inserted)
   const [error, setError] = useState<string | null>(null);
+  const [live, setLive] = useState(false);
   const shown = useRef(page);
   shown.current = page;
 
@@ -70,7 +71,11 @@ export function JobsPage() {
         setFresh((n) => n + 1);
       }
     },
-    () => void load(),
+    () => {
+      // Reload what changed while the stream was not yet (or no longer) live; from then on the stream has it all.
+      void load().then(() => setLive(true));
+    },
+    () => setLive(false),
   );
 
   const apply = (event: Event) => {
@@ -82,9 +87,14 @@ export function JobsPage() {
   };
 
   return (
-    <section>
+    <section data-live={live}>
       <div class="page-head">
-        <h1>Jobs</h1>
+        <h1>
+          Jobs{' '}
+          <span class={`live ${live ? 'on' : ''}`} title={live ? 'Updating live' : 'Reconnecting…'}>
+            ● {live ? 'live' : 'offline'}
+          </span>
+        </h1>
         <a class="button" {...linkProps('/create')}>
           New job
         </a>
