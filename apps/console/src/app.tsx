@@ -94,7 +94,7 @@ function page(path: string, session: Session) {
     case 'create':
       return <CreatePage session={session} operation={parts[1] && parts[2] ? `${parts[1]}/${parts[2]}` : undefined} />;
     case 'accounts':
-      return <AccountsPage />;
+      return <AccountsPage session={session} />;
     case 'keys':
       return <KeysPage />;
     case 'webhooks':

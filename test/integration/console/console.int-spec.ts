@@ -152,23 +152,32 @@ describe('operator console in the browser', () => {
     await page.browserContext().close();
   });
 
-  it('shows each provider’s account, and the Midjourney one signed out when the simulator signs it out', async () => {
+  it('shows the accounts, disables and enables one, and shows it signed out when the simulator signs it out', async () => {
     const page = await signIn(browser, system);
     await go(page, 'Accounts', '/accounts');
-    const state = (provider: string) =>
-      textOf(page, `article[data-provider="${provider}"] [data-testid="account-state"]`);
-    await until('midjourney ready', async () => ((await state('midjourney')) === 'ready' ? true : undefined), 20_000);
-    expect(await state('ideogram')).toBe('unreachable');
+    const card = 'article[data-provider="midjourney"][data-account="default"]';
+    const state = () => textOf(page, `${card} [data-testid="account-state"]`);
+    await page.waitForSelector(card);
+    await until('midjourney ready', async () => ((await state()) === 'ready' ? true : undefined), 20_000);
+    expect(await page.$('article[data-provider="ideogram"]')).toBeNull(); // no ideogram worker in this system
     await screenshot(page, 'accounts');
+
+    await page.click(`${card} [data-testid="toggle"]`);
+    await until('disabled', async () => ((await state()) === 'disabled' ? true : undefined), 20_000);
+    expect((await system.api('GET', '/v1/accounts')).body.data[0]).toMatchObject({
+      account: 'default',
+      disabled: true,
+    });
+    await page.click(`${card} [data-testid="toggle"]`);
+    await until('enabled again', async () => ((await state()) === 'ready' ? true : undefined), 20_000);
+
     // The simulator signs the account out; the next job finds out and the page shows it without a reload.
     await system.admin('POST', '/__admin/faults', { provider: 'midjourney', fault: 'unauthorized' });
     try {
       const created = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a door that will not open' });
       await system.waitForJob(created.body.id, (j) => j.status === 'failed');
-      await until('midjourney signed out', async () =>
-        (await state('midjourney')) === 'signed_out' ? true : undefined,
-      );
-      expect(await textOf(page, 'article[data-provider="midjourney"] .facts')).toContain('SIGNED_OUT');
+      await until('midjourney signed out', async () => ((await state()) === 'signed_out' ? true : undefined));
+      expect(await textOf(page, `${card} .facts`)).toContain('SIGNED_OUT');
     } finally {
       await system.admin('DELETE', '/__admin/faults');
     }

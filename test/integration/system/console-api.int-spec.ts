@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestSystem, freePort, waitFor } from '../system.js';
 
 // The console's API as a client sees it, on the real gateway with NATS, PGlite and the Midjourney worker against the
-// simulator: sessions (cookie, CSRF, sign-out, revocation), the list-wide job stream, accounts, webhook deliveries,
-// stats, the jobs list's new filters, and /console's static files.
+// simulator: sessions (cookie, CSRF, sign-out, revocation), the list-wide job stream, webhook deliveries, stats, the
+// jobs list's new filters, and /console's static files.
 const consoleEntry = () => join(resolve(import.meta.dirname, '..', '..', '..'), 'dist', 'console', 'index.html');
 
 describe('console API', () => {
@@ -233,31 +233,6 @@ describe('console API', () => {
     expectError(await system.api('GET', `/v1/jobs?q=${'x'.repeat(201)}`), 400, 'INVALID_REQUEST');
   });
 
-  it('reports each provider’s account, unreachable ones included, only for the key’s providers', async () => {
-    const all = await system.api('GET', '/v1/accounts');
-    expect(all.status).toBe(200);
-    const byProvider = Object.fromEntries(all.body.data.map((a: { provider: string }) => [a.provider, a]));
-    expect(Object.keys(byProvider).sort()).toEqual(['chatgpt', 'ideogram', 'midjourney']);
-    expect(byProvider.midjourney).toMatchObject({ reachable: true, account: { state: 'ready', signedIn: true } });
-    expect(byProvider.ideogram).toMatchObject({
-      reachable: false,
-      account: null,
-      error: { code: 'WORKER_UNAVAILABLE' },
-    });
-    const { key } = await createKey(['midjourney']);
-    const scoped = await system.api('GET', '/v1/accounts', undefined, { 'x-api-key': key });
-    expect(scoped.body.data.map((a: { provider: string }) => a.provider)).toEqual(['midjourney']);
-    const checked = await system.api('POST', '/v1/accounts/midjourney/check');
-    expect(checked.status).toBe(200);
-    expect(checked.body).toMatchObject({ provider: 'midjourney', account: { state: 'ready' } });
-    expectError(await system.api('POST', '/v1/accounts/nope/check'), 400, 'INVALID_REQUEST');
-    expectError(
-      await system.api('POST', '/v1/accounts/ideogram/check', undefined, { 'x-api-key': key }),
-      403,
-      'FORBIDDEN_SCOPE',
-    );
-  });
-
   it('lists webhook deliveries by scope and retries a failed one', async () => {
     hookStatus = 500;
     const created = await system.api('POST', '/v1/midjourney/imagine', {
@@ -329,8 +304,6 @@ describe('console API', () => {
       ['/v1/session', 'get'],
       ['/v1/session', 'delete'],
       ['/v1/events', 'get'],
-      ['/v1/accounts', 'get'],
-      ['/v1/accounts/{provider}/check', 'post'],
       ['/v1/webhooks/deliveries', 'get'],
       ['/v1/webhooks/deliveries/{id}/retry', 'post'],
       ['/v1/stats', 'get'],

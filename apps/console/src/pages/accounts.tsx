@@ -1,35 +1,37 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from '../api.js';
+import { api, ApiError, type Session } from '../api.js';
 import { Empty, ErrorNote, when } from '../ui.js';
 
-interface AccountView {
+/** An entry of the account pool's registry (GET /v1/accounts), as every worker writes it every few seconds. */
+interface AccountEntry {
   provider: string;
-  reachable: boolean;
-  worker: string | null;
-  uptime_seconds: number | null;
-  account: {
-    account: string;
-    state: string;
-    signedIn: boolean;
-    browser: { connected: boolean; launchedAt: string | null; relaunches: number; pages: number };
-    running: number;
-    queued: number;
-    cooldownUntil: string | null;
-    lastError: { code: string; message: string; at: string } | null;
-  } | null;
-  error: { code: string; message: string } | null;
+  account: string;
+  worker: string;
+  state: string;
+  signedIn: boolean;
+  running: number;
+  queued: number;
+  capacity: number;
+  cooldownUntil: string | null;
+  lastError: { code: string; message: string; at: string } | null;
+  disabled: boolean;
+  plan: Record<string, unknown> | null;
+  browser: { connected: boolean; launchedAt: string | null; relaunches: number; pages: number };
+  updatedAt: string;
 }
 
-const REFRESH_MS = 5000;
+const REFRESH_MS = 3000;
+const keyOf = (a: Pick<AccountEntry, 'provider' | 'account'>) => `${a.provider}/${a.account}`;
 
-export function AccountsPage() {
-  const [accounts, setAccounts] = useState<AccountView[] | null>(null);
+export function AccountsPage({ session }: { session: Session }) {
+  const admin = session.key.scopes.includes('*') || session.key.scopes.includes('admin');
+  const [accounts, setAccounts] = useState<AccountEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [checking, setChecking] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
-      setAccounts((await api<{ data: AccountView[] }>('GET', '/v1/accounts')).data);
+      setAccounts((await api<{ data: AccountEntry[] }>('GET', '/v1/accounts')).data);
       setError(null);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
@@ -42,67 +44,87 @@ export function AccountsPage() {
     return () => clearInterval(timer);
   }, [load]);
 
-  const check = async (provider: string) => {
-    setChecking(provider);
+  const act = async (entry: AccountEntry, action: 'check' | 'disable' | 'enable') => {
+    setBusy(`${keyOf(entry)}:${action}`);
     try {
-      const updated = await api<AccountView>('POST', `/v1/accounts/${provider}/check`);
-      setAccounts((list) => list?.map((a) => (a.provider === provider ? updated : a)) ?? null);
+      await api('POST', `/v1/accounts/${entry.provider}/${encodeURIComponent(entry.account)}/${action}`);
+      await load();
     } catch (e) {
-      setError(e instanceof ApiError ? `${provider}: ${e.message}` : String(e));
+      setError(e instanceof ApiError ? `${keyOf(entry)}: ${e.message}` : String(e));
     } finally {
-      setChecking(null);
+      setBusy(null);
     }
   };
 
   return (
     <section>
       <h1>Accounts</h1>
-      <p class="muted">Each provider's account as its worker reports it, refreshed every {REFRESH_MS / 1000} s.</p>
+      <p class="muted">
+        Every provider account a running worker holds, from the pool's registry (refreshed every {REFRESH_MS / 1000} s).
+      </p>
       <ErrorNote error={error} />
       {accounts && accounts.length === 0 && (
-        <Empty title="No providers for this key">This key has no provider scope: sign in with one that has.</Empty>
+        <Empty title="No accounts registered">
+          No worker is running for the providers this key may use. Start them (<code>npm start</code> runs every
+          provider, in sandbox mode against the simulator); an account appears here within a few seconds.
+        </Empty>
       )}
       <div class="cards">
         {(accounts ?? []).map((a) => (
-          <article key={a.provider} class="card account" data-provider={a.provider}>
+          <article key={keyOf(a)} class="card account" data-provider={a.provider} data-account={a.account}>
             <header>
-              <h2>{a.provider}</h2>
-              <span class={`badge state-${a.account?.state ?? 'unreachable'}`} data-testid="account-state">
-                {a.account?.state ?? 'unreachable'}
+              <h2>
+                {a.provider} <span class="muted small">{a.account}</span>
+              </h2>
+              <span class={`badge state-${a.disabled ? 'disabled' : a.state}`} data-testid="account-state">
+                {a.disabled ? 'disabled' : a.state}
               </span>
             </header>
-            {a.account ? (
-              <dl class="facts">
-                <dt>Account</dt>
-                <dd>{a.account.account}</dd>
-                <dt>Signed in</dt>
-                <dd>{a.account.signedIn ? 'yes' : 'no'}</dd>
-                <dt>Running / queued</dt>
-                <dd>
-                  {a.account.running} / {a.account.queued}
-                </dd>
-                <dt>Cooldown until</dt>
-                <dd>{when(a.account.cooldownUntil)}</dd>
-                <dt>Browser</dt>
-                <dd>
-                  {a.account.browser.connected ? 'connected' : 'down'} · {a.account.browser.pages} pages ·{' '}
-                  {a.account.browser.relaunches} relaunches
-                </dd>
-                <dt>Last error</dt>
-                <dd>{a.account.lastError ? `${a.account.lastError.code}: ${a.account.lastError.message}` : '—'}</dd>
-                <dt>Worker</dt>
-                <dd>
-                  {a.worker} · up {Math.round((a.uptime_seconds ?? 0) / 60)} min
-                </dd>
-              </dl>
-            ) : (
-              <p class="muted">
-                {a.error?.message ?? 'No answer'}. Start the {a.provider} worker (<code>npm start</code> runs it).
-              </p>
-            )}
-            <button type="button" disabled={checking !== null || !a.reachable} onClick={() => void check(a.provider)}>
-              {checking === a.provider ? 'Checking…' : 'Re-check sign-in'}
-            </button>
+            <dl class="facts">
+              <dt>Signed in</dt>
+              <dd>{a.signedIn ? 'yes' : 'no'}</dd>
+              <dt>Load</dt>
+              <dd>
+                {a.running} running · {a.queued} queued · {a.capacity} at most
+              </dd>
+              <dt>Cooldown until</dt>
+              <dd>{when(a.cooldownUntil)}</dd>
+              <dt>Last error</dt>
+              <dd>{a.lastError ? `${a.lastError.code}: ${a.lastError.message}` : '—'}</dd>
+              <dt>Plan</dt>
+              <dd>
+                {a.plan && Object.keys(a.plan).length
+                  ? Object.entries(a.plan)
+                      .map(([k, v]) => `${k}: ${String(v)}`)
+                      .join(' · ')
+                  : '—'}
+              </dd>
+              <dt>Browser</dt>
+              <dd>
+                {a.browser.connected ? 'connected' : 'down'} · {a.browser.pages} pages · {a.browser.relaunches}{' '}
+                relaunches
+              </dd>
+              <dt>Worker</dt>
+              <dd>{a.worker}</dd>
+              <dt>Reported</dt>
+              <dd>{when(a.updatedAt)}</dd>
+            </dl>
+            <div class="buttons">
+              <button type="button" disabled={busy !== null} onClick={() => void act(a, 'check')}>
+                {busy === `${keyOf(a)}:check` ? 'Checking…' : 'Re-check'}
+              </button>
+              {admin && (
+                <button
+                  type="button"
+                  class={a.disabled ? '' : 'danger'}
+                  data-testid="toggle"
+                  disabled={busy !== null}
+                  onClick={() => void act(a, a.disabled ? 'enable' : 'disable')}
+                >
+                  {a.disabled ? 'Enable' : 'Disable'}
+                </button>
+              )}
+            </div>
           </article>
         ))}
       </div>
