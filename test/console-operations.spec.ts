@@ -16,6 +16,7 @@ import {
   MJ_NIJI_VERSIONS,
   MJ_QUALITIES,
   MJ_VERSIONS,
+  MJ_BLEND_DIMENSIONS,
 } from '@app/contracts';
 import * as ops from '../apps/console/src/operations.js';
 import { ConversationDto } from '../apps/gateway/src/chatgpt/dto/conversation.dto.js';
@@ -26,6 +27,7 @@ import {
   RemoveBackgroundDto,
   UpscaleDto,
 } from '../apps/gateway/src/ideogram/dto/ideogram.dto.js';
+import { BlendDto, DescribeDto as MidjourneyDescribeDto } from '../apps/gateway/src/midjourney/dto/actions.dto.js';
 import { ImagineDto, VideoDto } from '../apps/gateway/src/midjourney/dto/imagine.dto.js';
 
 // The console (a browser bundle) keeps its own copy of the API's limits; these checks keep the copy honest: the
@@ -33,6 +35,8 @@ import { ImagineDto, VideoDto } from '../apps/gateway/src/midjourney/dto/imagine
 const DTOS: Record<string, new () => object> = {
   '/v1/midjourney/imagine': ImagineDto,
   '/v1/midjourney/video': VideoDto,
+  '/v1/midjourney/describe': MidjourneyDescribeDto,
+  '/v1/midjourney/blend': BlendDto,
   '/v1/ideogram/generate': GenerateDto,
   '/v1/ideogram/remix': RemixDto,
   '/v1/ideogram/upscale': UpscaleDto,
@@ -62,7 +66,9 @@ function validValue(field: ops.Field): ops.Values[string] {
     case 'url':
       return 'https://example.com/a.png';
     case 'urls':
-      return ['https://example.com/a.png'];
+      return Array.from({ length: field.minItems ?? 1 }, (_, i) => `https://example.com/${i}.png`);
+    case 'list':
+      return ['https://example.com/style.png', 'abc123'];
     case 'uuid':
       return randomUUID();
     case 'images':
@@ -82,6 +88,7 @@ describe('console operations', () => {
     expect(ops.MJ_MODES).toEqual(MJ_MODES);
     expect(ops.MJ_QUALITIES).toEqual(MJ_QUALITIES);
     expect(ops.MJ_MOTIONS).toEqual(MJ_MOTIONS);
+    expect(ops.MJ_BLEND_DIMENSIONS).toEqual(MJ_BLEND_DIMENSIONS);
     expect(ops.IDEOGRAM_ASPECTS).toEqual(Object.keys(IDEOGRAM_ASPECT_RATIOS));
     expect(ops.IDEOGRAM_STYLES).toEqual(IDEOGRAM_STYLES);
     expect(ops.IDEOGRAM_MAGIC_PROMPT).toEqual(IDEOGRAM_MAGIC_PROMPT);
@@ -145,6 +152,7 @@ describe('console operations', () => {
     expect(ops.parseAction('reroll')).toEqual({ action: 'reroll' });
     expect(ops.parseAction('animate:2')).toEqual({ action: 'animate', index: 2 });
     expect(ops.actionLabel('vary:4')).toBe('V4');
-    expect(ops.actionLabel('pan:1:left')).toBe('Pan 1 left');
+    expect(ops.actionLabel('pan:1:left')).toBe('Pan ←');
+    expect(ops.actionLabel('extend:2')).toBe('Extend 2');
   });
 });

@@ -2,7 +2,8 @@
 // libs/contracts). The console is a separate bundle and does not import them; operations.spec.ts checks the copies
 // against the real lists and validates sample bodies with the real DTO classes.
 
-export type FieldKind = 'text' | 'textarea' | 'number' | 'select' | 'checkbox' | 'url' | 'urls' | 'uuid' | 'images';
+export type FieldKind =
+  'text' | 'textarea' | 'number' | 'select' | 'checkbox' | 'url' | 'urls' | 'list' | 'uuid' | 'images';
 
 export interface Field {
   /** Body path; a dot nests (`options.chaos`). */
@@ -18,8 +19,11 @@ export interface Field {
   patternMessage?: string;
   help?: string;
   placeholder?: string;
-  /** Max entries of a list field (urls, images). */
+  /** Entries of a list field (urls, list, images). */
+  minItems?: number;
   maxItems?: number;
+  /** A number field that takes fractions (others are whole numbers). */
+  decimal?: boolean;
 }
 
 export interface Operation {
@@ -44,6 +48,9 @@ export const MJ_NIJI_VERSIONS = ['5', '6'] as const;
 export const MJ_MODES = ['relaxed', 'relax', 'fast', 'turbo'] as const;
 export const MJ_QUALITIES = ['normal', '.25', '0.25', '.5', '0.5', '1', '2', '4'] as const;
 export const MJ_MOTIONS = ['low', 'high'] as const;
+export const MJ_BLEND_DIMENSIONS = ['portrait', 'square', 'landscape'] as const;
+export const MJ_STYLE_REF = /^(https?:\/\/\S+|[A-Za-z0-9_-]{1,64})$/;
+const NO_FLAGS = /^(?!.*--)[^\n]*$/;
 export const IDEOGRAM_ASPECTS = [
   '1:1',
   '16:9',
@@ -107,7 +114,32 @@ export const OPERATIONS: Operation[] = [
       { name: 'options.niji', label: 'Niji', kind: 'select', options: MJ_NIJI_VERSIONS },
       { name: 'options.quality', label: 'Quality', kind: 'select', options: MJ_QUALITIES },
       { name: 'options.mode', label: 'Mode', kind: 'select', options: MJ_MODES },
+      {
+        name: 'options.no',
+        label: 'No (exclude)',
+        kind: 'text',
+        maxLength: 500,
+        pattern: NO_FLAGS,
+        patternMessage: 'words, no --flags',
+      },
+      {
+        name: 'options.style_refs',
+        label: 'Style references (URLs or codes, one a line)',
+        kind: 'list',
+        minItems: 1,
+        maxItems: 5,
+        pattern: MJ_STYLE_REF,
+        patternMessage: 'http(s) URLs or style codes',
+      },
+      { name: 'options.style_weight', label: 'Style weight', kind: 'number', min: 0, max: 1000 },
+      { name: 'options.omni_ref', label: 'Omni reference URL', kind: 'url' },
+      { name: 'options.omni_weight', label: 'Omni weight', kind: 'number', min: 1, max: 1000 },
+      { name: 'options.image_weight', label: 'Image weight', kind: 'number', min: 0, max: 3, decimal: true },
+      { name: 'options.seed', label: 'Seed', kind: 'number', min: 0, max: 4_294_967_295 },
+      { name: 'options.exp', label: 'Exp', kind: 'number', min: 0, max: 100 },
       { name: 'options.tile', label: 'Tile', kind: 'checkbox' },
+      { name: 'options.raw', label: 'Raw', kind: 'checkbox' },
+      { name: 'options.draft', label: 'Draft', kind: 'checkbox' },
       { name: 'options.private', label: 'Private', kind: 'checkbox' },
       ideaId,
       ...jobOptions,
@@ -128,6 +160,33 @@ export const OPERATIONS: Operation[] = [
       { name: 'batch_size', label: 'Videos', kind: 'select', options: ['1', '2', '4'] },
       { name: 'private', label: 'Private', kind: 'checkbox' },
       ideaId,
+      ...jobOptions,
+    ],
+  },
+  {
+    provider: 'midjourney',
+    id: 'describe',
+    title: 'Midjourney · describe',
+    path: '/v1/midjourney/describe',
+    fields: [{ name: 'image_url', label: 'Image URL', kind: 'url', required: true }, ...jobOptions],
+  },
+  {
+    provider: 'midjourney',
+    id: 'blend',
+    title: 'Midjourney · blend',
+    path: '/v1/midjourney/blend',
+    fields: [
+      {
+        name: 'image_urls',
+        label: 'Image URLs (2–5, one a line)',
+        kind: 'urls',
+        required: true,
+        minItems: 2,
+        maxItems: 5,
+      },
+      { name: 'dimensions', label: 'Dimensions', kind: 'select', options: MJ_BLEND_DIMENSIONS },
+      { name: 'mode', label: 'Mode', kind: 'select', options: MJ_MODES },
+      { name: 'private', label: 'Private', kind: 'checkbox' },
       ...jobOptions,
     ],
   },
@@ -261,7 +320,8 @@ export function validate(operation: Operation, values: Values): Record<string, s
         problems[field.name] = `At most ${field.maxLength} characters`;
       } else if (field.kind === 'number') {
         const n = Number(value);
-        if (!Number.isInteger(n)) problems[field.name] = 'A whole number';
+        if (!value.trim() || !Number.isFinite(n)) problems[field.name] = 'A number';
+        else if (!field.decimal && !Number.isInteger(n)) problems[field.name] = 'A whole number';
         else if (field.min !== undefined && n < field.min) problems[field.name] = `At least ${field.min}`;
         else if (field.max !== undefined && n > field.max) problems[field.name] = `At most ${field.max}`;
       } else if (field.kind === 'url' && !isHttpUrl(value)) problems[field.name] = 'An http(s) URL';
@@ -273,8 +333,11 @@ export function validate(operation: Operation, values: Values): Record<string, s
       }
     } else if (Array.isArray(value)) {
       if (field.maxItems && value.length > field.maxItems) problems[field.name] = `At most ${field.maxItems}`;
+      else if (field.minItems && value.length < field.minItems) problems[field.name] = `At least ${field.minItems}`;
       else if (field.kind === 'urls' && (value as string[]).some((u) => !isHttpUrl(u))) {
         problems[field.name] = 'http(s) URLs, one a line';
+      } else if (field.kind === 'list' && field.pattern && (value as string[]).some((v) => !field.pattern!.test(v))) {
+        problems[field.name] = field.patternMessage ?? 'Not valid';
       }
     }
   }
@@ -316,8 +379,17 @@ export function parseAction(action: string): { action: string; index?: number; d
 
 export function actionLabel(action: string): string {
   const { action: name, index, direction } = parseAction(action);
-  const words: Record<string, string> = { upscale: 'U', vary: 'V', pan: 'Pan', animate: 'Animate', reroll: '↻ Reroll' };
+  const words: Record<string, string> = {
+    upscale: 'U',
+    vary: 'V',
+    pan: 'Pan',
+    animate: 'Animate',
+    extend: 'Extend',
+    reroll: '↻ Reroll',
+  };
+  const arrows: Record<string, string> = { up: '↑', down: '↓', left: '←', right: '→' };
   const head = words[name] ?? name;
   if (name === 'upscale' || name === 'vary') return `${head}${index ?? ''}`;
-  return [head, index, direction].filter((p) => p !== undefined).join(' ');
+  if (name === 'pan' && direction) return `Pan ${arrows[direction] ?? direction}`;
+  return [head, index].filter((p) => p !== undefined).join(' ');
 }

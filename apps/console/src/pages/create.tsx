@@ -185,6 +185,7 @@ function FieldInput({
       );
       break;
     case 'urls':
+    case 'list':
       input = (
         <textarea
           {...common}

@@ -34,6 +34,16 @@ const actionsOf = (job: Job): string[] =>
     ? (job.result.actions as unknown[]).filter((a): a is string => typeof a === 'string')
     : [];
 
+/** Follow-ups by the image they act on (0: the whole grid, e.g. reroll). */
+function groupByCell(actions: string[]): Map<number, string[]> {
+  const groups = new Map<number, string[]>();
+  for (const action of actions) {
+    const cell = parseAction(action).index ?? 0;
+    groups.set(cell, [...(groups.get(cell) ?? []), action]);
+  }
+  return new Map([...groups].sort(([a], [b]) => a - b));
+}
+
 export function JobPage({ id }: { id: string }) {
   const [job, setJob] = useState<Job | null>(null);
   const [history, setHistory] = useState<Step[]>([]);
@@ -97,6 +107,9 @@ export function JobPage({ id }: { id: string }) {
   const videos = job.result?.videos ?? [];
   const grid = job.provider === 'midjourney' && images.length === 4;
   const actions = actionsOf(job);
+  const descriptions = Array.isArray(job.result?.descriptions)
+    ? (job.result.descriptions as unknown[]).filter((d): d is string => typeof d === 'string')
+    : [];
 
   return (
     <section class="job">
@@ -172,19 +185,35 @@ export function JobPage({ id }: { id: string }) {
           </div>
         )}
       </div>
+      {descriptions.length > 0 && (
+        <>
+          <h2>Descriptions</h2>
+          <ol class="descriptions">
+            {descriptions.map((d, i) => (
+              <li key={i}>{d}</li>
+            ))}
+          </ol>
+        </>
+      )}
       {actions.length > 0 && (
         <div class="actions" data-testid="actions">
           <h2>Follow-ups</h2>
-          {actions.map((action) => (
-            <button
-              key={action}
-              type="button"
-              data-action={action}
-              disabled={busy !== null}
-              onClick={() => void followUp(action)}
-            >
-              {actionLabel(action)}
-            </button>
+          {[...groupByCell(actions)].map(([cell, group]) => (
+            <div class="action-group" key={cell}>
+              <span class="muted small">{cell ? `Image ${cell}` : 'Grid'}</span>
+              {group.map((action) => (
+                <button
+                  key={action}
+                  type="button"
+                  class="small"
+                  data-action={action}
+                  disabled={busy !== null}
+                  onClick={() => void followUp(action)}
+                >
+                  {actionLabel(action)}
+                </button>
+              ))}
+            </div>
           ))}
         </div>
       )}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { strictMock } from '../../../../test/strict-mock.js';
 import { GatewayException } from '../errors/gateway.exception.js';
-import type { ApiKey } from './api-key.js';
+import { NO_KEY_LIMITS, type ApiKey } from './api-key.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { SESSION_COOKIE, SessionConfig, SessionService, readCookie, type SessionRequest } from './session.service.js';
 
@@ -13,6 +13,7 @@ const KEY: ApiKey = {
   expiresAt: null,
   revokedAt: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  limits: NO_KEY_LIMITS,
 };
 
 function setup(config: Partial<SessionConfig> = {}, keys: Partial<ApiKeysService> = {}) {
