@@ -71,9 +71,9 @@ export function until<T>(what: string, fn: () => Promise<T | undefined>, timeout
 }
 
 /** Saves a screenshot when CONSOLE_SCREENSHOTS_DIR is set (the README's pictures come from such a run). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
   const dir = process.env.CONSOLE_SCREENSHOTS_DIR;
   if (!dir) return;
   await mkdir(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `console-${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(dir, `console-${name}.png`), fullPage });
 }

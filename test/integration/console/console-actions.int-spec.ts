@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestSystem } from '../system.js';
 import { launchBrowser, signIn, until } from './browser.js';
 
-// A follow-up from the job page: press an upscale button of a completed grid and land on the new job. Needs the
-// Midjourney actions (POST /v1/midjourney/actions and `result.actions` on completed grids), built apart from the
-// console: this spec passes once they are merged.
+// A follow-up from the job page: press an upscale button of a completed grid and land on the new job
+// (POST /v1/midjourney/actions with the button's `result.actions` entry).
 describe('console follow-up buttons', () => {
   const system = new TestSystem();
   let browser: Browser;

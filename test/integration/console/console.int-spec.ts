@@ -66,14 +66,17 @@ describe('operator console in the browser', () => {
     await page.waitForSelector('.grid2 img');
     expect(await page.$$eval('.grid2 figure img', (imgs) => imgs.length)).toBe(4);
     expect(await page.$$eval('.grid2 figcaption a[download]', (links) => links.length)).toBe(4);
-    expect(await textOf(page, '.history')).toMatch(/pending[\s\S]*completed/);
+    const steps = await page.$$eval('.history .badge', (badges) => badges.map((b) => b.textContent));
+    expect(steps[0]).toBe('pending');
+    expect(steps.at(-1)).toBe('completed');
+    expect(new Set(steps).size).toBe(steps.length); // one line per status
     const job = (await system.api('GET', `/v1/jobs/${id}`)).body;
     expect(job.status).toBe('completed');
     expect(job.input.options).toMatchObject({ ar: '1:1' });
     await until('images loaded', () =>
       page.$$eval('.grid2 img', (imgs) => (imgs.every((i) => i.complete) ? true : undefined)),
     );
-    await screenshot(page, 'job');
+    await screenshot(page, 'job', true);
 
     await go(page, 'Jobs', '/jobs');
     await page.waitForSelector(`li[data-job-id="${id}"] .badge.status-completed`);

@@ -21,11 +21,12 @@ function historyOf(job: Job): Step[] {
 
 function merge(history: Step[], job: Job): Step[] {
   const last = history.at(-1);
-  if (last && last.status === job.status && last.progress === job.progress) return history;
-  if (last && last.status === job.status && job.status === 'processing') {
+  if (last?.status === job.status) {
+    // The same status again: only processing's progress is worth noting (in place, one line per status).
+    if (job.status !== 'processing' || last.progress === job.progress) return history;
     return [...history.slice(0, -1), { ...last, progress: job.progress }];
   }
-  if (history.some((s) => s.status === job.status) && TERMINAL.has(job.status)) return history;
+  if (history.some((s) => s.status === job.status)) return history;
   return [...history, { status: job.status, at: job.updated_at, progress: job.progress }];
 }
 
