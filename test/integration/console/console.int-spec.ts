@@ -131,6 +131,8 @@ describe('operator console in the browser', () => {
     const name = `browser-${Date.now()}`;
     await page.type('#key-name', name);
     await page.click('input[name="scope"][value="midjourney"]');
+    await page.click('form.create details summary');
+    await page.type('#limit-requests_per_minute', '120');
     await page.click('form.create button[type="submit"]');
     await page.waitForSelector('[data-testid="new-key"]');
     const plain = await page.$eval('[data-testid="new-key"]', (el) => (el as HTMLInputElement).value);
@@ -139,6 +141,14 @@ describe('operator console in the browser', () => {
     const row = `tr[data-key-name="${name}"]`;
     await page.waitForSelector(row);
     expect(await textOf(page, `${row} [data-testid="key-state"]`)).toBe('active');
+    expect(await textOf(page, `${row} [data-testid="key-limits"]`)).toBe('Requests / minute: 120');
+    const stored = (await system.api('GET', '/v1/admin/keys')).body.data.find((k: { name: string }) => k.name === name);
+    expect(stored.limits).toEqual({
+      requests_per_minute: 120,
+      jobs_per_day: null,
+      concurrent_jobs: null,
+      concurrent_streams: null,
+    });
     if (process.env.CONSOLE_SCREENSHOTS_DIR) {
       // The pictures go into the repository: show the box, not a key (even one from a throw-away database).
       await page.$eval(

@@ -10,7 +10,7 @@ interface KeyRow {
   expires_at: string | null;
   revoked_at: string | null;
   created_at: string;
-  limits?: Record<string, number> | null;
+  limits?: Record<string, number | null> | null;
 }
 
 const SCOPES = ['*', 'admin', 'midjourney', 'ideogram', 'chatgpt'];
@@ -20,6 +20,12 @@ const LIMITS = [
   ['concurrent_jobs', 'Concurrent jobs'],
   ['concurrent_streams', 'Concurrent streams'],
 ] as const;
+
+/** The limits set on a key; the rest take the gateway's defaults. */
+function limitsText(limits: KeyRow['limits']): string {
+  const set = LIMITS.filter(([k]) => typeof limits?.[k] === 'number').map(([k, label]) => `${label}: ${limits![k]}`);
+  return set.length ? set.join(' · ') : 'defaults';
+}
 
 export function KeysPage() {
   const [keys, setKeys] = useState<KeyRow[] | null>(null);
@@ -182,6 +188,7 @@ export function KeysPage() {
               <th>Prefix</th>
               <th>Scopes</th>
               <th>Expires</th>
+              <th>Limits</th>
               <th>State</th>
               <th />
             </tr>
@@ -195,6 +202,9 @@ export function KeysPage() {
                 </td>
                 <td data-label="Scopes">{key.scopes.join(', ')}</td>
                 <td data-label="Expires">{when(key.expires_at)}</td>
+                <td data-label="Limits" data-testid="key-limits">
+                  {limitsText(key.limits)}
+                </td>
                 <td data-label="State" data-testid="key-state">
                   {key.revoked_at
                     ? 'revoked'
