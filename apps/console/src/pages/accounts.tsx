@@ -15,6 +15,14 @@ interface AccountEntry {
   cooldownUntil: string | null;
   lastError: { code: string; message: string; at: string } | null;
   disabled: boolean;
+  /** Pool facts (weight, daily limit, working hours, why idle); absent from older workers. */
+  pool?: {
+    weight: number;
+    dailyJobLimit: number;
+    submittedToday: number;
+    workingHours: string | null;
+    offDuty: 'daily_limit' | 'working_hours' | null;
+  };
   plan: Record<string, unknown> | null;
   browser: { connected: boolean; launchedAt: string | null; relaunches: number; pages: number };
   updatedAt: string;
@@ -87,6 +95,17 @@ export function AccountsPage({ session }: { session: Session }) {
               <dd>
                 {a.running} running · {a.queued} queued · {a.capacity} at most
               </dd>
+              {a.pool && (
+                <>
+                  <dt>Pool</dt>
+                  <dd data-testid="account-pool">
+                    weight {a.pool.weight} · {a.pool.submittedToday}
+                    {a.pool.dailyJobLimit ? ` of ${a.pool.dailyJobLimit}` : ''} today
+                    {a.pool.workingHours ? ` · works ${a.pool.workingHours} UTC` : ''}
+                    {a.pool.offDuty ? ` · idle: ${a.pool.offDuty.replace('_', ' ')}` : ''}
+                  </dd>
+                </>
+              )}
               <dt>Cooldown until</dt>
               <dd>{when(a.cooldownUntil)}</dd>
               <dt>Last error</dt>
