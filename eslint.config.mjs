@@ -6,7 +6,7 @@ import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const apps = ['gateway', 'midjourney', 'ideogram', 'chatgpt', 'simulator'];
+const apps = ['gateway', 'midjourney', 'ideogram', 'chatgpt', 'simulator', 'console'];
 // One project service for the whole run (its options are read once): the TypeScript files come from tsconfig.json,
 // the plain-JS scripts (outside it) from a default project.
 const typeAware = {
@@ -45,6 +45,11 @@ export default tseslint.config(
               message: 'Apps never import other apps: talk over NATS or HTTP, share code through libs/.',
             })),
             { target: './libs', from: './apps', message: 'Libs never import apps.' },
+            {
+              target: './apps/console',
+              from: './libs',
+              message: 'The console is a browser bundle that speaks only the public API: no server libs in it.',
+            },
           ],
         },
       ],

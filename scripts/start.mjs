@@ -124,6 +124,7 @@ try {
     [
       '',
       `Gateway:   ${base}   (API docs: ${base}/docs)`,
+      `Console:   ${base}/console   (sign in with the API key below)`,
       `API key:   ${apiKey}   (from BOOTSTRAP_API_KEY or ${join(dataDir, 'bootstrap-api-key')})`,
       env.DATABASE_URL
         ? `More keys: npm run keys -- create --name n8n --scopes midjourney`

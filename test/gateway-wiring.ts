@@ -6,6 +6,7 @@ import { hashKey, NO_KEY_LIMITS, type ApiKey } from '../apps/gateway/src/auth/ap
 import { ApiKeyGuard } from '../apps/gateway/src/auth/api-key.guard.js';
 import type { ApiKeysRepository } from '../apps/gateway/src/auth/api-keys.repository.js';
 import { ApiKeysService, AuthConfig } from '../apps/gateway/src/auth/api-keys.service.js';
+import { SessionConfig, SessionService } from '../apps/gateway/src/auth/session.service.js';
 import { HttpExceptionFilter } from '../apps/gateway/src/errors/http-exception.filter.js';
 import { InputGuard } from '../apps/gateway/src/errors/input-guard.js';
 import { httpValidationPipe } from '../apps/gateway/src/errors/validation.pipe.js';
@@ -47,7 +48,10 @@ export async function wiringApp(
   providers: Provider[],
   server: { adapter?: FastifyAdapter; beforeInit?: (app: NestFastifyApplication) => void } = {},
 ): Promise<NestFastifyApplication> {
-  const repository = { findByHash: (hash: string) => Promise.resolve(TABLE.get(hash) ?? null) };
+  const repository = {
+    findByHash: (hash: string) => Promise.resolve(TABLE.get(hash) ?? null),
+    findById: (id: string) => Promise.resolve([...TABLE.values()].find((k) => k.id === id) ?? null),
+  };
   const moduleRef = await Test.createTestingModule({
     controllers,
     providers: [
@@ -59,6 +63,8 @@ export async function wiringApp(
         provide: ApiKeysService,
         useValue: new ApiKeysService(repository as unknown as ApiKeysRepository, new AuthConfig()),
       },
+      { provide: SessionConfig, useValue: Object.assign(new SessionConfig(), { secret: 'wiring-session-secret' }) },
+      SessionService,
       ...providers,
     ],
   }).compile();

@@ -101,17 +101,41 @@ export function appEntry(app) {
   return join(root, 'dist', 'apps', app, 'apps', app, 'src', 'main.js');
 }
 
-/** Compiles the apps when dist is missing or older than any source file. */
-/** What every run of the system needs, in order: packages, Chromium, nats-server, built apps. */
+/** What every run of the system needs, in order: packages, Chromium, nats-server, built apps and console. */
 export function ensureSystem() {
   ensureNodeModules();
   ensureChromium();
   ensureNatsServer();
   ensureBuild();
+  ensureConsoleBuild();
 }
 
+/** The console's build (index.html is rewritten on every build). */
+export const consoleEntry = () => join(root, 'dist', 'console', 'index.html');
+
+/** Builds the operator console (Vite) when dist/console is missing or older than apps/console. */
+export function ensureConsoleBuild() {
+  const entry = consoleEntry();
+  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(join(root, 'apps', 'console'))) return;
+  log('building console');
+  run(join(root, 'node_modules', '.bin', 'vite'), [
+    'build',
+    '--config',
+    'apps/console/vite.config.ts',
+    '--logLevel',
+    'warn',
+  ]);
+}
+
+/** Compiles the Nest apps when dist is missing or older than any of their sources (the console is built apart). */
 export function ensureBuild(apps = APPS) {
-  const sources = Math.max(newestMtime(join(root, 'apps')), newestMtime(join(root, 'libs')));
+  const appsDir = join(root, 'apps');
+  const sources = Math.max(
+    newestMtime(join(root, 'libs')),
+    ...readdirSync(appsDir)
+      .filter((name) => name !== 'console')
+      .map((name) => newestMtime(join(appsDir, name))),
+  );
   const stale = apps.filter((app) => !existsSync(appEntry(app)) || statSync(appEntry(app)).mtimeMs < sources);
   if (stale.length === 0) return;
   log(`building ${stale.join(', ')}`);

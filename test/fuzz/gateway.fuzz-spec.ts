@@ -38,6 +38,11 @@ async function send(
       redirect: 'manual',
       signal: AbortSignal.timeout(20_000),
     });
+    // An accepted stream (GET /v1/events) never ends by itself: its status is the answer.
+    if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await res.body?.cancel();
+      return { status: res.status, body: '' } as Answer;
+    }
     const text = await res.text();
     let body: unknown;
     try {

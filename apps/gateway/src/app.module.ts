@@ -10,6 +10,8 @@ import { AdminKeysController } from './auth/admin-keys.controller.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { ApiKeysRepository } from './auth/api-keys.repository.js';
 import { ApiKeysService, AuthConfig } from './auth/api-keys.service.js';
+import { SessionController } from './auth/session.controller.js';
+import { SessionConfig, SessionService } from './auth/session.service.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { HttpExceptionFilter } from './errors/http-exception.filter.js';
 import { InputGuard } from './errors/input-guard.js';
@@ -23,6 +25,8 @@ import { IdeogramCompatService } from './ideogram/ideogram-compat.service.js';
 import { IdeogramJobsService } from './ideogram/ideogram-jobs.service.js';
 import { IdeogramController } from './ideogram/ideogram.controller.js';
 import { IdeogramGatewayConfig, IdeogramService } from './ideogram/ideogram.service.js';
+import { JobFeedController } from './jobs/job-feed.controller.js';
+import { JobFeedService } from './jobs/job-feed.service.js';
 import { JobNotifier } from './jobs/job-notifier.js';
 import { ReplicaBus } from './replica-bus.js';
 import { AccountsController } from './accounts/accounts.controller.js';
@@ -55,6 +59,12 @@ import { PersistenceModule } from './persistence/persistence.module.js';
 import { SqlClient } from './persistence/sql-client.js';
 import { productDesignSyncFactory } from './product-design/product-design.factory.js';
 import { ProductDesignSync } from './product-design/product-design.sync.js';
+import { StatsController } from './stats/stats.controller.js';
+import { StatsRepository } from './stats/stats.repository.js';
+import { StatsService } from './stats/stats.service.js';
+import { DeliveriesController } from './webhooks/deliveries.controller.js';
+import { DeliveriesRepository } from './webhooks/deliveries.repository.js';
+import { DeliveriesService } from './webhooks/deliveries.service.js';
 import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookConfig, WebhooksService } from './webhooks/webhooks.service.js';
 
@@ -111,6 +121,11 @@ export class AppModule {
         AdminKeysController,
         FilesController,
         MetricsController,
+        // The console's API (apps/console): sessions, the list-wide job stream, deliveries, stats.
+        SessionController,
+        JobFeedController,
+        DeliveriesController,
+        StatsController,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: httpValidationPipe },
@@ -184,6 +199,20 @@ export class AppModule {
           useFactory: (sql: SqlClient) => productDesignSyncFactory(config, sql),
         },
         { provide: AuthConfig, useValue: authConfig },
+        {
+          provide: SessionConfig,
+          useValue: Object.assign(new SessionConfig(), {
+            secret: config.SESSION_SECRET ?? '',
+            ttlSeconds: config.SESSION_TTL_SECONDS,
+            secureCookies: publicBase.startsWith('https://'),
+          }),
+        },
+        SessionService,
+        JobFeedService,
+        DeliveriesRepository,
+        DeliveriesService,
+        StatsRepository,
+        StatsService,
         ApiKeysRepository,
         ApiKeysService,
         JobsRepository,

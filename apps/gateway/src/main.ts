@@ -7,6 +7,7 @@ import { loadConfig } from '@app/contracts';
 import { requestIdOptions } from '@app/logging';
 import { AppModule } from './app.module.js';
 import { GatewayConfig } from './config/gateway.config.js';
+import { defaultConsoleDir, serveConsole } from './console/console-static.js';
 import { answerFrameworkError } from './errors/http-exception.filter.js';
 import { corsOptions, fastifyOptions, limitBodies } from './http/http-server.js';
 import { setupOpenApi } from './openapi.js';
@@ -33,7 +34,8 @@ const cors = corsOptions(http);
 if (cors) app.enableCors(cors);
 app.enableShutdownHooks();
 setupOpenApi(app);
+await serveConsole(app, config.CONSOLE_DIR || defaultConsoleDir());
 await app.listen(config.GATEWAY_PORT, '0.0.0.0');
 new Logger('Gateway').log(
-  `listening on ${config.PUBLIC_BASE_URL ?? `http://localhost:${config.GATEWAY_PORT}`} (docs at /docs)`,
+  `listening on ${config.PUBLIC_BASE_URL ?? `http://localhost:${config.GATEWAY_PORT}`} (console at /console, docs at /docs)`,
 );

@@ -35,6 +35,7 @@ export const GATEWAY_ERROR_CODES = [
   'METHOD_NOT_ALLOWED',
   'IDEMPOTENCY_CONFLICT',
   'JOB_FINISHED',
+  'CSRF_REJECTED', // a cookie-authenticated change without the session's CSRF token, or from another origin
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'QUOTA_EXCEEDED', // a key's daily jobs or concurrent jobs/streams quota is used up (per-minute rate: RATE_LIMITED)

@@ -4,13 +4,18 @@ import { GatewayException } from '../errors/gateway.exception.js';
 import { keyAllows } from './api-key.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE, presentedKey, type AuthedRequest } from './auth.decorators.js';
+import { SessionService } from './session.service.js';
 
-/** Global guard: every route needs a valid key unless marked @Public(); @RequireScope narrows it. */
+/**
+ * Global guard: every route needs a valid key unless marked @Public(); @RequireScope narrows it. A console session
+ * cookie stands in for the key (same scopes; changes need its CSRF token) when no key header is sent.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    private readonly sessions: SessionService,
   ) {}
 
   // Route metadata never changes at run time: read it once per handler, not on every request.
@@ -29,7 +34,10 @@ export class ApiKeyGuard implements CanActivate {
     }
     if (route.open) return true;
     const request = context.switchToHttp().getRequest<AuthedRequest>();
-    const key = await this.keys.authenticate(presentedKey(request));
+    const plain = presentedKey(request);
+    const key =
+      (plain === undefined ? await this.sessions.authenticate(request) : undefined) ??
+      (await this.keys.authenticate(plain));
     if (route.scope && !keyAllows(key, route.scope)) {
       throw new GatewayException('FORBIDDEN_SCOPE', `This API key lacks the '${route.scope}' scope`);
     }

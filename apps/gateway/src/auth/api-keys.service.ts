@@ -5,6 +5,7 @@ import { hashKey, newPlainKey, NO_KEY_LIMITS, visiblePrefix, type ApiKey, type K
 import { ApiKeysRepository } from './api-keys.repository.js';
 
 const CACHE_TTL_MS = 30_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class AuthConfig {
   /** BOOTSTRAP_API_KEY: ensured at start with scope `*`. */
@@ -115,6 +116,19 @@ export class ApiKeysService {
     if (!key) throw new GatewayException('NOT_FOUND', `No API key ${id}`);
     this.cache.clear();
     this.changed();
+    return key;
+  }
+
+  /**
+   * The key a console session refers to, read afresh (no cache): a revoked or expired key ends its sessions at once.
+   * Refused like a bad key (401), so a session never outlives its key.
+   */
+  async findActive(id: string): Promise<ApiKey> {
+    const key = UUID.test(id) ? await this.keys.findById(id) : null;
+    if (!key || key.revokedAt) throw new GatewayException('UNAUTHENTICATED', 'The session has ended: sign in again');
+    if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) {
+      throw new GatewayException('UNAUTHENTICATED', 'The API key of this session has expired');
+    }
     return key;
   }
 

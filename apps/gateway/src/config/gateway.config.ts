@@ -84,5 +84,11 @@ export class GatewayConfig {
   @IsInt() @Min(1) KEY_JOBS_PER_DAY: number = 1000;
   @IsInt() @Min(1) KEY_CONCURRENT_JOBS: number = 20;
   @IsInt() @Min(1) KEY_CONCURRENT_STREAMS: number = 20;
+  /** Signs console session cookies; the same on every replica (unset: random per process, sessions end on restart). */
+  @IsOptional() @IsString() SESSION_SECRET?: string;
+  /** Lifetime of a console session, seconds (never past its key's expiry). */
+  @IsInt() @Min(60) @Max(86_400) SESSION_TTL_SECONDS: number = 3600;
+  /** The built console (npm run build writes dist/console); empty: next to the gateway's build. */
+  @IsOptional() @IsString() CONSOLE_DIR?: string;
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
 }

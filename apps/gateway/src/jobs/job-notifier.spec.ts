@@ -28,4 +28,19 @@ describe(JobNotifier.name, () => {
     expect(remote).toHaveBeenCalledWith(job('completed'));
     expect(forward).not.toHaveBeenCalled();
   });
+
+  it("feeds every job's changes, this replica's and the others', to the list-wide stream until it leaves", () => {
+    const notifier = new JobNotifier();
+    const all = vi.fn();
+    const off = notifier.subscribeAll(all);
+    notifier.publish(job('processing'));
+    notifier.receive({ ...job('completed'), id: 'job-2' });
+    expect(all.mock.calls.map(([j]) => [j.id, j.status])).toEqual([
+      ['job-1', 'processing'],
+      ['job-2', 'completed'],
+    ]);
+    off();
+    notifier.publish(job('completed'));
+    expect(all).toHaveBeenCalledTimes(2);
+  });
 });

@@ -8,6 +8,9 @@ import type { Job } from '@app/contracts';
  */
 export const JOB_REREAD_MS = 5000;
 
+/** Job ids are uuids, so this channel name never meets one. */
+const ANY_JOB = '*';
+
 /**
  * Fan-out of job changes to SSE streams and `Prefer: wait` requests — this replica's changes and, through the
  * bridge (JobChangesBus, core NATS), those of every other gateway replica, whichever one consumed the event.
@@ -21,6 +24,7 @@ export class JobNotifier {
   /** A change made by this replica: to its listeners, and announced to the others. */
   publish(job: Job): void {
     this.emitter.emit(job.id, job);
+    this.emitter.emit(ANY_JOB, job);
     this.forward?.(job);
   }
 
@@ -33,6 +37,13 @@ export class JobNotifier {
   receive(job: Job): void {
     for (const listener of this.remoteListeners) listener(job);
     this.emitter.emit(job.id, job);
+    this.emitter.emit(ANY_JOB, job);
+  }
+
+  /** Every job's changes, this replica's and the others' (creations included): GET /v1/events. */
+  subscribeAll(listener: (job: Job) => void): () => void {
+    this.emitter.on(ANY_JOB, listener);
+    return () => this.emitter.off(ANY_JOB, listener);
   }
 
   /** Called with every change another replica made (before the job's own listeners). */

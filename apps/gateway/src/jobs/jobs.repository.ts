@@ -178,6 +178,8 @@ export class JobsRepository {
     providers: string[] | null;
     provider?: string;
     status?: string;
+    account?: string;
+    text?: string;
     limit: number;
     before?: { createdAt: string; id: string };
   }): Promise<StoredJob[]> {
@@ -190,6 +192,8 @@ export class JobsRepository {
     if (filter.providers) add('provider = ANY(?)', filter.providers);
     if (filter.provider) add('provider = ?', filter.provider);
     if (filter.status) add('status = ?', filter.status);
+    if (filter.account) add(`result->>'account' = ?`, filter.account);
+    if (filter.text) add('strpos(lower(id::text || input::text), lower(?)) > 0', filter.text);
     if (filter.before) {
       params.push(filter.before.createdAt, filter.before.id);
       where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);

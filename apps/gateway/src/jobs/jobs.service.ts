@@ -175,6 +175,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       return { job, created: false };
     }
     this.remember(job);
+    this.notifier.publish(job);
     this.metrics.jobCreated(job);
     // The row shows the job at once (as the original did); a sync hiccup must not refuse the job.
     if (job.ideaId) await this.syncProductDesign(job).catch(() => undefined);
@@ -231,7 +232,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   async list(
     key: ApiKey,
-    query: { provider?: string; status?: string; limit: number; cursor?: string },
+    query: { provider?: string; status?: string; account?: string; q?: string; limit: number; cursor?: string },
   ): Promise<{ data: Job[]; next_cursor: string | null }> {
     const providers = key.scopes.includes('*') ? null : key.scopes;
     let before: { createdAt: string; id: string } | undefined;
@@ -249,6 +250,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       providers,
       provider: query.provider,
       status: query.status,
+      account: query.account,
+      text: query.q,
       limit: query.limit + 1,
       before,
     });
