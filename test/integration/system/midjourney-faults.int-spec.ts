@@ -3,9 +3,10 @@ import { TestSystem } from '../system.js';
 
 // Provider faults end to end (PROVIDERS.md §2.8, §5.0): HTTP → gateway → worker → Chromium → simulator with its fault
 // switches armed. Each job must reach the right terminal state, and nothing may be submitted twice. Faults that
-// leave the account unusable run last.
+// leave the account unusable run last. Job-status faults need job-status polls: the websocket is off here (its own
+// faults are in midjourney-socket.int-spec).
 describe('Midjourney faults end to end', () => {
-  const system = new TestSystem({ simSpeed: 0.05 });
+  const system = new TestSystem({ simSpeed: 0.05, workerEnv: { MIDJOURNEY_SOCKET: 'false' } });
 
   const stats = async () => (await system.admin('GET', '/__admin/stats')).midjourney;
   /** Requests an endpoint got between two stats snapshots (a counter appears with its first request). */
