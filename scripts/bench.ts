@@ -148,6 +148,7 @@ function summarize(samples: Array<{ delay: number; requests: number; probes?: nu
       50,
     ),
     n: delays.length,
+    delays: [...delays].sort((a, b) => a - b).map((d) => Math.round(d * 1000) / 1000),
   };
 }
 
