@@ -34,6 +34,8 @@ import { buildImaginePrompt, buildVideoPrompt, comparablePrompt, sanitizePrompt 
 
 const ID_COOKIE = '__Host-Midjourney.AuthUserTokenV3_i';
 const REFRESH_COOKIE = '__Host-Midjourney.AuthUserTokenV3_r';
+/** The site's CDN host, which clients put in the URLs they build. */
+const SITE_CDN_HOST = 'cdn.midjourney.com';
 /** How long a submission waits for the socket to open (subscribed before submitting); later, it is polled. */
 const SOCKET_WAIT_MS = 5_000;
 /** Jobs show up in the account's feed within this of their submission; before it, "not listed" proves nothing. */
@@ -353,7 +355,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
   async submit(job: JobMessage, signal: AbortSignal): Promise<Submission> {
     const channelId = await this.channelId(signal);
     if (job.operation === 'describe') return this.describe(job, signal);
-    const { fields, prompt, kind, mode, imagePrompts, expectedCount } = await this.submitFields(job, signal);
+    const { fields, prompt, kind, mode, imagePrompts, expectedCount, uploadUrl } = await this.submitFields(job, signal);
     const input = job.input as { private?: unknown; options?: { private?: unknown } };
     const body = {
       f: { mode, private: !!(job.operation === 'imagine' ? input.options?.private : input.private) },
@@ -403,6 +405,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       submittedPrompt: prompt,
       providerPrompt: typeof item.prompt === 'string' ? item.prompt : undefined,
       meta: { width: item.meta?.width, height: item.meta?.height, mode, ...(grid ? { grid } : {}) },
+      // Midjourney's own answer and the upload's short URL, for the original routes' answers.
+      result: { providerResponse: answer, ...(uploadUrl ? { uploadUrl } : {}) },
     };
   }
 
@@ -417,6 +421,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
     mode: 'relax' | 'fast' | 'turbo';
     imagePrompts: number;
     expectedCount: number;
+    /** Midjourney's short URL of the uploaded image (the original's `imageUrl` answer). */
+    uploadUrl?: string;
   }> {
     switch (job.operation) {
       case 'imagine': {
@@ -438,6 +444,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
           mode: siteMode(o.mode, 'relax'),
           imagePrompts: shortUrl ? 1 : 0,
           expectedCount: 4,
+          uploadUrl: shortUrl,
         };
       }
       case 'blend': {
@@ -472,6 +479,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
           mode: siteMode(input.mode, 'fast'),
           imagePrompts: 0,
           expectedCount: input.batchSize ?? 4,
+          uploadUrl: shortUrl,
         };
       }
       default: {
@@ -752,6 +760,11 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
         new ProviderException('INVALID_PAYLOAD', `Only the Midjourney CDN may be proxied, not ${target.host}`),
         { forbiddenHost: true },
       );
+    }
+    // A CDN URL a client built (`https://cdn.midjourney.com/<jobId>/0_0.png`) is served by the configured CDN: the
+    // same host in production, the simulator's in sandbox mode.
+    if (target.host === SITE_CDN_HOST && new URL(this.cdn).host !== SITE_CDN_HOST) {
+      target = new URL(`${target.pathname}${target.search}`, this.cdn);
     }
     const res = await this.browser.fetch<Buffer>(
       target.origin,

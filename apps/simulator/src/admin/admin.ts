@@ -88,7 +88,6 @@ export function registerAdmin(
           submittedAt: j.submittedAt,
           completesAt: j.completesAt,
           completedAt: mj.state(j, now) === 'completed' ? j.completesAt : null,
-          batchSize: j.batchSize,
           statusRequests: j.statusRequests,
           cdnRequests: j.cdnRequests,
           state: mj.state(j, now),
