@@ -4,9 +4,10 @@ import { TestSystem, waitFor } from '../system.js';
 import { readJobEvents } from '../sse.js';
 
 // A job's life as clients see it: streamed, awaited, canceled mid-render, cut off at its deadline, and driven through
-// the original routes.
+// the original routes. The cancel case counts job-status polls, so the worker polls here (websocket off; the socket
+// has its own spec).
 describe('job lifecycle', () => {
-  const system = new TestSystem({ simSpeed: 0.1 });
+  const system = new TestSystem({ simSpeed: 0.1, workerEnv: { MIDJOURNEY_SOCKET: 'false' } });
   let jetstream: JetStreamView;
 
   beforeAll(async () => {
