@@ -151,7 +151,7 @@ describe('Midjourney faults end to end', () => {
     expect(job.error.code).toBe('CHALLENGE');
     expect(await untilReady(503)).toBe(503);
     const status = await system.api('GET', '/midjourney/status');
-    expect(status.body).toMatchObject({ success: true, status: 'challenge' });
+    expect(status.body).toMatchObject({ success: true, status: 'error', accountState: 'challenge' });
     const init = await system.api('POST', '/midjourney/init');
     expect(init.status).toBe(503);
     expect(init.body).toMatchObject({ success: false, code: 'CHALLENGE' });
@@ -168,7 +168,7 @@ describe('Midjourney faults end to end', () => {
     await arm({ endpoint: 'page', fault: 'challenge_once' });
     const init = await system.api('POST', '/midjourney/init');
     expect(init.status).toBe(200);
-    expect(init.body).toMatchObject({ success: true, status: 'ready' });
+    expect(init.body).toMatchObject({ success: true, status: 'running', accountState: 'ready' });
     expect((await system.admin('GET', '/__admin/faults')).faults).toEqual([]);
     expect(requests(await stats(), before, 'page')).toBeGreaterThanOrEqual(2);
   });
