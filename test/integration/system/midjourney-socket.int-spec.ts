@@ -50,7 +50,7 @@ describe('Midjourney websocket and original routes', () => {
     const provider = await simJob(job.result.providerJobId);
     // The render took ~0.9 s; the backstop poll would come 15 s after submission: only the socket told.
     expect(provider.statusRequests).toBe(0);
-    expect(provider.cdnRequests).toBe(4);
+    expect(provider.cdnRequests).toBe(5); // one download per cell and the grid composite: no CDN probes either
   });
 
   it('falls back to polling when the socket drops mid-job, and follows new jobs once it is back', async () => {
