@@ -1,13 +1,15 @@
 // `npm run bench`: measures the Midjourney slice against the simulator and prints ratios against baselines
 // measured in the same run (never absolute times asserted anywhere):
-//   1. completion-detection delay (median, p95) and provider requests per job, against a seed-style poller
-//      (first try at once, then every 15 s, 4 CDN fetches per try) running beside it on the same simulator;
+//   1. completion-detection delay (median, p95) and provider requests per job, with the Midjourney websocket and
+//      with polling only (the same worker restarted with MIDJOURNEY_SOCKET=false), against a seed-style poller
+//      (first try at once, then every 15 s, 4 CDN fetches per try) running beside the first on the same simulator;
 //   2. job submissions per second with p99 latency (gateway + JetStream, no worker draining);
 //   3. job reads per second beside bare Fastify serving the same JSON on this machine;
 //   4. memory of one Midjourney service (Node + its Chromium) holding 50 in-flight jobs, against the idle service;
 //   5. the Ideogram completion-detection delay and provider requests per job, against the original's poller (first
 //      poll at once, then every 15 s, at most 40) on the same simulator.
-// `--only=midjourney` or `--only=ideogram` runs one provider's part.
+// `--only=midjourney` or `--only=ideogram` runs one provider's part; `--only=socket` only the Midjourney detection
+// measure (1: socket, polling only, seed poller).
 import Fastify from 'fastify';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -127,8 +129,12 @@ function submitSpread(system: TestSystem, jobs: number, path: string, body: (i: 
   );
 }
 
-/** Detection delays (s) and provider requests per job, summarised as median, p95 and count. */
-function summarize(samples: Array<{ delay: number; requests: number }>) {
+/**
+ * Detection delays (s) and provider requests per job, summarised as median, p95 and count. `requests` counts every
+ * status call and CDN fetch; `probes` leaves out the one download per file every poller needs (status calls and CDN
+ * misses only).
+ */
+function summarize(samples: Array<{ delay: number; requests: number; probes?: number }>) {
   const delays = samples.map((s) => s.delay);
   return {
     median: percentile(delays, 50),
@@ -137,11 +143,16 @@ function summarize(samples: Array<{ delay: number; requests: number }>) {
       samples.map((s) => s.requests),
       50,
     ),
+    probes: percentile(
+      samples.map((s) => s.probes ?? s.requests),
+      50,
+    ),
     n: delays.length,
+    delays: [...delays].sort((a, b) => a - b).map((d) => Math.round(d * 1000) / 1000),
   };
 }
 
-async function detection(system: TestSystem, jobs: number) {
+async function detection(system: TestSystem, jobs: number, label: string, withBaseline = true) {
   const cookies = JSON.parse(
     await (await fetch(`${system.sim.admin}/__admin/midjourney/accounts/default/cookies`)).text(),
   );
@@ -150,32 +161,38 @@ async function detection(system: TestSystem, jobs: number) {
   const channelId = `singleplayer_${account.userId ?? account.user_id ?? account.id}`;
 
   const ours = submitSpread(system, jobs, '/v1/midjourney/imagine', (i) => ({
-    prompt: `bench ours ${i}`,
+    prompt: `bench ${label} ${i}`,
     options: { mode: 'fast' },
   }));
-  const baseline = Promise.all(
-    Array.from({ length: jobs }, async (_, i) => {
-      await sleep(i * 700 + 350);
-      const r = await seedStylePoller(system, cookieHeader, channelId, `bench seed ${i}`);
-      return { providerJobId: r.jobId, detectedAt: r.detectedAt };
-    }),
-  );
+  const baseline = withBaseline
+    ? Promise.all(
+        Array.from({ length: jobs }, async (_, i) => {
+          await sleep(i * 700 + 350);
+          const r = await seedStylePoller(system, cookieHeader, channelId, `bench seed ${i}`);
+          return { providerJobId: r.jobId, detectedAt: r.detectedAt };
+        }),
+      )
+    : Promise.resolve([]);
   const [oursDone, baseDone] = await Promise.all([ours, baseline]);
   const stats = await system.admin('GET', '/__admin/stats');
-  const measure = (runs: { providerJobId: string; detectedAt: number }[]) =>
+  const measure = (runs: { providerJobId: string; detectedAt: number }[], ours: boolean) =>
     summarize(
       runs.flatMap((run) => {
         const simJob = stats.midjourney.jobs.find((j: any) => j.job_id === run.providerJobId);
         if (!simJob) return [];
+        const cdn = simJob.cdnRequests ?? 0;
+        const grid = ours && simJob.kind !== 'video' && (simJob.batchSize ?? 4) > 1;
         return [
           {
             delay: (run.detectedAt - (simJob.completesAt ?? simJob.completedAt)) / 1000,
-            requests: (simJob.statusRequests ?? 0) + (simJob.cdnRequests ?? 0),
+            requests: (simJob.statusRequests ?? 0) + cdn,
+            // One download per cell, plus the grid composite of an image grid (the gateway's poller stores it).
+            probes: (simJob.statusRequests ?? 0) + Math.max(0, cdn - (simJob.batchSize ?? 4) - (grid ? 1 : 0)),
           },
         ];
       }),
     );
-  return { ours: measure(oursDone), baseline: measure(baseDone) };
+  return { ours: measure(oursDone, true), baseline: measure(baseDone, false) };
 }
 
 interface LoadOptions {
@@ -329,7 +346,7 @@ async function ideogramPart() {
 
 async function main() {
   process.stdout.write('Benchmark: generation gateway, Midjourney and Ideogram slices (simulator)\n\n');
-  if (only !== 'midjourney') await ideogramPart();
+  if (only !== 'midjourney' && only !== 'socket') await ideogramPart();
   if (only === 'ideogram') {
     process.stdout.write(`\nJSON ${JSON.stringify(results)}\n`);
     return;
@@ -353,15 +370,31 @@ async function main() {
       'render time (simulator / told to the worker)',
       `${fmt(simRenderMs / 1000, 1)} s ± ${jitter * 100} % / ${fmt(expectedRenderMs / 1000, 1)} s`,
     );
-    const d = await detection(system, quick ? 4 : 10);
+    const d = await detection(system, quick ? 4 : 10, 'socket');
+    // The same worker again with the socket off: polling only, on the same simulator.
+    await system.stopWorker();
+    Object.assign(system.workerEnv('midjourney')!, { MIDJOURNEY_SOCKET: 'false' });
+    await system.startWorker();
+    const p = (await detection(system, quick ? 4 : 10, 'polling', false)).ours;
     line(
-      'detection delay median (ours / seed 15 s)',
-      `${fmt(d.ours.median)} s / ${fmt(d.baseline.median)} s  → ${fmt(d.baseline.median / d.ours.median, 1)}× faster`,
+      'detection delay median (socket / polling / seed 15 s)',
+      `${fmt(d.ours.median)} s / ${fmt(p.median)} s / ${fmt(d.baseline.median)} s  → socket ${fmt(p.median / d.ours.median, 1)}× faster than polling`,
     );
-    line('detection delay p95 (ours / seed 15 s)', `${fmt(d.ours.p95)} s / ${fmt(d.baseline.p95)} s`);
-    line('provider requests per job (ours / seed)', `${d.ours.requests} / ${d.baseline.requests}`);
-    results.detection = { ...d, simRenderMs, jitter, expectedRenderMs };
+    line(
+      'detection delay p95 (socket / polling / seed 15 s)',
+      `${fmt(d.ours.p95)} s / ${fmt(p.p95)} s / ${fmt(d.baseline.p95)} s`,
+    );
+    line(
+      'provider requests per image job, all (socket / polling / seed)',
+      `${d.ours.requests} / ${p.requests} / ${d.baseline.requests}  (n = ${d.ours.n} / ${p.n} / ${d.baseline.n})`,
+    );
+    line(
+      '  of which status calls + CDN misses',
+      `${d.ours.probes} / ${p.probes} / ${d.baseline.probes}  (the rest: one download per image)`,
+    );
+    results.detection = { ...d, polling: p, simRenderMs, jitter, expectedRenderMs };
 
+    if (only === 'socket') return;
     // Memory: idle service first (same run), then 50 jobs held in flight by a stuck provider.
     const pid = system.worker!.child.pid!;
     const idle = treePssMb(pid);
@@ -389,6 +422,11 @@ async function main() {
     for (const id of ids) await system.api('POST', `/v1/jobs/${id}/cancel`);
   } finally {
     await system.stop();
+  }
+
+  if (only === 'socket') {
+    process.stdout.write(`\nJSON ${JSON.stringify(results)}\n`);
+    return;
   }
 
   // 2 + 3: the gateway alone (jobs stay queued in JetStream), against bare Fastify measured on the same machine.

@@ -38,6 +38,7 @@ export const PROVIDER_WORKERS = [
       env.MIDJOURNEY_COOKIES_FILE = await sandboxCookies(env, urls, 'midjourney', account);
       env.MIDJOURNEY_APP_URL = urls.midjourney.app;
       env.MIDJOURNEY_CDN_URL = urls.midjourney.cdn;
+      env.MIDJOURNEY_WS_URL = urls.midjourney.ws;
       env.MIDJOURNEY_PROFILE_DIR ??= join(env.DATA_DIR, 'sandbox', 'profiles', `midjourney-${account}`);
       env.MIDJOURNEY_ALLOW_PRIVATE_URLS ??= 'true';
       env.MIDJOURNEY_MIN_SUBMIT_GAP_MS ??= '0';

@@ -20,7 +20,7 @@ export const appEntry = (app: string) => join(root, 'dist', 'apps', app, 'apps',
 
 export interface SimulatorUrls {
   admin: string;
-  midjourney: { app: string; cdn: string; links: string };
+  midjourney: { app: string; cdn: string; links: string; ws: string };
   ideogram: { app: string };
   chatgpt: { app: string };
   [provider: string]: unknown;
@@ -47,6 +47,7 @@ export const WORKER_SETUPS: Partial<Record<WorkerName, WorkerSetup>> = {
       return {
         MIDJOURNEY_APP_URL: system.sim.midjourney.app,
         MIDJOURNEY_CDN_URL: system.sim.midjourney.cdn,
+        MIDJOURNEY_WS_URL: system.sim.midjourney.ws,
         MIDJOURNEY_COOKIES_FILE: cookiesFile,
         MIDJOURNEY_PROFILE_DIR: join(system.dataDir, 'profile'),
         MIDJOURNEY_ALLOW_PRIVATE_URLS: 'true',

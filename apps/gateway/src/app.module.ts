@@ -174,6 +174,7 @@ export class AppModule {
             deadlineSeconds: config.MIDJOURNEY_DEADLINE_SECONDS,
             cdnHosts: config.MIDJOURNEY_CDN_HOSTS,
             allowPrivateUrls: config.MIDJOURNEY_ALLOW_PRIVATE_URLS,
+            compatSubmitWaitSeconds: config.MIDJOURNEY_COMPAT_SUBMIT_WAIT_SECONDS,
           }),
         },
         {

@@ -20,11 +20,15 @@ export class AppModule {
       heartbeatMs: config.MIDJOURNEY_HEARTBEAT_MS,
       accountCheckIntervalMs: config.MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS,
       ackWaitMs: config.MIDJOURNEY_ACK_WAIT_MS,
+      pushBackstopMs: config.MIDJOURNEY_SOCKET_BACKSTOP_MS,
     });
     const adapter = Object.assign(new MidjourneyAdapterConfig(), {
       appUrl: config.MIDJOURNEY_APP_URL,
       cdnUrl: config.MIDJOURNEY_CDN_URL,
       userId: config.MIDJOURNEY_USER_ID || undefined,
+      wsUrl: config.MIDJOURNEY_WS_URL,
+      socket: config.MIDJOURNEY_SOCKET,
+      socketFreshMs: config.MIDJOURNEY_SOCKET_BACKSTOP_MS,
       bucket: config.MIDJOURNEY_BUCKET,
       expectedRenderMs: config.MIDJOURNEY_EXPECTED_RENDER_MS,
       allowPrivateUrls: config.MIDJOURNEY_ALLOW_PRIVATE_URLS,

@@ -13,6 +13,7 @@ import { registerIdeogramApp } from './ideogram/ideogram-app.js';
 import { IdeogramState } from './ideogram/ideogram-state.js';
 import { registerMidjourneyApp } from './midjourney/midjourney-app.js';
 import { registerMidjourneyCdn, registerMidjourneyLinks } from './midjourney/midjourney-cdn.js';
+import { registerMidjourneySocket } from './midjourney/midjourney-socket.js';
 import { MidjourneyState } from './midjourney/midjourney-state.js';
 
 // The simulator imitates provider sites for tests, benchmarks and sandbox mode. Each imitated origin listens on
@@ -68,6 +69,7 @@ const admin = server();
 const mjApp = server();
 const mjCdn = server();
 const mjLinks = server();
+const mjWs = server();
 const ideogramApp = server();
 const gptApp = server();
 
@@ -78,7 +80,7 @@ registerAdmin(admin, mj, faults, config.SIM_HOST, [
 registerChatgptAdmin(admin, chatgpt, config.SIM_HOST);
 const urls = {
   admin: await listen(admin, config.SIMULATOR_PORT),
-  midjourney: { app: '', cdn: '', links: '' },
+  midjourney: { app: '', cdn: '', links: '', ws: '' },
   ideogram: { app: '' },
   chatgpt: { app: '' },
 };
@@ -90,6 +92,8 @@ urls.midjourney.links = await listen(mjLinks, config.SIM_MIDJOURNEY_LINKS_PORT);
 urls.midjourney.app = await listen(mjApp, config.SIM_MIDJOURNEY_APP_PORT);
 registerMidjourneyCdn(mjCdn, mj, faults, urls.midjourney.app);
 urls.midjourney.cdn = await listen(mjCdn, config.SIM_MIDJOURNEY_CDN_PORT);
+registerMidjourneySocket(mjWs, mj, faults);
+urls.midjourney.ws = (await listen(mjWs, config.SIM_MIDJOURNEY_WS_PORT)).replace(/^http/, 'ws');
 Object.assign(origins, urls.midjourney);
 registerIdeogramApp(ideogramApp, ideogram, faults);
 urls.ideogram.app = await listen(ideogramApp, config.SIM_IDEOGRAM_APP_PORT);
@@ -103,7 +107,7 @@ logger.info({ urls }, 'simulator ready');
 process.stdout.write(`SIMULATOR_READY ${JSON.stringify(urls)}\n`);
 
 const shutdown = async () => {
-  await Promise.all([admin, mjApp, mjCdn, mjLinks, ideogramApp, gptApp].map((s) => s.close()));
+  await Promise.all([admin, mjApp, mjCdn, mjLinks, mjWs, ideogramApp, gptApp].map((s) => s.close()));
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown());

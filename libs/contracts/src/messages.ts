@@ -9,6 +9,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  Matches,
   Max,
   Min,
   ValidateNested,
@@ -16,6 +17,7 @@ import {
 import type { ErrorBody, ErrorCode } from './errors.js';
 import { JOB_STATUSES, type JobResult, type JobStatus } from './jobs.js';
 import { PROVIDERS, type ProviderName } from './providers.js';
+import { IDEA_ID_PATTERN } from './validators.js';
 
 /** Published by the gateway on `jobs.<provider>.<operation>`; the worker validates it with the same class. */
 export class JobMessage<TInput = Record<string, unknown>> {
@@ -28,7 +30,7 @@ export class JobMessage<TInput = Record<string, unknown>> {
   @IsISO8601() deadlineAt!: string;
   @IsISO8601() createdAt!: string;
   /** The product_design row the job syncs to; also names the storage folder as the original did. */
-  @IsOptional() @IsUUID() ideaId?: string;
+  @IsOptional() @Matches(IDEA_ID_PATTERN) ideaId?: string;
   /**
    * Set on a job that must run on one account (a follow-up of that account's job): it travels on
    * `Subjects.pinnedJob` and only that account's worker takes it.

@@ -123,6 +123,16 @@ export abstract class ProviderAdapter {
    */
   findSubmission?(state: InflightState, signal: AbortSignal): Promise<Submission | null>;
 
+  /**
+   * Push delivery (a provider's websocket). The runtime calls this once with `wake`; the adapter calls `wake` with a
+   * provider job id when news of that job arrives (the runtime then polls it at once, and `poll` may answer from what
+   * the push carried), or without one when push delivery changed for every job (a socket dropped: poll them all).
+   */
+  watch?(wake: (providerJobId?: string) => void): void;
+
+  /** True while news of this job arrives by push: the runtime then polls it only as a backstop (`pushBackstopMs`). */
+  pushes?(state: InflightState): boolean;
+
   /** Called once a job has ended (any terminal status): free its tab or other per-job resources. */
   release?(jobId: string): Promise<void>;
 

@@ -17,7 +17,14 @@ interface Received {
 describe('gateway HTTP contract', () => {
   const system = new TestSystem({
     worker: false,
-    gatewayEnv: { WEBHOOK_SECRET, RPC_TIMEOUT_MS: '500', BODY_LIMIT_BYTES: '65536', WEBHOOK_RETRY_DELAYS_MS: '0,0' },
+    // No worker: the original genimage/genvideo routes answer after a 1 s wait for Midjourney's acceptance.
+    gatewayEnv: {
+      WEBHOOK_SECRET,
+      RPC_TIMEOUT_MS: '500',
+      BODY_LIMIT_BYTES: '65536',
+      WEBHOOK_RETRY_DELAYS_MS: '0,0',
+      MIDJOURNEY_COMPAT_SUBMIT_WAIT_SECONDS: '1',
+    },
   });
   let hookServer: Server;
   let hookUrl: string;
@@ -410,7 +417,9 @@ describe('gateway HTTP contract', () => {
     const headers = { 'idempotency-key': 'n8n-run-7' };
     const first = await system.api('POST', '/midjourney/genimage', body, headers);
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ success: true, status: 'processing' });
+    // Not accepted by Midjourney within the wait (no worker here): the gateway's job id, still pending.
+    expect(first.body).toMatchObject({ success: true, status: 'pending', data: null });
+    expect(first.body.jobId).toBe(first.body.gatewayJobId);
     const retry = await system.api('POST', '/midjourney/genimage', body, headers);
     expect(retry.status).toBe(200);
     expect(retry.body.jobId).toBe(first.body.jobId);

@@ -4,9 +4,10 @@ import { TestSystem, waitFor } from '../system.js';
 import { readJobEvents } from '../sse.js';
 
 // A job's life as clients see it: streamed, awaited, canceled mid-render, cut off at its deadline, and driven through
-// the original routes.
+// the original routes. The cancel case counts job-status polls, so the worker polls here (websocket off; the socket
+// has its own spec).
 describe('job lifecycle', () => {
-  const system = new TestSystem({ simSpeed: 0.1 });
+  const system = new TestSystem({ simSpeed: 0.1, workerEnv: { MIDJOURNEY_SOCKET: 'false' } });
   let jetstream: JetStreamView;
 
   beforeAll(async () => {
@@ -115,9 +116,9 @@ describe('job lifecycle', () => {
     const healthBefore = (await system.api('GET', '/health')).body;
     const init = await system.api('POST', '/midjourney/init');
     expect(init.status).toBe(200);
-    expect(init.body).toMatchObject({ success: true });
+    expect(init.body).toMatchObject({ success: true, status: 'running' });
     const status = await system.api('GET', '/midjourney/status');
-    expect(status.body).toMatchObject({ success: true, isLoggedIn: true });
+    expect(status.body).toMatchObject({ success: true, isLoggedIn: true, status: 'running' });
 
     const image = await system.api(
       'GET',
@@ -125,7 +126,9 @@ describe('job lifecycle', () => {
     );
     expect(image.status).toBe(200);
     expect(image.body).toMatchObject({ success: true, batchSize: 4, status: 'processing' });
-    const imageJob = await system.waitForJob(image.body.jobId, (j) => j.status === 'completed');
+    // jobId is Midjourney's own (as the original's); the durable job is gatewayJobId.
+    const imageJob = await system.waitForJob(image.body.gatewayJobId, (j) => j.status === 'completed');
+    expect(imageJob.result.providerJobId).toBe(image.body.jobId);
     expect(imageJob.input.options).toMatchObject({ ar: '1:1', mode: 'turbo' });
 
     const source = imageJob.result.images[0].url as string;
@@ -136,7 +139,7 @@ describe('job lifecycle', () => {
     });
     expect(video.status).toBe(200);
     expect(video.body.success).toBe(true);
-    const videoJob = await system.waitForJob(video.body.jobId, (j) => j.status === 'completed');
+    const videoJob = await system.waitForJob(video.body.gatewayJobId, (j) => j.status === 'completed');
     expect(videoJob.result.videos.length).toBeGreaterThan(0);
 
     const healthAfter = (await system.api('GET', '/health')).body;

@@ -3,9 +3,10 @@ import { TestSystem } from '../system.js';
 
 // Provider faults end to end (PROVIDERS.md §2.8, §5.0): HTTP → gateway → worker → Chromium → simulator with its fault
 // switches armed. Each job must reach the right terminal state, and nothing may be submitted twice. Faults that
-// leave the account unusable run last.
+// leave the account unusable run last. Job-status faults need job-status polls: the websocket is off here (its own
+// faults are in midjourney-socket.int-spec).
 describe('Midjourney faults end to end', () => {
-  const system = new TestSystem({ simSpeed: 0.05 });
+  const system = new TestSystem({ simSpeed: 0.05, workerEnv: { MIDJOURNEY_SOCKET: 'false' } });
 
   const stats = async () => (await system.admin('GET', '/__admin/stats')).midjourney;
   /** Requests an endpoint got between two stats snapshots (a counter appears with its first request). */
@@ -150,7 +151,7 @@ describe('Midjourney faults end to end', () => {
     expect(job.error.code).toBe('CHALLENGE');
     expect(await untilReady(503)).toBe(503);
     const status = await system.api('GET', '/midjourney/status');
-    expect(status.body).toMatchObject({ success: true, status: 'challenge' });
+    expect(status.body).toMatchObject({ success: true, status: 'error', accountState: 'challenge' });
     const init = await system.api('POST', '/midjourney/init');
     expect(init.status).toBe(503);
     expect(init.body).toMatchObject({ success: false, code: 'CHALLENGE' });
@@ -167,7 +168,7 @@ describe('Midjourney faults end to end', () => {
     await arm({ endpoint: 'page', fault: 'challenge_once' });
     const init = await system.api('POST', '/midjourney/init');
     expect(init.status).toBe(200);
-    expect(init.body).toMatchObject({ success: true, status: 'ready' });
+    expect(init.body).toMatchObject({ success: true, status: 'running', accountState: 'ready' });
     expect((await system.admin('GET', '/__admin/faults')).faults).toEqual([]);
     expect(requests(await stats(), before, 'page')).toBeGreaterThanOrEqual(2);
   });

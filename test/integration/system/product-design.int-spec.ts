@@ -42,11 +42,12 @@ describe('original routes with product_design sync on Postgres', () => {
     expect(res.body.success).toBe(true);
     expect(res.body.mode).toBe('database');
 
-    const job = await system.waitForJob(res.body.jobId, (j) => j.status === 'completed', 90_000);
+    const job = await system.waitForJob(res.body.gatewayJobId, (j) => j.status === 'completed', 90_000);
     expect(job.idea_id).toBe(ideaId);
+    expect(job.result.providerJobId).toBe(res.body.jobId); // the original's jobId: Midjourney's own
     const { rows } = await db.query('SELECT * FROM product_design WHERE id = $1', [ideaId]);
     expect(rows[0].job_status).toBe('completed');
-    expect(rows[0].job_id).toBe(res.body.jobId);
+    expect(rows[0].job_id).toBe(res.body.gatewayJobId);
     expect(rows[0].job_updated_at).not.toBeNull();
     // The original wrote a JSON-encoded string of the URL array into the jsonb column.
     expect(typeof rows[0].generated_designs_url).toBe('string');

@@ -31,6 +31,8 @@ export class GatewayConfig {
   @IsInt() @Min(10) MIDJOURNEY_DEADLINE_SECONDS: number = 900;
   /** Let Midjourney reference image URLs point at loopback/private hosts (sandbox and tests only; workers too). */
   @Transform(envBoolean) @IsBoolean() MIDJOURNEY_ALLOW_PRIVATE_URLS: boolean = false;
+  /** How long /midjourney/genimage and /midjourney/genvideo wait for Midjourney to accept the job (n8n waits 300 s). */
+  @IsInt() @Min(1) @Max(300) MIDJOURNEY_COMPAT_SUBMIT_WAIT_SECONDS: number = 60;
   /** Hard deadline of an Ideogram job (the original gave up after 10 minutes). */
   @IsInt() @Min(10) IDEOGRAM_DEADLINE_SECONDS: number = 600;
   /** How long /api/upscale, /api/removebackground and /api/genimageprompt wait for the provider's submit answer. */

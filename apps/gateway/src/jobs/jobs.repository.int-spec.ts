@@ -133,10 +133,11 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
   });
 
   it('fails only the row the database refuses within a batch, as a 4xx', async () => {
-    const good = Array.from({ length: 6 }, () => candidate());
+    // A row id that is no uuid is fine (the original routes take any); a key id that is none is not.
+    const good = Array.from({ length: 6 }, (_, i) => candidate(i === 5 ? { ideaId: 'row_7' } : {}));
     const bad = [
       candidate({ deadlineAt: 'not a time' }), // 22007
-      candidate({ ideaId: 'not-a-uuid' }), // 22P02
+      candidate({ apiKeyId: 'not-a-uuid' }), // 22P02
       candidate({ idempotencyKey: randomBytes(4000).toString('base64') }), // 54000: too long for the unique index
     ];
     const order = [good[0], bad[0], good[1], good[2], bad[1], good[3], good[4], bad[2], good[5]];

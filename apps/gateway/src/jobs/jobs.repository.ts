@@ -119,7 +119,7 @@ export class JobsRepository {
         job.createdAt,
       );
       const $ = (n: number) => `$${at + n}`;
-      return `(${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, 0, ${$(5)}::jsonb, ${$(6)}::uuid, ${$(7)}::uuid, ${$(8)}, ${$(9)}, ${$(10)}, ${$(11)}::timestamptz, ${$(12)}::timestamptz, ${$(12)}::timestamptz, false)`;
+      return `(${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, 0, ${$(5)}::jsonb, ${$(6)}, ${$(7)}::uuid, ${$(8)}, ${$(9)}, ${$(10)}, ${$(11)}::timestamptz, ${$(12)}::timestamptz, ${$(12)}::timestamptz, false)`;
     });
     // A conflicting row (idempotency key reused, also twice within this batch) is skipped and looked up below.
     const rows = await this.sql.query<{ id: string }>(

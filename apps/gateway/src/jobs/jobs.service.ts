@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { isTerminal, type Job, type JobEvent, type JobMessage, type ProviderName } from '@app/contracts';
+import { isTerminal, isUuid, type Job, type JobEvent, type JobMessage, type ProviderName } from '@app/contracts';
 import { keyAllows, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { ProductDesignSync } from '../product-design/product-design.sync.js';
@@ -69,6 +69,8 @@ export class JobsConfig {
 @Injectable()
 export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobsService.name);
+  /** Jobs whose idea id the product_design sync cannot address (warned once each). */
+  private readonly unaddressable = new Set<string>();
   private readonly cache = new Map<string, { job: StoredJob; at: number }>();
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
@@ -317,6 +319,15 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async syncProductDesign(job: Job): Promise<void> {
+    if (job.ideaId && !isUuid(job.ideaId)) {
+      // The original routes take any row id; product_design rows are addressed by uuid.
+      if (!this.unaddressable.has(job.id)) {
+        if (this.unaddressable.size > 1000) this.unaddressable.clear();
+        this.unaddressable.add(job.id);
+        this.logger.warn(`product_design sync skipped for job ${job.id}: idea id ${job.ideaId} is not a uuid`);
+      }
+      return;
+    }
     try {
       await this.productDesign.sync(job);
     } catch (error) {

@@ -78,6 +78,12 @@ describe('POST /midjourney/genimage', () => {
     expect(idempotencyKey).toBe('n8n-row-42');
   });
 
+  it('accepts a row id that is no uuid, as the original did (the product_design sync skips that row)', async () => {
+    const res = await call('POST', '/midjourney/genimage', { prompt: 'mug design', design_id: 'row_42-b' });
+    expect(res.statusCode).toBe(200);
+    expect(genImage.mock.calls[0][1].ideaId).toBe('row_42-b');
+  });
+
   it('drops fields the original ignored (user_id, cache-busters, unknown options) and keeps the known ones', async () => {
     const res = await call('POST', '/midjourney/genimage', {
       prompt: 'mug design',
@@ -100,7 +106,8 @@ describe('POST /midjourney/genimage', () => {
     ['a prompt that is no string', { prompt: 42 }],
     ['a bad option', { prompt: 'x', options: { chaos: 500 } }],
     ['a url_image that is no URL', { prompt: 'x', url_image: 'not a url' }],
-    ['a design_id that is no uuid', { prompt: 'x', design_id: 'row-1' }],
+    ['a design_id that could be a path', { prompt: 'x', design_id: '../row-1' }],
+    ['an idea_id that is too long', { prompt: 'x', idea_id: 'x'.repeat(129) }],
   ])('answers 400 in the original shape for %s (the original answered 500)', async (_case, body) => {
     expectCompatError(await call('POST', '/midjourney/genimage', body), 400, 'INVALID_REQUEST');
     expect(genImage).not.toHaveBeenCalled();
@@ -136,6 +143,16 @@ describe('GET /midjourney/genimage', () => {
   });
 
   it.each([
+    ['1', true],
+    ['true', true],
+    ['0', false],
+    ['6', '6'],
+  ])('reads niji=%s as the original did (any truthy value: the default niji model)', async (value, niji) => {
+    expect((await call('GET', `/midjourney/genimage?prompt=x&niji=${value}`)).statusCode).toBe(200);
+    expect(genImage.mock.calls[0][1].options.niji).toBe(niji);
+  });
+
+  it.each([
     ['no prompt', '/midjourney/genimage?ar=1:1'],
     ['a blank prompt', '/midjourney/genimage?prompt=%20%20'],
     ['chaos out of range', '/midjourney/genimage?prompt=x&chaos=500'],
@@ -144,6 +161,7 @@ describe('GET /midjourney/genimage', () => {
     ['an unknown version', '/midjourney/genimage?prompt=x&version=99'],
     ['an unknown mode', '/midjourney/genimage?prompt=x&mode=ludicrous'],
     ['tile that is no boolean', '/midjourney/genimage?prompt=x&tile=maybe'],
+    ['an unknown niji model', '/midjourney/genimage?prompt=x&niji=9'],
   ])('answers 400 for %s', async (_case, url) => {
     expectCompatError(await call('GET', url), 400, 'INVALID_REQUEST');
     expect(genImage).not.toHaveBeenCalled();

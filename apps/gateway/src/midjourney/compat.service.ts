@@ -1,9 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import type { MidjourneyImagineOptions } from '@app/contracts';
+import { isTerminal, type AccountState, type Job, type MidjourneyImagineOptions } from '@app/contracts';
 import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { LegacyStats } from './legacy-stats.js';
 import { MidjourneyService, type VideoRequest } from './midjourney.service.js';
+
+/** The original's service status: running while the account works, error when it does not, stopped without a worker. */
+export function legacyStatus(state: AccountState | undefined): 'running' | 'error' | 'stopped' {
+  if (state === undefined) return 'stopped';
+  return state === 'ready' || state === 'cooling_down' ? 'running' : 'error';
+}
+
+interface SubmitAnswer {
+  success?: Array<{ job_id?: string; meta?: { batch_size?: number } }>;
+  failure?: unknown[];
+}
 
 /** Translates the original routes onto durable jobs and back into the original answer shapes. */
 @Injectable()
@@ -15,7 +26,7 @@ export class CompatService {
 
   async health(detailed = false) {
     const status = await this.midjourney.status().then(
-      (s) => (s.account.state === 'ready' || s.account.state === 'cooling_down' ? 'running' : 'error'),
+      (s) => legacyStatus(s.account.state),
       () => 'stopped' as const,
     );
     return this.stats.snapshot(status, detailed);
@@ -29,52 +40,98 @@ export class CompatService {
         `Midjourney account is ${status.account.state}`,
       );
     }
-    return { success: true, message: 'Midjourney client initialized', status: status.account.state };
+    return {
+      success: true,
+      message: 'Midjourney client initialized',
+      status: legacyStatus(status.account.state),
+      accountState: status.account.state,
+    };
   }
 
-  /** A replay of the same Idempotency-Key answers with the job the first request created (n8n retries). */
+  /**
+   * Answers as the original did once Midjourney accepted the job (waiting up to MIDJOURNEY_COMPAT_SUBMIT_WAIT_SECONDS):
+   * `jobId` is Midjourney's own job id (CDN paths use it) and `data` its submit answer; `gatewayJobId` names the
+   * durable job. A job still waiting for the account answers with the gateway's id and its status. A replay of the
+   * same Idempotency-Key answers with the job the first request created (n8n retries).
+   */
   async genImage(
     key: ApiKey,
     request: { prompt: string; imageUrl?: string; options: MidjourneyImagineOptions; ideaId?: string },
     idempotencyKey?: string,
   ) {
-    const { job } = await this.midjourney.imagine(key, request, idempotencyKey);
+    const { job: created } = await this.midjourney.imagine(key, request, idempotencyKey);
+    const job = await this.midjourney.untilSubmitted(created);
+    const answer = this.submitAnswer(job);
+    const batch = Number(answer?.success?.[0]?.meta?.batch_size) || Number(job.result?.expectedCount) || 4;
     return {
       success: true,
-      message: 'Image generation started',
-      data: { jobId: job.id, status: job.status, links: { self: `/v1/jobs/${job.id}` } },
-      jobId: job.id,
-      batchSize: 4,
-      status: 'processing',
+      message: answer ? 'Image generation started' : 'Image generation queued',
+      data: answer ?? null,
+      jobId: this.providerJobId(job) ?? job.id,
+      gatewayJobId: job.id,
+      batchSize: Math.min(4, batch),
+      status: answer ? 'processing' : job.status,
       retryCount: 0,
       mode: request.ideaId ? 'database' : 'standalone',
       timestamp: new Date().toISOString(),
     };
   }
 
+  /** As genImage; `imageUrl` is Midjourney's short URL of the upload and `prompt` the video prompt built on it. */
   async genVideo(key: ApiKey, request: VideoRequest, idempotencyKey?: string) {
-    const { job } = await this.midjourney.video(key, request, idempotencyKey);
-    const input = job.input as { textPrompt: string; motion: string; chaos: number; ar: string };
+    const { job: created } = await this.midjourney.video(key, request, idempotencyKey);
+    const job = await this.midjourney.untilSubmitted(created);
+    const answer = this.submitAnswer(job);
+    const input = job.input as { textPrompt: string; motion: string };
+    const uploadUrl = typeof job.result?.uploadUrl === 'string' ? job.result.uploadUrl : undefined;
+    const prompt =
+      typeof job.result?.submittedPrompt === 'string'
+        ? job.result.submittedPrompt
+        : `${uploadUrl ?? request.imageUrl} ${input.textPrompt} --motion ${input.motion} --video 1`;
     return {
       success: true,
-      message: 'Video generation started',
-      data: { jobId: job.id, status: job.status, links: { self: `/v1/jobs/${job.id}` } },
+      message: answer ? 'Video generation started' : 'Video generation queued',
+      data: answer ?? null,
       retryCount: 0,
-      jobId: job.id,
-      // The original answered with MJ's short URL of the upload, known only after submission; the job holds it later.
-      imageUrl: request.imageUrl,
-      prompt: `${input.textPrompt} --chaos ${input.chaos} --ar ${input.ar} --motion ${input.motion} --video 1`,
+      jobId: this.providerJobId(job) ?? job.id,
+      gatewayJobId: job.id,
+      status: answer ? 'processing' : job.status,
+      imageUrl: uploadUrl ?? request.imageUrl,
+      prompt,
       timestamp: new Date().toISOString(),
     };
   }
 
+  /** Midjourney's submit answer; a job that ended before Midjourney accepted it answers its error (not 200). */
+  private submitAnswer(job: Job): SubmitAnswer | undefined {
+    const answer = job.result?.providerResponse as SubmitAnswer | undefined;
+    if (answer === undefined && isTerminal(job.status)) {
+      throw new GatewayException(
+        job.error?.code ?? 'PROVIDER_ERROR',
+        job.error?.message ?? `The job ended ${job.status}`,
+        {
+          jobId: job.id,
+          retryCount: 0,
+        },
+      );
+    }
+    return answer;
+  }
+
+  private providerJobId(job: Job): string | undefined {
+    const id = job.result?.providerJobId;
+    return typeof id === 'string' && id ? id : undefined;
+  }
+
+  /** The original's answer: `status` is the service's (running | error | stopped), `accountState` ours. */
   async status() {
     try {
       const status = await this.midjourney.status();
       return {
         success: true,
         isLoggedIn: status.account.signedIn,
-        status: status.account.state,
+        status: legacyStatus(status.account.state),
+        accountState: status.account.state,
         uptime: status.uptimeSeconds,
       };
     } catch (error) {
@@ -83,7 +140,7 @@ export class CompatService {
           success: false,
           isLoggedIn: false,
           message: 'The Midjourney service is not running',
-          status: 'stopped',
+          status: legacyStatus(undefined),
         };
       }
       throw error;

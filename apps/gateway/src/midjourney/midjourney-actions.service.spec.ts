@@ -5,6 +5,7 @@ import { strictMock } from '../../../../test/strict-mock.js';
 import { NO_KEY_LIMITS, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import type { JobsService } from '../jobs/jobs.service.js';
+import type { JobWaiter } from '../jobs/job-waiter.js';
 import type { WorkerRpc } from '../workers/worker-rpc.js';
 import { MidjourneyGatewayConfig, MidjourneyService, type ActionRequest } from './midjourney.service.js';
 
@@ -41,7 +42,15 @@ function setup(parent: Job | null = grid) {
     create: (_key, request) => Promise.resolve({ job: makeJob({ input: request.input }), created: true }),
   });
   const config = Object.assign(new MidjourneyGatewayConfig(), { allowPrivateUrls: false });
-  return { jobs, service: new MidjourneyService(jobs, strictMock<WorkerRpc>('WorkerRpc'), config) };
+  return {
+    jobs,
+    service: new MidjourneyService(
+      jobs,
+      strictMock<WorkerRpc>('WorkerRpc'),
+      config,
+      strictMock<JobWaiter>('JobWaiter'),
+    ),
+  };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<GatewayException> {

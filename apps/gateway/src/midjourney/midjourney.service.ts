@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   Subjects,
+  isTerminal,
   actionString,
   allowedActions,
   type Job,
@@ -11,6 +12,7 @@ import {
 import { privateHostReason } from '@app/net';
 import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
+import { JobWaiter } from '../jobs/job-waiter.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { WorkerRpc } from '../workers/worker-rpc.js';
 
@@ -19,6 +21,8 @@ export class MidjourneyGatewayConfig {
   cdnHosts: string[] = ['cdn.midjourney.com'];
   /** MIDJOURNEY_ALLOW_PRIVATE_URLS: reference images on loopback/private hosts (sandbox and tests only). */
   allowPrivateUrls: boolean = false;
+  /** How long the original routes wait for Midjourney to accept a job before answering. */
+  compatSubmitWaitSeconds: number = 60;
 }
 
 export interface ActionRequest {
@@ -90,7 +94,14 @@ export class MidjourneyService {
     private readonly jobs: JobsService,
     private readonly rpc: WorkerRpc,
     private readonly config: MidjourneyGatewayConfig,
+    private readonly waiter: JobWaiter,
   ) {}
+
+  /** Resolves once the worker reported Midjourney's submit answer, the job ended, or the wait passed. */
+  async untilSubmitted(job: Job, waitSeconds = this.config.compatSubmitWaitSeconds): Promise<Job> {
+    const submitted = (j: Job) => isTerminal(j.status) || j.result?.providerResponse !== undefined;
+    return (await this.waiter.until(job, submitted, waitSeconds)).job;
+  }
 
   async imagine(key: ApiKey, request: ImagineRequest, idempotencyKey?: string) {
     const o = request.options ?? {};

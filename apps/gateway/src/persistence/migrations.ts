@@ -77,6 +77,11 @@ CREATE TABLE rate_counters (
 );
 CREATE INDEX jobs_open_by_key ON jobs (api_key_id) WHERE status IN ('pending', 'processing');`,
   },
+  {
+    version: 4,
+    // The original routes take any row id (not only uuids); the product_design sync skips what it cannot address.
+    sql: `ALTER TABLE jobs ALTER COLUMN idea_id TYPE text;`,
+  },
 ];
 
 /** Applies pending migrations; on Postgres under an advisory lock so concurrent gateways do not race. */

@@ -412,6 +412,7 @@ describe('submit: imagine', () => {
       submittedPrompt: body.prompt,
       providerPrompt: undefined,
       meta: { width: 816, height: 1456, mode: 'turbo', grid: true },
+      result: { providerResponse: expect.objectContaining({ success: [expect.objectContaining({ job_id: 'mj-1' })] }) },
     });
   });
 
@@ -966,6 +967,15 @@ describe('proxyImage', () => {
     expect(browser.requests.map((r) => r.origin)).toEqual(['http://127.0.0.1:3002', 'https://media.example']);
     const error = await rejection(adapter.proxyImage('https://cdn.midjourney.com/a.png', signal));
     expect((error as ProviderException & { forbiddenHost?: boolean }).forbiddenHost).toBe(true);
+  });
+
+  it('serves a client-built cdn.midjourney.com URL from the configured CDN (the simulator in sandbox mode)', async () => {
+    browser.reply({ body: Buffer.from('a') });
+    const adapter = adapterWith({ cdnUrl: 'http://127.0.0.1:3002/', cdnHosts: ['cdn.midjourney.com'] });
+    await adapter.proxyImage('https://cdn.midjourney.com/mj-1/0_0.png?cb=1', signal);
+    expect(browser.requests.map((r) => [r.origin, r.url])).toEqual([
+      ['http://127.0.0.1:3002', 'http://127.0.0.1:3002/mj-1/0_0.png?cb=1'],
+    ]);
   });
 
   it('fetches the URL unchanged as bytes from the CDN origin', async () => {

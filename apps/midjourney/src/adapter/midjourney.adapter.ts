@@ -29,9 +29,15 @@ import {
 } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
 import { actionFields, metadata, siteMode } from './actions.js';
+import { MidjourneySocket, PageSocketTransport, TERMINAL_STATUSES, type JobNews } from './midjourney-socket.js';
 import { buildImaginePrompt, buildVideoPrompt, comparablePrompt, sanitizePrompt } from './prompt-builder.js';
 
 const ID_COOKIE = '__Host-Midjourney.AuthUserTokenV3_i';
+const REFRESH_COOKIE = '__Host-Midjourney.AuthUserTokenV3_r';
+/** The site's CDN host, which clients put in the URLs they build. */
+const SITE_CDN_HOST = 'cdn.midjourney.com';
+/** How long a submission waits for the socket to open (subscribed before submitting); later, it is polled. */
+const SOCKET_WAIT_MS = 5_000;
 /** Jobs show up in the account's feed within this of their submission; before it, "not listed" proves nothing. */
 const FEED_SETTLE_MS = 10_000;
 type Marker = 'in' | 'out' | 'challenge';
@@ -87,6 +93,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
   private userId?: string;
   private checking?: Promise<AccountCheck>;
   private refreshing?: Promise<Marker | null>;
+  /** Live job news (PROVIDERS.md §2.3); absent when turned off. */
+  readonly socket?: MidjourneySocket;
 
   constructor(
     browser: BrowserSession,
@@ -96,6 +104,65 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
     this.app = new URL(config.appUrl).origin;
     this.cdn = new URL(config.cdnUrl).origin;
     this.userId = config.userId;
+    if (config.socket) {
+      this.socket = new MidjourneySocket({
+        url: config.wsUrl,
+        transport: new PageSocketTransport(browser, `${this.app}/imagine`),
+        token: (signal) => this.websocketToken(signal),
+        logger: this.logger,
+      });
+      browser.onRelaunch(() => this.socket?.dropped('browser relaunched'));
+    }
+  }
+
+  override async stop(): Promise<void> {
+    await this.socket?.stop();
+    await super.stop();
+  }
+
+  // ------------------------------------------------------------ live news (websocket)
+
+  override watch(wake: (providerJobId?: string) => void): void {
+    this.socket?.onNews(wake);
+  }
+
+  override pushes(state: InflightState): boolean {
+    const id = state.submission?.providerJobId;
+    return !!id && !!this.socket?.live(id);
+  }
+
+  /**
+   * The socket's token comes with the session login the web app itself makes (`/api/firebase-login` with the
+   * session's own Firebase tokens answers `authUser.websocketToken`; pub, unverified).
+   */
+  private async websocketToken(signal: AbortSignal): Promise<string> {
+    const cookies = await this.browser.cookies(this.app);
+    const idToken = cookies.find((c) => c.name === ID_COOKIE)?.value;
+    const refreshToken = cookies.find((c) => c.name === REFRESH_COOKIE)?.value;
+    if (!idToken) throw new ProviderException('SIGNED_OUT', 'No Midjourney session token for the websocket');
+    const res = await this.call<{ authUser?: { websocketToken?: string }; websocketToken?: string }>(
+      'POST',
+      '/api/firebase-login',
+      { type: 'firebase', cookie: { type: 'firebase', idToken, refreshToken } },
+      signal,
+    );
+    const body = typeof res.body === 'object' && res.body ? res.body : {};
+    const token = body.authUser?.websocketToken ?? body.websocketToken;
+    if (!res.ok || !token) throw new Error(`no websocket token (HTTP ${res.status})`);
+    return token;
+  }
+
+  /** A poll answered from socket news: terminal news always; progress while it is fresh and the job followed. */
+  private fromSocket(state: InflightState): PollOutcome | undefined {
+    const submission = state.submission!;
+    const news: JobNews | undefined = this.socket?.latest(submission.providerJobId);
+    if (!news) return undefined;
+    if (news.status && TERMINAL_STATUSES.has(news.status)) {
+      return this.outcomeOf(state, news.status, news.progress);
+    }
+    const fresh = Date.now() - news.at < this.config.socketFreshMs;
+    if (!fresh || !this.socket!.live(submission.providerJobId)) return undefined;
+    return { state: news.status === 'queued' ? 'queued' : 'running', progress: news.progress, ready: [] };
   }
 
   // ------------------------------------------------------------ account
@@ -114,6 +181,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       const marker = await this.pageMarker(signal);
       if (marker === 'in') {
         this.userId = this.config.userId ?? (await this.userIdFromSession());
+        void this.socket?.ready(0); // open it now, so the first submission need not wait
         return { signedIn: true, state: 'ready' };
       }
       if (marker === 'out') return { signedIn: false, state: 'signed_out', detail: 'Midjourney shows the login page' };
@@ -287,7 +355,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
   async submit(job: JobMessage, signal: AbortSignal): Promise<Submission> {
     const channelId = await this.channelId(signal);
     if (job.operation === 'describe') return this.describe(job, signal);
-    const { fields, prompt, kind, mode, imagePrompts, expectedCount } = await this.submitFields(job, signal);
+    const { fields, prompt, kind, mode, imagePrompts, expectedCount, uploadUrl } = await this.submitFields(job, signal);
     const input = job.input as { private?: unknown; options?: { private?: unknown } };
     const body = {
       f: { mode, private: !!(job.operation === 'imagine' ? input.options?.private : input.private) },
@@ -296,6 +364,9 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       metadata: metadata(kind, imagePrompts),
       ...fields,
     };
+
+    // Subscribed before submitting: the socket streams only jobs that start after the subscription.
+    const socketGeneration = await this.socket?.ready(SOCKET_WAIT_MS);
     const res = await this.call<{
       success?: SubmitSuccess[];
       failure?: Array<{ type?: string; message?: string }>;
@@ -320,6 +391,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       );
     }
     if (item.softban) throw new ProviderException('CONTENT_REJECTED', 'Midjourney soft-banned the prompt');
+    if (socketGeneration !== undefined) this.socket!.follow(String(item.job_id), socketGeneration);
     const batch = Number(item.meta?.batch_size) || expectedCount;
     const files = kind === 'image' ? Math.min(4, batch) : batch;
     // A grid also brings its composite (grid_0), stored beside the cells and counted with them.
@@ -333,6 +405,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       submittedPrompt: prompt,
       providerPrompt: typeof item.prompt === 'string' ? item.prompt : undefined,
       meta: { width: item.meta?.width, height: item.meta?.height, mode, ...(grid ? { grid } : {}) },
+      // Midjourney's own answer and the upload's short URL, for the original routes' answers.
+      result: { providerResponse: answer, ...(uploadUrl ? { uploadUrl } : {}) },
     };
   }
 
@@ -347,6 +421,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
     mode: 'relax' | 'fast' | 'turbo';
     imagePrompts: number;
     expectedCount: number;
+    /** Midjourney's short URL of the uploaded image (the original's `imageUrl` answer). */
+    uploadUrl?: string;
   }> {
     switch (job.operation) {
       case 'imagine': {
@@ -368,6 +444,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
           mode: siteMode(o.mode, 'relax'),
           imagePrompts: shortUrl ? 1 : 0,
           expectedCount: 4,
+          uploadUrl: shortUrl,
         };
       }
       case 'blend': {
@@ -402,6 +479,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
           mode: siteMode(input.mode, 'fast'),
           imagePrompts: 0,
           expectedCount: input.batchSize ?? 4,
+          uploadUrl: shortUrl,
         };
       }
       default: {
@@ -558,6 +636,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
   async poll(state: InflightState, signal: AbortSignal): Promise<PollOutcome> {
     const submission = state.submission!;
     if (submission.meta?.describe) return { state: 'completed', progress: 100, ready: [], expectedCount: 0 };
+    const pushed = this.fromSocket(state);
+    if (pushed) return pushed;
     const res = await this.call<Array<{ id: string; current_status?: string; percentage_complete?: number }>>(
       'POST',
       '/api/job-status',
@@ -565,7 +645,13 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       signal,
     );
     const entry = Array.isArray(res.body) ? res.body.find((e) => e.id === submission.providerJobId) : undefined;
-    const status = entry?.current_status;
+    // Without a status entry the CDN is the only truth: probe the files.
+    if (!entry) return { state: 'running', ready: this.resultRefs(submission) };
+    return this.outcomeOf(state, entry.current_status, entry.percentage_complete);
+  }
+
+  /** One job status (from /api/job-status or the socket) as a poll outcome. */
+  private outcomeOf(state: InflightState, status: string | undefined, progress: number | undefined): PollOutcome {
     if (status === 'moderated') {
       return {
         state: 'failed',
@@ -580,13 +666,15 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
         error: new ProviderException('PROVIDER_ERROR', 'Midjourney failed the job'),
       };
     }
-    const refs = this.resultRefs(submission);
     if (status === 'completed') {
-      return { state: 'completed', progress: 100, ready: refs, result: { actions: this.actionsOf(state) } };
+      return {
+        state: 'completed',
+        progress: 100,
+        ready: this.resultRefs(state.submission!),
+        result: { actions: this.actionsOf(state) },
+      };
     }
-    // Without a status entry the CDN is the only truth: probe the files.
-    if (!entry) return { state: 'running', ready: refs };
-    return { state: status === 'queued' ? 'queued' : 'running', progress: entry.percentage_complete, ready: [] };
+    return { state: status === 'queued' ? 'queued' : 'running', progress, ready: [] };
   }
 
   /**
@@ -672,6 +760,11 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
         new ProviderException('INVALID_PAYLOAD', `Only the Midjourney CDN may be proxied, not ${target.host}`),
         { forbiddenHost: true },
       );
+    }
+    // A CDN URL a client built (`https://cdn.midjourney.com/<jobId>/0_0.png`) is served by the configured CDN: the
+    // same host in production, the simulator's in sandbox mode.
+    if (target.host === SITE_CDN_HOST && new URL(this.cdn).host !== SITE_CDN_HOST) {
+      target = new URL(`${target.pathname}${target.search}`, this.cdn);
     }
     const res = await this.browser.fetch<Buffer>(
       target.origin,

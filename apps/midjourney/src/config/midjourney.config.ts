@@ -8,6 +8,12 @@ export class MidjourneyConfig extends WorkerCommonConfig {
   @IsInt() @Min(0) @Max(65535) MIDJOURNEY_PORT: number = 3002;
   @IsUrl(URL_OPTIONS) MIDJOURNEY_APP_URL: string = 'https://www.midjourney.com';
   @IsUrl(URL_OPTIONS) MIDJOURNEY_CDN_URL: string = 'https://cdn.midjourney.com';
+  /** Origin of the site's websocket (live job news); `wss://ws.<site>`. */
+  @IsUrl({ ...URL_OPTIONS, protocols: ['ws', 'wss'] }) MIDJOURNEY_WS_URL: string = 'wss://ws.midjourney.com';
+  /** Follow jobs over the websocket (job-status polling stays the backstop); false = polling only. */
+  @Transform(envBoolean) @IsBoolean() MIDJOURNEY_SOCKET: boolean = true;
+  /** While the socket brings a job's news, the gap between backstop polls. */
+  @IsInt() @Min(1000) MIDJOURNEY_SOCKET_BACKSTOP_MS: number = 15_000;
   @IsString() MIDJOURNEY_PROFILE_DIR: string = '';
   @IsOptional() @IsString() MIDJOURNEY_COOKIES_FILE?: string;
   /** MJ user uuid; read from the session token when unset. */

@@ -7,6 +7,8 @@ export class SimulatorConfig {
   @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_APP_PORT: number = 4001;
   @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_CDN_PORT: number = 4002;
   @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_LINKS_PORT: number = 4003;
+  /** ws.midjourney.com stand-in (the websocket). */
+  @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_WS_PORT: number = 4005;
   @IsInt() @Min(0) @Max(65535) SIM_IDEOGRAM_APP_PORT: number = 4004;
   @IsInt() @Min(0) @Max(65535) SIM_CHATGPT_APP_PORT: number = 4010;
   /** Host name used in the URLs and cookies the simulator hands out. */

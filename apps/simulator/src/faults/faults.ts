@@ -23,13 +23,15 @@ export const FAULTS = [
   'quota_exhausted',
   'inflight_limit',
   'token_expired',
+  // Midjourney's websocket: open sockets are cut at their next frame, new ones refused while armed.
+  'socket_drop',
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export interface Fault {
   provider: string;
   fault: FaultName;
-  /** submit | status | cdn | upload | page | api | refresh | any (default any). */
+  /** submit | status | cdn | upload | page | api | refresh | socket | any (default any). */
   endpoint?: string;
   account?: string;
   /** How many times it fires; unlimited when absent. */

@@ -207,6 +207,26 @@ export function registerMidjourneyApp(
     };
   });
 
+  // The web app's session login (pub): the session's own Firebase tokens in, `authUser` (with the websocket's
+  // token) out.
+  app.post('/api/firebase-login', async (req, reply) => {
+    const account = await apiAuth(req, reply, 'firebase-login');
+    if (!account) return;
+    const cookie = ((req.body ?? {}) as { cookie?: { idToken?: string; refreshToken?: string } }).cookie;
+    if (cookie?.idToken !== account.idToken || (cookie.refreshToken && cookie.refreshToken !== account.refreshToken)) {
+      return reply.code(401).send({ error: 'Unauthorized', message: 'Invalid Firebase tokens' });
+    }
+    return {
+      authUser: {
+        id: account.userId,
+        websocketToken: account.websocketToken,
+        abilities: { can_private: true, can_relax: true },
+        subscription: { type: 'standard' },
+        userFlags: { settings: { speed: 'fast', visibility: 'public' } },
+      },
+    };
+  });
+
   app.get('/api/user-mutable-state', async (req, reply) => {
     const account = await apiAuth(req, reply, 'user-mutable-state');
     if (!account) return;
@@ -346,10 +366,7 @@ export function registerMidjourneyApp(
       cdnRequests: 0,
       isQueued: running >= state.timing.runningLimit,
     };
-    if (!softban) {
-      state.jobs.set(job.job_id, job);
-      state.submits++;
-    }
+    if (!softban) state.add(job);
     // Faults after acceptance: the answer is late (latency stage 'after'), a 5xx from the edge, or the connection
     // dies before the answer arrives. The job exists either way; only the provider's job list tells.
     const after = take('submit', account.name, ['latency', 'server_error', 'network_drop'], (f) =>

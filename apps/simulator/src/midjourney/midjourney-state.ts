@@ -7,6 +7,8 @@ export interface MjAccount {
   idTokenExp: number; // epoch s
   refreshToken: string;
   revoked: boolean;
+  /** `authUser.websocketToken` of /api/firebase-login: opens the websocket. */
+  websocketToken: string;
 }
 
 export interface MjJob {
@@ -62,6 +64,7 @@ export class MidjourneyState {
   submitsByType: Record<string, number> = {};
   describes = 0;
   requests: Record<string, number> = {};
+  private readonly jobListeners: Array<(job: MjJob) => void> = [];
 
   constructor(readonly timing: SimTiming) {
     this.account('default');
@@ -71,6 +74,23 @@ export class MidjourneyState {
     this.submitsByType[t] = (this.submitsByType[t] ?? 0) + 1;
   }
 
+  /** Called with every job the site accepted (the websocket streams it). */
+  onJob(listener: (job: MjJob) => void): void {
+    this.jobListeners.push(listener);
+  }
+
+  add(job: MjJob): void {
+    this.jobs.set(job.job_id, job);
+    this.submits++;
+    for (const listener of this.jobListeners) listener(job);
+  }
+
+  byWebsocketToken(token: string | undefined): MjAccount | undefined {
+    if (!token) return undefined;
+    for (const account of this.accounts.values()) if (account.websocketToken === token) return account;
+    return undefined;
+  }
+
   count(endpoint: string): void {
     this.requests[endpoint] = (this.requests[endpoint] ?? 0) + 1;
   }
@@ -78,7 +98,15 @@ export class MidjourneyState {
   account(name: string): MjAccount {
     let account = this.accounts.get(name);
     if (!account) {
-      account = { name, userId: randomUUID(), idToken: '', idTokenExp: 0, refreshToken: '', revoked: false };
+      account = {
+        name,
+        userId: randomUUID(),
+        idToken: '',
+        idTokenExp: 0,
+        refreshToken: '',
+        revoked: false,
+        websocketToken: randomBytes(18).toString('base64url'),
+      };
       this.rotate(account);
       this.accounts.set(name, account);
     }

@@ -7,7 +7,7 @@ import type { AccountMonitor } from './account-monitor.js';
 import { InfrastructureError } from './infra.js';
 import type { InflightStore } from './inflight-store.js';
 import type { JobEvents } from './job-events.js';
-import { nextPollDelay, type AccountPacer } from './pacing.js';
+import type { AccountPacer } from './pacing.js';
 import type { Poller } from './poller.js';
 import type { RuntimeConfig } from './runtime.config.js';
 import { decide } from './submit-policy.js';
@@ -257,7 +257,7 @@ export class JobIntake {
    * through reconciliation again).
    */
   async submit(state: InflightState, msg?: JobMsg): Promise<void> {
-    const { adapter, store, events, poller, pacer, config, logger } = this.parts;
+    const { adapter, store, events, poller, pacer, logger } = this.parts;
     const jobId = state.job.jobId;
     this.submitting++;
     const keepAlive = msg ? this.keepAlive(msg) : undefined;
@@ -297,7 +297,7 @@ export class JobIntake {
         });
       } else await store.save(state);
       await events.emit(state, 'processing', 0, submission.queued ? 'queued at the provider' : 'submitted');
-      poller.schedule(jobId, nextPollDelay(state, undefined, config, this.now()));
+      poller.scheduleNext(state);
     } finally {
       if (!ackOnDurable || store.isDurable(jobId)) clearInterval(keepAlive);
       this.submitting--;

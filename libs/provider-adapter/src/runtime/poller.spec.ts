@@ -47,6 +47,7 @@ function setup(state: InflightState) {
   const timers = new HandTimers();
   const store = strictMock<InflightStore>('store', {
     get: (id) => (id === state.job.jobId ? state : undefined),
+    ids: () => [state.job.jobId],
     save: () => Promise.resolve(),
     isCanceled: () => Promise.resolve(false),
     end: () => Promise.resolve(),
@@ -61,6 +62,7 @@ function setup(state: InflightState) {
     classifyError: (e: unknown) =>
       e instanceof ProviderException ? e : new ProviderException('PROVIDER_TIMEOUT', String(e)),
     release: () => Promise.resolve(),
+    pushes: undefined,
   });
   const account = strictMock<AccountMonitor>('account', { onError: () => undefined });
   const results = strictMock<ResultStorage>('results', { downloadReady: () => Promise.resolve() });
@@ -132,5 +134,75 @@ describe(Poller.name, () => {
     expect(account.onError).toHaveBeenCalledTimes(2);
     expect(state.pollErrors).toBe(2);
     expect(timers.pending.get('poll:job-1')?.ms).toBe(2000);
+  });
+
+  describe('push wakes', () => {
+    it('polls a woken job at once, and only the job with that provider id', () => {
+      const { poller, timers } = setup(running(60_000));
+      poller.wakeByProviderId('someone-else');
+      expect(timers.pending.has('poll:job-1')).toBe(false);
+      poller.wakeByProviderId('p-1');
+      expect(timers.pending.get('poll:job-1')?.ms).toBe(0);
+    });
+
+    it('never wakes a job still being submitted (that poll would reconcile a submission under way)', () => {
+      const state = { ...running(60_000), phase: 'submitting' as const };
+      const { poller, timers } = setup(state);
+      poller.wakeByProviderId();
+      poller.wake('job-1');
+      expect(timers.pending.size).toBe(0);
+    });
+
+    it('polls again right after a poll that a wake interrupted, never two at once', async () => {
+      const state = running(60_000);
+      const { poller, timers, adapter } = setup(state);
+      let release!: () => void;
+      adapter.poll.mockImplementationOnce(
+        () =>
+          new Promise((resolve) => {
+            release = () => resolve({ state: 'running', progress: 10, ready: [] });
+          }),
+      );
+      const first = poller.pollOnce('job-1');
+      await vi.waitFor(() => expect(adapter.poll).toHaveBeenCalledTimes(1));
+      poller.wake('job-1');
+      await poller.pollOnce('job-1'); // a concurrent poll is refused
+      expect(adapter.poll).toHaveBeenCalledTimes(1);
+      release();
+      await first;
+      expect(timers.pending.get('poll:job-1')?.ms).toBe(0);
+    });
+
+    it('caps a wake at the deadline like any poll and ends the job there', async () => {
+      const { poller, adapter, store } = setup(running(0));
+      poller.wake('job-1');
+      await poller.pollOnce('job-1');
+      expect(adapter.poll).not.toHaveBeenCalled();
+      expect(store.end).toHaveBeenCalledWith('job-1', 'timeout');
+    });
+
+    it('does nothing for a job that ended, so a late push cannot end it twice', async () => {
+      const state = running(60_000);
+      const { poller, timers, adapter, store, events } = setup(state);
+      adapter.poll.mockResolvedValue({ state: 'completed', progress: 100, ready: [] });
+      state.submission!.expectedCount = 0;
+      await poller.pollOnce('job-1');
+      expect(store.end).toHaveBeenCalledTimes(1);
+      store.get.mockReturnValue(undefined);
+      poller.wake('job-1');
+      expect(timers.pending.size).toBe(0);
+      expect(events.emit).toHaveBeenCalledTimes(1);
+    });
+
+    it('polls only as a backstop while the adapter says the job’s news comes by push', () => {
+      const state = running(600_000);
+      const { poller, timers, adapter } = setup(state);
+      adapter.pushes = vi.fn(() => true);
+      poller.scheduleNext(state, { state: 'running', progress: 50, ready: [] });
+      expect(timers.pending.get('poll:job-1')?.ms).toBe(15_000);
+      adapter.pushes = vi.fn(() => false);
+      poller.scheduleNext(state, { state: 'running', progress: 50, ready: [] });
+      expect(timers.pending.get('poll:job-1')?.ms).toBeLessThan(15_000);
+    });
   });
 });

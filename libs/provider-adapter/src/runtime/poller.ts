@@ -38,6 +38,8 @@ const DOWNLOAD_TIMEOUT_MS = 120_000;
  */
 export class Poller {
   private readonly polling = new Set<string>();
+  /** Jobs woken while a poll of theirs ran: polled again right after it. */
+  private readonly woken = new Set<string>();
   private stopped = false;
   private readonly now: () => number;
 
@@ -53,6 +55,33 @@ export class Poller {
     this.parts.timers.set(timerName(jobId), Math.max(0, Math.min(delayMs, untilDeadline)), () => {
       void this.pollOnce(jobId);
     });
+  }
+
+  /** The next poll after a submission or a poll: adaptive, or only a backstop while the job's news comes by push. */
+  scheduleNext(state: InflightState, outcome?: PollOutcome): void {
+    const { adapter, config } = this.parts;
+    const delay = adapter.pushes?.(state) ? config.pushBackstopMs : nextPollDelay(state, outcome, config, this.now());
+    this.schedule(state.job.jobId, delay);
+  }
+
+  /**
+   * News of a job arrived (a push): poll it now. The usual rules hold: one poll of a job at a time (a wake during a
+   * poll polls again right after it), never past the deadline, nothing after the job ended. Only submitted jobs: a
+   * poll during 'submitting' would reconcile a submission that is still under way.
+   */
+  wake(jobId: string): void {
+    const state = this.parts.store.get(jobId);
+    if (!state || state.phase !== 'submitted' || this.stopped) return;
+    if (this.polling.has(jobId)) this.woken.add(jobId);
+    else this.schedule(jobId, 0);
+  }
+
+  /** Wakes the job with that provider job id, or every job this worker holds when none is given. */
+  wakeByProviderId(providerJobId?: string): void {
+    for (const jobId of this.parts.store.ids()) {
+      const state = this.parts.store.get(jobId);
+      if (providerJobId === undefined || state?.submission?.providerJobId === providerJobId) this.wake(jobId);
+    }
   }
 
   stop(): void {
@@ -84,6 +113,7 @@ export class Poller {
       if (this.parts.store.get(jobId)) this.schedule(jobId, backoffMs(state.pollErrors + 1, 1000, 30_000));
     } finally {
       this.polling.delete(jobId);
+      if (this.woken.delete(jobId)) this.wake(jobId);
     }
   }
 
@@ -92,6 +122,7 @@ export class Poller {
     const jobId = state.job.jobId;
     const { events, store, adapter, timers, logger } = this.parts;
     timers.clear(timerName(jobId));
+    this.woken.delete(jobId);
     const progress = status === 'completed' ? 100 : (events.lastProgress(jobId) ?? 0);
     await events.emit(state, status, progress, undefined, error);
     await store.end(jobId, status);
@@ -101,7 +132,7 @@ export class Poller {
   }
 
   private async step(state: InflightState): Promise<void> {
-    const { adapter, store, events, results, account, config } = this.parts;
+    const { adapter, store, events, results, account } = this.parts;
     const jobId = state.job.jobId;
     if (await this.canceled(jobId)) {
       return this.finish(state, 'canceled', { code: 'CANCELED', message: 'Canceled by the client' });
@@ -153,12 +184,12 @@ export class Poller {
       await store.save(state);
       await events.heartbeat(state);
     }
-    this.schedule(jobId, nextPollDelay(state, outcome, config, this.now()));
+    this.scheduleNext(state, outcome);
   }
 
   /** After a crash during 'submitting' or an unknown submit outcome: ask the provider's job list, never guess. */
   private async reconcile(state: InflightState): Promise<void> {
-    const { adapter, store, events, account, pacer, config, logger } = this.parts;
+    const { adapter, store, events, account, pacer, logger } = this.parts;
     const jobId = state.job.jobId;
     if (!adapter.findSubmission) {
       return this.finish(state, 'failed', {
@@ -190,7 +221,7 @@ export class Poller {
     state.submission = found;
     state.submittedAt ??= state.submittingAt ?? new Date(this.now()).toISOString();
     await events.emit(state, 'processing', 0, 'found in the provider’s job list (the submission outcome was unknown)');
-    this.schedule(jobId, nextPollDelay(state, undefined, config, this.now()));
+    this.scheduleNext(state);
   }
 
   private finishAtDeadline(state: InflightState): Promise<void> {

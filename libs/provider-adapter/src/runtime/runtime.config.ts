@@ -14,6 +14,8 @@ export class RuntimeConfig {
   rateLimitPenaltyMs: number = 30_000;
   pollMinMs: number = 250;
   pollMaxMs: number = 5_000;
+  /** While an adapter receives a job's news by push (a websocket), the gap between backstop polls. */
+  pushBackstopMs: number = 15_000;
   /** Fraction of the expected render time before the first poll (learns the provider's progress rate). */
   firstPollFraction: number = 0.3;
   accountCheckIntervalMs: number = 60_000;

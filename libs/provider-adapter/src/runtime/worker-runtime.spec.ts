@@ -258,7 +258,13 @@ let sut: WorkerRuntime;
 let config: RuntimeConfig;
 
 function strictAdapter(): StrictMock<ProviderAdapter> {
-  const double = strictMock<ProviderAdapter>('adapter', { provider: 'midjourney', operations: ['imagine'] });
+  // An adapter without push delivery (no websocket): the optional hooks are absent.
+  const double = strictMock<ProviderAdapter>('adapter', {
+    provider: 'midjourney',
+    operations: ['imagine'],
+    watch: undefined,
+    pushes: undefined,
+  });
   double.start.mockResolvedValue();
   double.stop.mockResolvedValue();
   double.checkAccount.mockResolvedValue({ signedIn: true, state: 'ready' });

@@ -189,6 +189,8 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       logger,
       resubmit: (state) => intake.submit(state),
     });
+    // Push news (a provider's websocket) wakes the job's poll; the poller keeps its one-poll and deadline rules.
+    adapter.watch?.((providerJobId) => poller.wakeByProviderId(providerJobId));
     const intake: JobIntake = new JobIntake({ config, adapter, store, events, poller, account, pacer, logger });
     const queue = new QueueDeadlines({
       store,

@@ -6,7 +6,6 @@ import {
   IsOptional,
   IsString,
   IsUrl,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -14,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  IDEA_ID_PATTERN,
   IsNotBlank,
   MJ_MODES,
   MJ_MOTIONS,
@@ -27,6 +27,10 @@ import { LenientFields } from '../../errors/validation.pipe.js';
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || value === null ? undefined : value);
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+const niji = ({ value }: { value: unknown }) =>
+  value === '1' || value === 'true' ? true : value === '0' || value === 'false' || value === '' ? false : value;
+/** The original never checked row ids: a uuid or any short id (a row the sync cannot address is skipped). */
+const ideaId = { message: '$property must be a uuid or an id of letters, digits, - and _ (at most 128)' };
 
 // The original routes accepted any extra field; their DTOs drop unknown ones (LenientFields) and validate the rest.
 
@@ -36,8 +40,8 @@ export class GenImageBody {
   @IsString() @IsNotBlank() @MaxLength(4000) prompt!: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl(url) url_image?: string;
   @IsOptional() @ValidateNested() @Type(() => MidjourneyImagineOptions) options?: MidjourneyImagineOptions;
-  @IsOptional() @Transform(emptyToUndefined) @IsUUID() design_id?: string;
-  @IsOptional() @Transform(emptyToUndefined) @IsUUID() idea_id?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(IDEA_ID_PATTERN, ideaId) design_id?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(IDEA_ID_PATTERN, ideaId) idea_id?: string;
   @IsOptional() @IsString() user_id?: string;
 }
 
@@ -54,11 +58,12 @@ export class GenImageQuery {
   @IsOptional() @IsIn(MJ_QUALITIES) quality?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(100) stop?: number;
   @IsOptional() @Transform(bool) @IsBoolean() tile?: boolean;
-  @IsOptional() @IsIn(MJ_NIJI_VERSIONS) niji?: string;
+  /** The original's `niji=1` (any truthy value: the default niji model), or a niji model number. */
+  @IsOptional() @Transform(niji) @IsIn([...MJ_NIJI_VERSIONS, true, false]) niji?: string | boolean;
   @IsOptional() @IsIn(MJ_MODES) mode?: (typeof MJ_MODES)[number];
   @IsOptional() @Transform(bool) @IsBoolean() private?: boolean;
-  @IsOptional() @Transform(emptyToUndefined) @IsUUID() design_id?: string;
-  @IsOptional() @Transform(emptyToUndefined) @IsUUID() idea_id?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(IDEA_ID_PATTERN, ideaId) design_id?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(IDEA_ID_PATTERN, ideaId) idea_id?: string;
 }
 
 export class GenVideoOptions {
@@ -75,8 +80,8 @@ export class GenVideoBody {
   @IsUrl(url) image_url!: string;
   @IsOptional() @IsString() @IsNotBlank() @MaxLength(4000) text_prompt?: string;
   @IsOptional() @ValidateNested() @Type(() => GenVideoOptions) options?: GenVideoOptions;
-  @IsOptional() @Transform(emptyToUndefined) @IsUUID() design_id?: string;
-  @IsOptional() @Transform(emptyToUndefined) @IsUUID() idea_id?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(IDEA_ID_PATTERN, ideaId) design_id?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(IDEA_ID_PATTERN, ideaId) idea_id?: string;
 }
 
 /** GET /midjourney/genvideo: the same fields flat in the query. */
@@ -84,8 +89,8 @@ export class GenVideoBody {
 export class GenVideoQuery extends GenVideoOptions {
   @IsUrl(url) image_url!: string;
   @IsOptional() @IsString() @IsNotBlank() @MaxLength(4000) text_prompt?: string;
-  @IsOptional() @Transform(emptyToUndefined) @IsUUID() design_id?: string;
-  @IsOptional() @Transform(emptyToUndefined) @IsUUID() idea_id?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(IDEA_ID_PATTERN, ideaId) design_id?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(IDEA_ID_PATTERN, ideaId) idea_id?: string;
 }
 
 /** GET /midjourney/proxy-image (clients add cache-busters to the query). */
