@@ -8,6 +8,7 @@
 //   4. memory of one Midjourney service (Node + its Chromium) holding 50 in-flight jobs, against the idle service;
 //   5. the Ideogram completion-detection delay and provider requests per job, against the original's poller (first
 //      poll at once, then every 15 s, at most 40) on the same simulator.
+// `--only=gateway` runs only the gateway's own figures (reads, submissions on PGlite, Postgres, two gateways).
 // `--only=midjourney` or `--only=ideogram` runs one provider's part; `--only=socket` only the Midjourney detection
 // measure (1: socket, polling only, seed poller).
 import Fastify from 'fastify';
@@ -344,14 +345,7 @@ async function ideogramPart() {
   }
 }
 
-async function main() {
-  process.stdout.write('Benchmark: generation gateway, Midjourney and Ideogram slices (simulator)\n\n');
-  if (only !== 'midjourney' && only !== 'socket') await ideogramPart();
-  if (only === 'ideogram') {
-    process.stdout.write(`\nJSON ${JSON.stringify(results)}\n`);
-    return;
-  }
-
+async function midjourneyPart() {
   // 1 + 4: full system. Renders of ~21 s (SIM_SPEED 0.7) so the 15 s grid of the baseline matters as in production,
   // spread ±30 % (SIM_JITTER) as real renders are. The worker is not told the simulator's render time: it gets its
   // own default for the mode (fast 60 s) scaled by the same time factor, 2× the simulator's mean, as a deployment
@@ -423,6 +417,17 @@ async function main() {
   } finally {
     await system.stop();
   }
+}
+
+async function main() {
+  process.stdout.write('Benchmark: generation gateway, Midjourney and Ideogram slices (simulator)\n\n');
+  if (only !== 'midjourney' && only !== 'socket' && only !== 'gateway') await ideogramPart();
+  if (only === 'ideogram') {
+    process.stdout.write(`\nJSON ${JSON.stringify(results)}\n`);
+    return;
+  }
+
+  if (only !== 'gateway') await midjourneyPart();
 
   if (only === 'socket') {
     process.stdout.write(`\nJSON ${JSON.stringify(results)}\n`);
@@ -475,6 +480,24 @@ async function main() {
       `${fmt(submit.rps, 0)}/s (p99 ${submit.p99} ms, ${submit.errors} errors)`,
     );
     results.submitPostgres = submit;
+
+    // Two gateway replicas on the same Postgres, each under the same load at once (as behind a load balancer).
+    const replica = await pg.startGatewayReplica();
+    const both = await Promise.all(
+      [pg.gatewayUrl, replica.url].map((url) =>
+        load(`${url}/v1/midjourney/imagine`, {
+          method: 'POST',
+          headers: { 'x-api-key': pg.apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'throughput test, two gateways', options: { ar: '1:1' } }),
+        }),
+      ),
+    );
+    const twoRps = both[0].rps + both[1].rps;
+    line(
+      'job submissions per second, Postgres (two gateways / one)',
+      `${fmt(twoRps, 0)}/s / ${fmt(submit.rps, 0)}/s → ×${fmt(twoRps / submit.rps)} (p99 ${Math.max(both[0].p99, both[1].p99)} ms, ${both[0].errors + both[1].errors} errors)`,
+    );
+    results.submitTwoGateways = { rps: twoRps, each: both };
   } finally {
     await pg.stop();
   }

@@ -93,6 +93,10 @@ describe('Scale out: gateway replicas on a JetStream cluster', () => {
       30_000,
     );
 
+    // The original status route speaks for the pool: running while any account is.
+    const status = await system.api('GET', '/midjourney/status');
+    expect(status.body).toMatchObject({ success: true, status: 'running', accounts: { total: 2, running: 2 } });
+
     const prompt = `a windmill at dusk, through the faults ${Date.now()}`;
     const submit = async (url: string, i: number) => {
       const created = await system.apiAt(url, 'POST', '/v1/midjourney/imagine', {
@@ -117,6 +121,7 @@ describe('Scale out: gateway replicas on a JetStream cluster', () => {
         },
         40_000,
       );
+      expect((await system.api('GET', '/midjourney/status')).body).toMatchObject({ status: 'running' });
       await system.startMidjourneyAccount('second');
       await waitFor(
         'the returned account in the registry',

@@ -48,6 +48,21 @@ export class AccountsService {
     return entries.sort((a, b) => a.provider.localeCompare(b.provider) || a.account.localeCompare(b.account));
   }
 
+  /** Every account of a provider, unscoped (the original status routes); [] when the registry cannot be read. */
+  async pool(provider: ProviderName): Promise<AccountEntry[]> {
+    try {
+      const bucket = await this.nats.bucket(Buckets.accounts, ACCOUNT_ENTRY_TTL_MS);
+      const entries: AccountEntry[] = [];
+      for await (const name of await bucket.keys(`${provider}.>`)) {
+        const found = await bucket.get(name);
+        if (found && found.operation === 'PUT' && found.length > 0) entries.push(found.json<AccountEntry>());
+      }
+      return entries;
+    } catch {
+      return [];
+    }
+  }
+
   async check(provider: string, account: string): Promise<AccountEntry> {
     const [p, a] = this.address(provider, account);
     try {

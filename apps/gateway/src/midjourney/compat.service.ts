@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isTerminal, type AccountState, type Job, type MidjourneyImagineOptions } from '@app/contracts';
 import type { ApiKey } from '../auth/api-key.js';
+import { AccountsService } from '../accounts/accounts.service.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { LegacyStats } from './legacy-stats.js';
 import { MidjourneyService, type VideoRequest } from './midjourney.service.js';
@@ -22,6 +23,7 @@ export class CompatService {
   constructor(
     private readonly midjourney: MidjourneyService,
     private readonly stats: LegacyStats,
+    private readonly accounts: AccountsService,
   ) {}
 
   async health(detailed = false) {
@@ -125,6 +127,20 @@ export class CompatService {
 
   /** The original's answer: `status` is the service's (running | error | stopped), `accountState` ours. */
   async status() {
+    // Several accounts: the service runs while any of them does (one account: its own worker answers, fresher than
+    // the registry's last beat).
+    const pool = await this.accounts.pool('midjourney');
+    if (pool.length > 1) {
+      const usable = pool.filter((a) => legacyStatus(a.state) === 'running');
+      const best = usable[0] ?? pool[0];
+      return {
+        success: true,
+        isLoggedIn: pool.some((a) => a.signedIn),
+        status: legacyStatus(best.state),
+        accountState: best.state,
+        accounts: { total: pool.length, running: usable.length },
+      };
+    }
     try {
       const status = await this.midjourney.status();
       return {

@@ -17,6 +17,8 @@ export class AccountMonitor {
   signedIn = false;
   lastError: LastError | null = null;
   private checking?: Promise<void>;
+  /** Called after the reported state changed (the registry writes the account's entry at once). */
+  onChange?: () => void;
 
   constructor(
     private readonly adapter: ProviderAdapter,
@@ -30,14 +32,18 @@ export class AccountMonitor {
   }
 
   setDisabled(disabled: boolean): void {
+    const changed = disabled !== this.disabled;
     this.disabled = disabled;
+    if (changed) this.onChange?.();
   }
 
   set(state: AccountState, error?: ProviderException): void {
-    if (state !== this.current) {
+    const changed = state !== this.current;
+    if (changed) {
       this.logger.log(`account ${this.current} → ${state}${error ? ` (${error.code}: ${error.message})` : ''}`);
     }
     this.current = state;
+    if (changed) this.onChange?.();
     if (error) this.remember(error);
   }
 

@@ -64,4 +64,18 @@ describe(AccountRegistry.name, () => {
     expect(parts.setDisabled).toHaveBeenCalledTimes(1);
     expect(parts.logger.warn).toHaveBeenCalledTimes(1);
   });
+
+  it('writes once more when asked during a beat, so a change made meanwhile is not lost', async () => {
+    let release!: () => void;
+    const control = vi
+      .fn<() => Promise<AccountControl | null>>()
+      .mockImplementationOnce(() => new Promise((resolve) => (release = () => resolve(null))))
+      .mockResolvedValue(null);
+    const { registry, written } = setup(control);
+    const first = registry.beat();
+    const second = registry.beat(); // the state changed while the first beat was reading
+    release();
+    await Promise.all([first, second]);
+    expect(written).toHaveLength(2);
+  });
 });

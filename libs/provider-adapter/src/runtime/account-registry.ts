@@ -24,13 +24,23 @@ export interface AccountRegistryParts {
 export class AccountRegistry {
   private disabled = false;
   private beating?: Promise<void>;
+  private again = false;
   private outage = false;
 
   constructor(private readonly parts: AccountRegistryParts) {}
 
-  /** One beat; a call while one runs joins it. */
+  /** One beat; a call while one runs gets one more beat after it (the entry it is writing may be out of date). */
   beat(): Promise<void> {
-    this.beating ??= this.beatOnce().finally(() => (this.beating = undefined));
+    if (this.beating) {
+      this.again = true;
+      return this.beating;
+    }
+    this.beating = (async () => {
+      do {
+        this.again = false;
+        await this.beatOnce();
+      } while (this.again);
+    })().finally(() => (this.beating = undefined));
     return this.beating;
   }
 

@@ -101,6 +101,8 @@ export class WorkerRuntime implements OnApplicationBootstrap, OnApplicationShutd
       setDisabled: (disabled) => this.account.setDisabled(disabled),
       logger: this.logger,
     });
+    // A state change shows in the registry at once, not at the next beat.
+    this.account.onChange = () => void this.registry.beat();
   }
 
   onApplicationBootstrap(): void {
