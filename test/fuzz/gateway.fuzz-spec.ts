@@ -88,7 +88,12 @@ describe('the gateway under generated bad requests (fuzz)', () => {
       worker: false,
       database: process.env.FUZZ_DATABASE === 'postgres' ? 'postgres' : 'pglite',
       // The original routes that wait for a worker's answer would hold each request for a minute.
-      gatewayEnv: { IDEOGRAM_SUBMIT_WAIT_SECONDS: '1', CHATGPT_GPTGEN_WAIT_SECONDS: '0', LOG_LEVEL: 'error' },
+      gatewayEnv: {
+        IDEOGRAM_SUBMIT_WAIT_SECONDS: '1',
+        CHATGPT_GPTGEN_WAIT_SECONDS: '0',
+        MIDJOURNEY_COMPAT_SUBMIT_WAIT_SECONDS: '1',
+        LOG_LEVEL: 'error',
+      },
     }).start();
     // The suite's key sends thousands of requests a minute: limits far above that, set explicitly (admin keys are
     // exempt from the defaults anyway), so no 429 of the limits mixes into what is measured here.
