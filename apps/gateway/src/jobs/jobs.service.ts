@@ -30,6 +30,7 @@ const CACHE_LIMIT = 20_000;
  * never change and stay cached.
  */
 const OPEN_JOB_TTL_MS = 2000;
+const QUEUE_POSITION_TTL_MS = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A cursor's time is an ISO instant as `toISOString()` writes it, within years Postgres and JS agree on. */
 const isCursorTime = (value: unknown): value is string =>
@@ -72,6 +73,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   /** Jobs whose idea id the product_design sync cannot address (warned once each). */
   private readonly unaddressable = new Set<string>();
   private readonly cache = new Map<string, { job: StoredJob; at: number }>();
+  private readonly positions = new Map<string, { position: number; at: number }>();
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
   /** Overdue jobs whose cancel marker is not written yet (NATS was down). */
@@ -109,6 +111,15 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(job.id, { job, at: Date.now() });
     return job;
+  }
+
+  /** Reads a job from the table and keeps it: hot reads of one job cost one query per OPEN_JOB_TTL_MS at most. */
+  private async load(id: string): Promise<StoredJob | null> {
+    const job = await this.jobs.findById(id);
+    if (!job) return null;
+    // A change applied while the query ran is newer than what it read.
+    const current = this.cache.get(id)?.job;
+    return current && current.updatedAt > job.updatedAt ? current : this.remember(job);
   }
 
   private cached(id: string): StoredJob | undefined {
@@ -206,7 +217,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async get(key: ApiKey, id: string): Promise<Job> {
-    const job = this.cached(id) ?? (await this.jobs.findById(id));
+    const job = this.cached(id) ?? (await this.load(id));
     if (!job || !keyAllows(key, job.provider)) throw new GatewayException('NOT_FOUND', `No job ${id}`);
     return job;
   }
@@ -218,7 +229,14 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
    */
   async queueOf(job: Job): Promise<{ position: number; mode?: string } | undefined> {
     if (job.status !== 'pending') return undefined;
-    const position = await this.jobs.queuePosition(job);
+    // Counted at most once a second per job: a client polling a queued job must not cost a count per request.
+    let known = this.positions.get(job.id);
+    if (!known || Date.now() - known.at > QUEUE_POSITION_TTL_MS) {
+      known = { position: await this.jobs.queuePosition(job), at: Date.now() };
+      if (this.positions.size >= CACHE_LIMIT) this.positions.clear();
+      this.positions.set(job.id, known);
+    }
+    const position = known.position;
     const input = job.input as { mode?: unknown; options?: { mode?: unknown } };
     const mode = job.provider === 'midjourney' ? (input.options?.mode ?? input.mode) : undefined;
     return {
@@ -229,7 +247,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Reads a job without a key check (SSE after the key was checked, product_design, compat). */
   async find(id: string): Promise<Job | null> {
-    return this.cached(id) ?? (await this.jobs.findById(id));
+    return this.cached(id) ?? (await this.load(id));
   }
 
   async list(
