@@ -130,9 +130,20 @@ describe('submit', () => {
     expect(mj.imagine).toHaveBeenCalledTimes(1);
   });
 
-  it('a body that fails validation: 400 with code 4', async () => {
+  it('a body that fails validation: 400 with code 4; an empty notifyHook (as relays send) is no hook', async () => {
     const res = await send('POST', '/mj/submit/imagine', { prompt: 7 });
     expect([res.statusCode, res.json().code]).toEqual([400, 4]);
+    const badHook = await send('POST', '/mj/submit/imagine', { prompt: 'a', notifyHook: 'not a url' });
+    expect([badHook.statusCode, badHook.json().code]).toEqual([400, 4]);
+    const noHook = await send('POST', '/mj/submit/imagine', { prompt: 'a', notifyHook: '' });
+    expect(noHook.json().code).toBe(1);
+    expect(mj.imagine).toHaveBeenLastCalledWith(
+      expect.anything(),
+      expect.objectContaining({ proxy: { action: 'IMAGINE' } }),
+      undefined,
+    );
+    const odd = await send('POST', '/mj/submit/imagine', { prompt: 'a', base64Array: ['http://[not'] });
+    expect(odd.json().code).toBe(4);
   });
 
   it('action: a button’s customId becomes our action on the parent; zoom and unknown tasks are code 4', async () => {

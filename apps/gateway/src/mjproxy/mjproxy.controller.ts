@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { isURL } from 'class-validator';
 import type { ApiKey } from '../auth/api-key.js';
 import { CurrentKey, RequireScope } from '../auth/auth.decorators.js';
 import { GatewayException } from '../errors/gateway.exception.js';
@@ -7,6 +8,7 @@ import { JobsService } from '../jobs/jobs.service.js';
 import { MidjourneyService } from '../midjourney/midjourney.service.js';
 import { parseChange, parseCustomId, parseSimpleChange, type CustomIdParse } from './custom-id.js';
 import {
+  HTTP_URL,
   MjActionBody,
   MjBlendBody,
   MjChangeBody,
@@ -19,7 +21,8 @@ import {
 import { MjProxyService, VALIDATION, failure, proxyIdempotencyKey, type SubmitAnswer } from './mjproxy.service.js';
 import { toTask } from './task.js';
 
-const isUrl = (value: string) => /^https?:\/\//i.test(value);
+/** An http(s) URL the SSRF guard can parse (anything else — a data: URI, base64 — is not taken as a link). */
+const isUrl = (value: string) => isURL(value, HTTP_URL);
 const BASE64_REFUSED =
   'base64 images are not accepted yet: pass image URLs (http/https) instead (base64Array entries or link)';
 const DIMENSIONS: Record<string, string> = { PORTRAIT: 'portrait', SQUARE: 'square', LANDSCAPE: 'landscape' };

@@ -1,7 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, MaxLength, Min, Max } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, MaxLength, Min, Max } from 'class-validator';
 import { LenientFields } from '../errors/validation.pipe.js';
+
+export const HTTP_URL = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+/** Relays send empty strings for what they do not use (notifyHook: ""). */
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || value === null ? undefined : value);
 
 // Proxy clients send fields of their own (accountFilter, botType, remix…): unknown fields are dropped, not refused.
 
@@ -12,9 +16,11 @@ class Notified {
   @MaxLength(1000)
   state?: string;
   @ApiPropertyOptional({ description: 'POSTed the Task JSON on every status change (durable, signed deliveries)' })
+  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @IsUrl(HTTP_URL)
   notifyHook?: string;
 }
 
@@ -59,13 +65,16 @@ export class MjSimpleChangeBody extends Notified {
 @LenientFields()
 export class MjDescribeBody extends Notified {
   @ApiPropertyOptional({ description: 'data: URI (refused for now, code 4: send link)' })
+  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   base64?: string;
   @ApiPropertyOptional({ example: 'https://example.com/photo.png' })
+  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @IsUrl(HTTP_URL)
   link?: string;
 }
 
@@ -86,6 +95,7 @@ export class MjBlendBody extends Notified {
 export class MjVideoBody extends Notified {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) prompt?: string;
   @ApiPropertyOptional({ description: 'The start image: an http(s) URL' })
+  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   @MaxLength(2000)
