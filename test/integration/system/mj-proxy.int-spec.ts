@@ -77,6 +77,19 @@ describe('Midjourney-proxy API (/mj/*) as new-api relays it', () => {
     await system.stop();
   });
 
+  it('documents every /mj/* route in OpenAPI with a summary', async () => {
+    const doc = (await system.api('GET', '/openapi.json')).body;
+    const mjPaths = Object.keys(doc.paths).filter((path) => path.startsWith('/mj/'));
+    expect(mjPaths).toEqual(expect.arrayContaining(['/mj/submit/imagine', '/mj/task/list-by-condition']));
+    expect(mjPaths.length).toBeGreaterThanOrEqual(13);
+    for (const path of mjPaths) {
+      for (const [method, operation] of Object.entries(doc.paths[path] as Record<string, any>)) {
+        expect(operation.summary, `${method} ${path}`).toBeTruthy();
+      }
+    }
+    expect(doc.paths['/v1/jobs/batch-get']?.post?.summary).toBeTruthy();
+  });
+
   it('refuses a missing or wrong key with 401 in the proxies’ shape', async () => {
     const missing = await mj('POST', '/mj/submit/imagine', { prompt: 'x' }, null);
     expect(missing.status).toBe(401);
