@@ -31,12 +31,13 @@ export const failure = (code: number, description: string, properties: Record<st
   properties,
 });
 
-/** Gateway errors a submit answers with a proxy code (HTTP 200, as the proxies do); others go to the error filter. */
+/**
+ * Gateway errors a submit answers with a proxy code (HTTP 200, as the proxies do); others go to the error filter.
+ * Code 3 comes only from the pool check (new-api disables the channel on it), never from an error.
+ */
 const CODE_OF: Partial<Record<string, number>> = {
   QUEUE_FULL: QUEUE_FULL,
   CONTENT_REJECTED: BANNED,
-  ACCOUNT_UNAVAILABLE: NO_ACCOUNT,
-  WORKER_UNAVAILABLE: NO_ACCOUNT,
   INVALID_REQUEST: VALIDATION,
   INVALID_PARAMETER: VALIDATION,
   NOT_SUPPORTED: VALIDATION,
