@@ -160,10 +160,10 @@ describe('Midjourney-proxy API (/mj/*) as new-api relays it', () => {
   });
 
   it('what cannot run answers code 4 (never a 500); a banned prompt ends FAILURE at "100%" with a reason', async () => {
-    const grid = await finished(
-      (await mj('POST', '/mj/submit/imagine', { prompt: 'a quiet harbour' })).body.result as string,
-    );
-    const zoom = await mj('POST', '/mj/submit/action', { taskId: grid.id, customId: `MJ::Outpaint::50::1::x::SOLO` });
+    const zoom = await mj('POST', '/mj/submit/action', {
+      taskId: '00000000-0000-4000-8000-000000000000',
+      customId: 'MJ::Outpaint::50::1::x::SOLO',
+    });
     expect([zoom.status, zoom.body.code]).toEqual([200, 4]);
     expect(zoom.body.description).toMatch(/not supported/);
     for (const path of ['/mj/submit/shorten', '/mj/submit/modal']) {
