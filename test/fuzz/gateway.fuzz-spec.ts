@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_ERROR_CODES, PROVIDER_ERROR_CODES } from '@app/contracts';
-import { isCompatRoute } from '../../apps/gateway/src/errors/http-exception.filter.js';
+import { isCompatRoute, isMjProxyRoute } from '../../apps/gateway/src/errors/http-exception.filter.js';
 import { TestSystem } from '../integration/system.js';
 import { badRequest, INNOCENT, type BadRequest, type Route } from './bad-requests.js';
 
@@ -60,9 +60,21 @@ async function send(
 function problemOf(request: BadRequest, answer: Answer): string | null {
   if (answer.status === 0) return `no answer (${answer.error})`;
   const compat = isCompatRoute(request.url);
-  const code: unknown = compat ? answer.body?.code : answer.body?.error?.code;
+  const mj = isMjProxyRoute(request.url);
+  const code: unknown = compat
+    ? answer.body?.code
+    : mj
+      ? answer.body?.properties?.error_code
+      : answer.body?.error?.code;
   if (answer.status >= 500 && !(answer.status === 503 && code === NO_WORKER)) return `${answer.status} ${String(code)}`;
   if (answer.status < 400) return null;
+  if (mj) {
+    // The midjourney-proxy shape: {code (4 or the HTTP status), description, result: null, properties.error_code}.
+    const b = answer.body;
+    const ok =
+      typeof b?.code === 'number' && typeof b.description === 'string' && b.result === null && CODES.has(String(code));
+    return ok ? null : `${answer.status} not in the midjourney-proxy error shape: ${JSON.stringify(b)?.slice(0, 200)}`;
+  }
   if (compat) {
     const b = answer.body;
     const ok =

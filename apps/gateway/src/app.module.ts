@@ -31,6 +31,8 @@ import { JobNotifier } from './jobs/job-notifier.js';
 import { ReplicaBus } from './replica-bus.js';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AccountsService } from './accounts/accounts.service.js';
+import { MjProxyController } from './mjproxy/mjproxy.controller.js';
+import { MjProxyService } from './mjproxy/mjproxy.service.js';
 import { AccountAlerts, AccountAlertsConfig } from './accounts/account-alerts.js';
 import { KeyThrottlerGuard, MINUTE_THROTTLER } from './limits/key-throttler.guard.js';
 import { LimitsConfig } from './limits/limits.config.js';
@@ -113,6 +115,7 @@ export class AppModule {
         JobsController,
         AccountsController,
         MidjourneyController,
+        MjProxyController,
         CompatController,
         IdeogramController,
         IdeogramCompatController,
@@ -230,6 +233,7 @@ export class AppModule {
         WebhookSender,
         WorkerRpc,
         MidjourneyService,
+        MjProxyService,
         CompatService,
         IdeogramService,
         IdeogramJobsService,

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { actionString, allowedActions, subjectToken } from './index.js';
+import {
+  MidjourneyActionPayload,
+  MidjourneyBlendPayload,
+  MidjourneyDescribePayload,
+  MidjourneyImaginePayload,
+  MidjourneyVideoPayload,
+  actionString,
+  allowedActions,
+  parsePayload,
+  subjectToken,
+} from './index.js';
 
 const panOf = (i: number) => ['up', 'down', 'left', 'right'].map((d) => `pan:${i}:${d}`);
 
@@ -58,4 +68,23 @@ describe('subjectToken', () => {
     ['a_2eb', 'a_5f2eb'],
     ['x > y*', 'x_20_3e_20y_2a'],
   ])('%s → %s (one token, injective)', (name, token) => expect(subjectToken(name)).toBe(token));
+});
+
+describe('worker payloads carry the /mj/* meta', () => {
+  const mjproxy = { action: 'IMAGINE', state: 's', notifyHook: 'https://hooks.example/x' };
+  it.each<[string, new () => object, Record<string, unknown>]>([
+    ['imagine', MidjourneyImaginePayload, { prompt: 'a fox' }],
+    ['video', MidjourneyVideoPayload, { imageUrl: 'https://example.com/a.png' }],
+    [
+      'action',
+      MidjourneyActionPayload,
+      { action: 'reroll', parentJobId: '0b6c1f9e-2a1d-4c1e-9c4f-6f3a2b1c0d9e', parentProviderJobId: 'mj-1' },
+    ],
+    ['describe', MidjourneyDescribePayload, { imageUrl: 'https://example.com/a.png' }],
+    ['blend', MidjourneyBlendPayload, { imageUrls: ['https://example.com/a.png', 'https://example.com/b.png'] }],
+  ])('%s accepts input.mjproxy and still refuses unknown fields', (_name, cls, input) => {
+    expect(() => parsePayload(cls, { ...input, mjproxy })).not.toThrow();
+    expect(() => parsePayload(cls, { ...input, mjproxy: 'not an object' })).toThrow();
+    expect(() => parsePayload(cls, { ...input, surprise: 1 })).toThrow();
+  });
 });

@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -107,6 +108,8 @@ export class MidjourneyImaginePayload {
   @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }) imageUrl?: string;
   @ValidateNested() @Type(() => MidjourneyImagineOptions) options: MidjourneyImagineOptions =
     new MidjourneyImagineOptions();
+  /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
+  @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }
 
 export class MidjourneyVideoPayload {
@@ -119,6 +122,8 @@ export class MidjourneyVideoPayload {
   @IsBoolean() private: boolean = false;
   /** Videos per job (MJ `--bs`); MJ renders 4 by default. */
   @IsOptional() @Type(() => Number) @IsIn([1, 2, 4]) batchSize?: number;
+  /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
+  @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }
 
 export class ProxyImageRequest {
@@ -206,10 +211,14 @@ export class MidjourneyActionPayload {
   @IsOptional() @IsBoolean() private?: boolean;
   /** The account that made the parent: the job is pinned to it (`JobMessage.account`). */
   @IsOptional() @IsString() @IsNotEmpty() account?: string;
+  /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
+  @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }
 
 export class MidjourneyDescribePayload {
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }) imageUrl!: string;
+  /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
+  @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }
 
 export const MJ_BLEND_DIMENSIONS = ['portrait', 'square', 'landscape'] as const;
@@ -229,4 +238,6 @@ export class MidjourneyBlendPayload {
   @IsIn(MJ_BLEND_DIMENSIONS) dimensions: (typeof MJ_BLEND_DIMENSIONS)[number] = 'square';
   @IsOptional() @IsIn(MJ_MODES) mode?: MidjourneyMode;
   @IsOptional() @IsBoolean() private?: boolean;
+  /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
+  @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }

@@ -19,6 +19,9 @@ export const CurrentKey = createParamDecorator((_data: unknown, ctx: ExecutionCo
 export function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers['x-api-key'];
   if (typeof header === 'string' && header) return header;
+  // midjourney-proxy clients (new-api's relay) send the key as mj-api-secret, some with a Bearer prefix.
+  const secret = request.headers['mj-api-secret'];
+  if (typeof secret === 'string' && secret.trim()) return secret.replace(/^Bearer\s+/i, '').trim() || undefined;
   const auth = request.headers.authorization;
   return auth?.startsWith('Bearer ') ? auth.slice(7).trim() || undefined : undefined;
 }

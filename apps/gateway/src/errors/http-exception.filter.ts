@@ -73,8 +73,24 @@ export function isCompatRoute(url: string): boolean {
   return COMPAT_PATHS.has(path) || COMPAT_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
-/** The error body as the route's clients expect it: the original shape on the original routes. */
-export function errorPayload(url: string, body: HttpErrorBody) {
+/** The midjourney-proxy routes (`/mj/*`). */
+export function isMjProxyRoute(url: string): boolean {
+  return url.split('?')[0].startsWith('/mj/');
+}
+
+/**
+ * The error body as the route's clients expect it: the original shape on the original routes; the proxies'
+ * `{code, description, result}` on `/mj/*` (code 4 for what the request got wrong, else the HTTP status).
+ */
+export function errorPayload(url: string, body: HttpErrorBody, status = 400) {
+  if (isMjProxyRoute(url)) {
+    return {
+      code: status === 400 || status === 422 ? 4 : status,
+      description: body.message,
+      result: null,
+      properties: { error_code: body.code, ...(body.errorId ? { errorId: body.errorId } : {}) },
+    };
+  }
   return isCompatRoute(url)
     ? {
         success: false,
@@ -97,7 +113,7 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   void reply
     .status(status)
     .header('content-type', 'application/json; charset=utf-8')
-    .send(errorPayload(request.url ?? '', { code: 'INVALID_REQUEST', message }));
+    .send(errorPayload(request.url ?? '', { code: 'INVALID_REQUEST', message }, status));
 }
 
 /**
@@ -127,7 +143,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
         void reply.header(name, earlier ? `${String(earlier)}, ${value}` : value);
       }
     }
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorPayload(url, body));
+    void reply
+      .status(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(errorPayload(url, body, status));
   }
 
   describe(exception: unknown, request?: FastifyRequest): { status: number; body: HttpErrorBody } {

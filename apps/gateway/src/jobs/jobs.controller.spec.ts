@@ -18,6 +18,8 @@ let app: NestFastifyApplication;
 
 const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string> = { 'x-api-key': KEYS.all }) =>
   app.inject({ method, url, headers });
+const post = (url: string, payload: unknown) =>
+  app.inject({ method: 'POST', url, headers: { 'x-api-key': KEYS.all }, payload: payload as object });
 
 beforeAll(async () => {
   app = await wiringApp(
@@ -145,5 +147,31 @@ describe('auth on /v1/jobs', () => {
   it('lets any valid key through: scope is checked per job by the service', async () => {
     expect((await call('GET', `/v1/jobs/${job.id}`, { 'x-api-key': KEYS.ideogram })).statusCode).toBe(200);
     expect(get.mock.calls[0][0].scopes).toEqual(['ideogram']);
+  });
+});
+
+describe('POST /v1/jobs/batch-get', () => {
+  it('answers the jobs found in order and the ids not found', async () => {
+    const other = makeJob({ status: 'completed' });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    get.mockImplementation(async (_key: unknown, id: string) => {
+      if (id === unknown) throw new GatewayException('NOT_FOUND', `No job ${id}`);
+      return id === job.id ? job : other;
+    });
+    const res = await post('/v1/jobs/batch-get', { ids: [other.id, unknown, job.id, other.id] });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.data.map((j: { id: string }) => j.id)).toEqual([other.id, job.id]);
+    expect(body.missing).toEqual([unknown]);
+  });
+
+  it('refuses more than 100 ids, none, or a non-uuid with 400 before any read', async () => {
+    const ids = Array.from({ length: 101 }, () => job.id);
+    for (const payload of [{ ids }, { ids: [] }, { ids: ['x'] }, {}]) {
+      const res = await post('/v1/jobs/batch-get', payload);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('INVALID_REQUEST');
+    }
+    expect(get).not.toHaveBeenCalled();
   });
 });

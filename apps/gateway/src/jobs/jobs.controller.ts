@@ -1,4 +1,5 @@
 import {
+  Body,
   Controller,
   Get,
   Header,
@@ -10,12 +11,12 @@ import {
   Sse,
   type MessageEvent,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
 import { GatewayException } from '../errors/gateway.exception.js';
 import type { ApiKey } from '../auth/api-key.js';
 import { CurrentKey } from '../auth/auth.decorators.js';
-import { ListJobsQuery } from './dto/list-jobs.dto.js';
+import { BatchGetBody, ListJobsQuery } from './dto/list-jobs.dto.js';
 import { JobStreamService } from './job-stream.service.js';
 import { jobView, jobViewJson } from './job-view.js';
 import { JobsService } from './jobs.service.js';
@@ -35,6 +36,29 @@ export class JobsController {
   async list(@Query() query: ListJobsQuery, @CurrentKey() key: ApiKey) {
     const page = await this.jobs.list(key, query);
     return { data: page.data.map(jobView), next_cursor: page.next_cursor };
+  }
+
+  @Post('batch-get')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Many jobs at once (up to 100 ids), for clients that poll many',
+    description: '`data` holds the jobs found, in the order asked; `missing` the ids unknown to this key.',
+  })
+  @ApiBody({ type: BatchGetBody, examples: { ids: { value: { ids: ['0b6c1f9e-2a1d-4c1e-9c4f-6f3a2b1c0d9e'] } } } })
+  async batchGet(@Body() body: BatchGetBody, @CurrentKey() key: ApiKey) {
+    const ids = [...new Set(body.ids)];
+    const found = await Promise.all(
+      ids.map((id) =>
+        this.jobs.get(key, id).catch((error: unknown) => {
+          if (error instanceof GatewayException && error.code === 'NOT_FOUND') return undefined;
+          throw error;
+        }),
+      ),
+    );
+    return {
+      data: found.filter((job) => job !== undefined).map(jobView),
+      missing: ids.filter((_, i) => found[i] === undefined),
+    };
   }
 
   @Get(':id')

@@ -109,6 +109,29 @@ describe(JobsService.name, () => {
         metrics: { jobChanged: () => undefined },
       });
 
+    it('a /mj/* task’s notifyHook gets the Task JSON once per status (the delivery is unique per job and status)', async () => {
+      const hook = 'https://hooks.example/mj';
+      const running = stored({
+        status: 'processing',
+        progress: 40,
+        ideaId: null,
+        webhookUrl: null,
+        input: { prompt: 'a fox', mjproxy: { action: 'IMAGINE', state: 's', notifyHook: hook } },
+      });
+      const { sut, webhooks } = setup({
+        jobs: { applyEvent: () => Promise.resolve(running) },
+        webhooks: { enqueueEvent: () => Promise.resolve() },
+        metrics: { jobChanged: () => undefined },
+      });
+      await sut.applyEvent({ ...event, status: 'processing', progress: 40 });
+      expect(webhooks.enqueueEvent).toHaveBeenCalledWith(
+        JOB_ID,
+        'mj.task.in_progress',
+        hook,
+        expect.objectContaining({ id: JOB_ID, status: 'IN_PROGRESS', progress: '40%', state: 's' }),
+      );
+    });
+
     it('writes the job, syncs product_design, then enqueues the webhook of a terminal job', async () => {
       const { sut, jobs, productDesign, webhooks } = applied(() => Promise.resolve());
       await sut.applyEvent(event);

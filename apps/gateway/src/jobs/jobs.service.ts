@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { createHash, randomUUID } from 'node:crypto';
 import { isTerminal, isUuid, type Job, type JobEvent, type JobMessage, type ProviderName } from '@app/contracts';
 import { keyAllows, type ApiKey } from '../auth/api-key.js';
+import { toTask } from '../mjproxy/task.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { ProductDesignSync } from '../product-design/product-design.sync.js';
 import { QuotasService } from '../limits/quotas.service.js';
@@ -334,6 +335,12 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       }
     }
     if (job.webhookUrl && isTerminal(job.status)) await this.webhooks.enqueue(job);
+    // A /mj/* task's notifyHook gets the Task JSON on every status change (one durable delivery per status).
+    const hook = (job.input.mjproxy as { notifyHook?: unknown } | undefined)?.notifyHook;
+    if (typeof hook === 'string' && hook) {
+      const task = toTask(job);
+      await this.webhooks.enqueueEvent(job.id, `mj.task.${task.status.toLowerCase()}`, hook, task);
+    }
   }
 
   private async syncProductDesign(job: Job): Promise<void> {

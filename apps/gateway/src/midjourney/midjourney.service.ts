@@ -43,6 +43,8 @@ export interface ActionRequest {
   private?: boolean;
   webhookUrl?: string;
   timeoutSeconds?: number;
+  /** What a /mj/* request keeps with the job (its state, notifyHook, proxy action name): `input.mjproxy`. */
+  proxy?: Record<string, unknown>;
 }
 
 /** The request fields each action takes (anything else is refused: a misplaced field is a client's mistake). */
@@ -63,6 +65,7 @@ const COMMON_FIELDS = new Set<keyof ActionRequest>([
   'private',
   'webhookUrl',
   'timeoutSeconds',
+  'proxy',
 ]);
 
 export interface ImagineRequest {
@@ -72,6 +75,7 @@ export interface ImagineRequest {
   ideaId?: string;
   webhookUrl?: string;
   timeoutSeconds?: number;
+  proxy?: Record<string, unknown>;
 }
 
 export interface VideoRequest {
@@ -86,7 +90,10 @@ export interface VideoRequest {
   ideaId?: string;
   webhookUrl?: string;
   timeoutSeconds?: number;
+  proxy?: Record<string, unknown>;
 }
+
+const proxyMeta = (proxy?: Record<string, unknown>) => (proxy ? { mjproxy: proxy } : {});
 
 @Injectable()
 export class MidjourneyService {
@@ -125,6 +132,7 @@ export class MidjourneyService {
         prompt: request.prompt,
         ...(request.imageUrl ? { imageUrl: request.imageUrl } : {}),
         options: request.options ?? {},
+        ...proxyMeta(request.proxy),
       },
       ideaId: request.ideaId,
       webhookUrl: request.webhookUrl,
@@ -144,6 +152,7 @@ export class MidjourneyService {
       mode: request.mode ?? 'fast',
       private: request.private ?? false,
       ...(request.batchSize ? { batchSize: request.batchSize } : {}),
+      ...proxyMeta(request.proxy),
     };
     return this.jobs.create(key, {
       provider: 'midjourney',
@@ -226,6 +235,7 @@ export class MidjourneyService {
       mode: request.mode ?? parentInput.options?.mode ?? parentInput.mode ?? (video ? 'fast' : 'relaxed'),
       private: request.private ?? false,
       ...(typeof result.account === 'string' ? { account: result.account } : {}),
+      ...proxyMeta(request.proxy),
     };
     return this.jobs.create(key, {
       provider: 'midjourney',
@@ -240,14 +250,14 @@ export class MidjourneyService {
   /** Four prompts Midjourney would write for an image (`result.descriptions`). */
   async describe(
     key: ApiKey,
-    request: { imageUrl: string; webhookUrl?: string; timeoutSeconds?: number },
+    request: { imageUrl: string; webhookUrl?: string; timeoutSeconds?: number; proxy?: Record<string, unknown> },
     idempotencyKey?: string,
   ) {
     await this.assertPublic([['image_url', request.imageUrl]]);
     return this.jobs.create(key, {
       provider: 'midjourney',
       operation: 'describe',
-      input: { imageUrl: request.imageUrl },
+      input: { imageUrl: request.imageUrl, ...proxyMeta(request.proxy) },
       webhookUrl: request.webhookUrl,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
@@ -264,6 +274,7 @@ export class MidjourneyService {
       private?: boolean;
       webhookUrl?: string;
       timeoutSeconds?: number;
+      proxy?: Record<string, unknown>;
     },
     idempotencyKey?: string,
   ) {
@@ -276,6 +287,7 @@ export class MidjourneyService {
         dimensions: request.dimensions ?? 'square',
         ...(request.mode ? { mode: request.mode } : {}),
         private: request.private ?? false,
+        ...proxyMeta(request.proxy),
       },
       webhookUrl: request.webhookUrl,
       idempotencyKey,

@@ -7,7 +7,14 @@ import { GatewayException } from '../errors/gateway.exception.js';
 import type { SqlClient } from '../persistence/sql-client.js';
 import { LOOKUP_TIMEOUT_CODE } from '@app/net';
 import { WebhookRefused, type WebhookSender } from './webhook-sender.js';
-import { WebhookConfig, WebhooksService, signWebhook } from './webhooks.service.js';
+import { Webhook } from 'standardwebhooks';
+import {
+  WebhookConfig,
+  WebhooksService,
+  signWebhook,
+  standardWebhookHeaders,
+  webhookSecrets,
+} from './webhooks.service.js';
 
 describe('signWebhook', () => {
   it('signs "<t>.<body>" with HMAC-SHA256, verifiable by any receiver', () => {
@@ -23,6 +30,43 @@ describe('signWebhook', () => {
     expect(signWebhook('s', '{ }', 1)).not.toBe(base);
     expect(signWebhook('s', '{}', 2)).not.toBe(base);
     expect(signWebhook('t', '{}', 1)).not.toBe(base);
+  });
+});
+
+// Verified with the standardwebhooks package (the reference implementation), not only with our own HMAC.
+describe('Standard Webhooks signature', () => {
+  const secret = `whsec_${Buffer.from('a secret of thirty-two bytes!!!!').toString('base64')}`;
+  const body = JSON.stringify({ id: 'j1', status: 'SUCCESS', progress: '100%' });
+
+  it('verifies with the standardwebhooks library, and fails for another body or secret', () => {
+    const headers = standardWebhookHeaders([secret], 'msg_41', body);
+    expect(headers['webhook-id']).toBe('msg_41');
+    expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook(secret).verify(`${body} `, headers)).toThrow();
+    const other = `whsec_${Buffer.from('another secret, also 32 bytes!!!').toString('base64')}`;
+    expect(() => new Webhook(other).verify(body, headers)).toThrow();
+  });
+
+  it('signs with both secrets during a rotation: a receiver holding either verifies', () => {
+    const next = `whsec_${Buffer.from('the next secret, 32 bytes long!!').toString('base64')}`;
+    const secrets = webhookSecrets(` ${secret} , ${next} `);
+    expect(secrets).toEqual([secret, next]);
+    const headers = standardWebhookHeaders(secrets, 'msg_7', body);
+    expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(new Webhook(secret).verify(body, headers)).toBeTruthy();
+    expect(new Webhook(next).verify(body, headers)).toBeTruthy();
+  });
+
+  it('a plain (non-whsec_) secret signs with its UTF-8 bytes: whsec_ + base64 of it verifies', () => {
+    const headers = standardWebhookHeaders(['plain-secret'], 'msg_1', body);
+    const asStandard = `whsec_${Buffer.from('plain-secret').toString('base64')}`;
+    expect(new Webhook(asStandard).verify(body, headers)).toBeTruthy();
+  });
+
+  it('a stale timestamp is refused by the library (replay protection)', () => {
+    const headers = standardWebhookHeaders([secret], 'msg_1', body, Math.floor(Date.now() / 1000) - 3600);
+    expect(() => new Webhook(secret).verify(body, headers)).toThrow();
   });
 });
 
@@ -86,6 +130,21 @@ describe(WebhooksService.name, () => {
     expect(headers['x-gateway-delivery']).toBe('41');
     expect(headers['x-gateway-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(recorded).toEqual([{ attempts: 1, status: 'delivered', delayMs: 0 }]);
+    const body = vi.mocked(fetch).mock.calls[0][2];
+    expect(new Webhook(`whsec_${Buffer.from('whsec').toString('base64')}`).verify(body, headers)).toEqual(
+      due(0).payload,
+    );
+  });
+
+  it('a retry carries the same webhook-id (the delivery id), still verifiable', async () => {
+    const first = setup([due(0)], 500);
+    await first.sut.deliverDue();
+    const second = setup([due(1)], 204);
+    await second.sut.deliverDue();
+    const ids = [first, second].map((run) => vi.mocked(run.fetch).mock.calls[0][1]['webhook-id']);
+    expect(ids).toEqual(['msg_41', 'msg_41']);
+    const [, headers, body] = vi.mocked(second.fetch).mock.calls[0];
+    expect(new Webhook(`whsec_${Buffer.from('whsec').toString('base64')}`).verify(body, headers)).toBeTruthy();
   });
 
   it('schedules a retry after a failed attempt, by the configured schedule', async () => {

@@ -30,6 +30,47 @@ export function signWebhook(secret: string, body: string, timestamp = Math.floor
   return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
+/**
+ * The HMAC key of a Standard Webhooks secret: `whsec_<base64>` is the base64-decoded bytes (what every Standard
+ * Webhooks library does); a secret without the prefix is used as its UTF-8 bytes (a verifier library then takes
+ * `whsec_` + base64 of it).
+ */
+export function standardKey(secret: string): Buffer {
+  return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8');
+}
+
+/**
+ * Standard Webhooks headers (standardwebhooks.com, as Replicate sends them): `webhook-id` (the delivery id, the same
+ * on every retry), `webhook-timestamp` (unix s), `webhook-signature: v1,<base64 HMAC-SHA256(key, "id.ts.body")>`,
+ * one signature per secret so a receiver holding either of two rotating secrets verifies.
+ */
+export function standardWebhookHeaders(
+  secrets: readonly string[],
+  id: string,
+  body: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
+  const headers: Record<string, string> = { 'webhook-id': id, 'webhook-timestamp': String(timestamp) };
+  if (secrets.length) {
+    headers['webhook-signature'] = secrets
+      .map(
+        (secret) =>
+          `v1,${createHmac('sha256', standardKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64')}`,
+      )
+      .join(' ');
+  }
+  return headers;
+}
+
+/** WEBHOOK_SECRET: one secret, or two comma-separated during a rotation (the first also signs x-gateway-signature). */
+export function webhookSecrets(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .slice(0, 2);
+}
+
 /** Webhooks are recorded before delivery and retried with backoff, so a restart loses none. */
 @Injectable()
 export class WebhooksService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -128,7 +169,10 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
       'x-gateway-event': d.event,
       'x-gateway-delivery': String(d.id),
     };
-    if (this.config.secret) headers['x-gateway-signature'] = signWebhook(this.config.secret, body);
+    const secrets = webhookSecrets(this.config.secret);
+    Object.assign(headers, standardWebhookHeaders(secrets, `msg_${d.id}`, body));
+    // The gateway's own older scheme, kept for existing receivers.
+    if (secrets[0]) headers['x-gateway-signature'] = signWebhook(secrets[0], body);
     let status = 0;
     let error: string | null = null;
     let refused = false;

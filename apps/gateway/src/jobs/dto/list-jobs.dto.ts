@@ -1,5 +1,19 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { JOB_STATUSES, PROVIDERS } from '@app/contracts';
 
 // eslint-disable-next-line no-control-regex -- Postgres text refuses NUL: a clear 400 instead of a SQL error
@@ -22,4 +36,14 @@ export class ListJobsQuery {
 
 export class JobIdParam {
   @IsString() @Type(() => String) id!: string;
+}
+
+/** POST /v1/jobs/batch-get: up to 100 job ids. */
+export class BatchGetBody {
+  @ApiProperty({ type: [String], example: ['0b6c1f9e-2a1d-4c1e-9c4f-6f3a2b1c0d9e'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  ids!: string[];
 }
