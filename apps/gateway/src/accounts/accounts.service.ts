@@ -6,11 +6,14 @@ import {
   Subjects,
   accountKey,
   isProvider,
+  PROVIDERS,
   type AccountControl,
   type AccountEntry,
   type ProviderName,
 } from '@app/contracts';
 import { NatsService } from '@app/messaging';
+import { Gauge } from 'prom-client';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { ApiKey } from '../auth/api-key.js';
 import { keyAllows } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
@@ -26,7 +29,25 @@ const CHECK_TIMEOUT_MS = 120_000;
  */
 @Injectable()
 export class AccountsService {
-  constructor(private readonly nats: NatsService) {}
+  constructor(
+    private readonly nats: NatsService,
+    metrics: MetricsService,
+  ) {
+    // The pool on the scrape: accounts per provider and state (an alert rule on signed_out/challenge needs no webhook).
+    const pool = (provider: ProviderName) => this.pool(provider);
+    new Gauge({
+      name: 'gateway_provider_accounts',
+      help: 'Provider accounts in the registry, by provider and state (disabled ones as disabled)',
+      labelNames: ['provider', 'state'],
+      registers: [metrics.registry],
+      async collect() {
+        this.reset();
+        for (const provider of PROVIDERS) {
+          for (const entry of await pool(provider)) this.inc({ provider, state: entry.state });
+        }
+      },
+    });
+  }
 
   async list(key: ApiKey, provider?: string): Promise<AccountEntry[]> {
     if (provider !== undefined && !isProvider(provider)) {
