@@ -30,6 +30,10 @@ describe('Accounts: the registry and its levers', () => {
     const { port } = receiver.address() as AddressInfo;
     system = new TestSystem({
       simSpeed: 0.1,
+      // Postgres rather than the embedded PGlite: under the whole suite's load on two cores PGlite's one thread
+      // stalled long enough to time this file out once.
+      database: 'postgres',
+      databasePrefix: 'gw_accounts',
       // A daily limit of two jobs: the disable test runs one, the limit test one more.
       envOf: { midjourney: { WORKER_DAILY_JOB_LIMIT: '2' } },
       gatewayEnv: { ACCOUNT_ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` },
@@ -82,7 +86,7 @@ describe('Accounts: the registry and its levers', () => {
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 60_000);
     expect(job.result.images).toHaveLength(4);
     expect((await midjourney())?.disabled).toBe(false);
-  });
+  }, 240_000);
 
   it('takes no more jobs once its daily limit is used up, and says why', async () => {
     const second = await system.api('POST', '/v1/midjourney/imagine', { prompt: 'a second pier today' });
@@ -103,7 +107,7 @@ describe('Accounts: the registry and its levers', () => {
     const stats = await system.admin('GET', '/__admin/stats');
     expect(stats.midjourney.jobs.filter((j: any) => String(j.prompt).includes('over the limit'))).toHaveLength(0);
     expect((await system.api('POST', `/v1/jobs/${third.body.id}/cancel`)).status).toBe(200);
-  });
+  }, 240_000);
 
   it('re-checks an account on request: signed out at the site, then back', async () => {
     await system.admin('POST', '/__admin/faults', { provider: 'midjourney', fault: 'unauthorized' });
