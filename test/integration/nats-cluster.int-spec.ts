@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Streams } from '@app/contracts';
 import { ensureStreams, NatsService } from '@app/messaging';
 import { startNatsCluster, type TestNatsCluster } from './nats-server.js';
@@ -6,17 +6,7 @@ import { startNatsCluster, type TestNatsCluster } from './nats-server.js';
 // NATS_REPLICAS on a real 3-node JetStream cluster: streams and buckets get their copies when created and when an
 // existing one is brought up to the configured count; a bucket keeps its data through the loss of one node.
 /** The first result `fn` gives without throwing, within 30 s. */
-async function eventually<T>(fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 200)); // polling the condition, not a fixed sleep
-    }
-  }
-}
+const eventually = <T>(fn: () => Promise<T>): Promise<T> => vi.waitFor(fn, { timeout: 30_000, interval: 200 });
 
 describe('JetStream cluster and NATS_REPLICAS', () => {
   let cluster: TestNatsCluster;

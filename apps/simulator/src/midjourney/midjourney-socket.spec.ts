@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decode } from 'cbor-x';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { FaultRegistry } from '../faults/faults.js';
 import { framePlan, registerMidjourneySocket } from './midjourney-socket.js';
@@ -53,11 +53,12 @@ async function subscriber(token = state.account('default').websocketToken) {
 }
 
 async function until(check: () => boolean, ms = 3000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await vi.waitFor(
+    () => {
+      if (!check()) throw new Error('condition not met in time');
+    },
+    { timeout: ms, interval: 10 },
+  );
 }
 
 beforeEach(async () => {
