@@ -1,12 +1,16 @@
 // Sandbox only: creates each provider's account in the simulator and writes its session cookies where the workers
 // import them from (a shared volume), so `docker compose up` needs no manual cookie step. Runs to completion.
-//   SIMULATOR_ADMIN_URL (http://simulator:4000), SANDBOX_PROVIDERS (midjourney), SANDBOX_DIR (/sandbox)
+//   SIMULATOR_ADMIN_URL (http://simulator:4000), SANDBOX_PROVIDERS (every provider of the catalog), SANDBOX_DIR
+//   (/sandbox)
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROVIDER_CATALOG } from '../provider-catalog.mjs';
 
 const admin = process.env.SIMULATOR_ADMIN_URL ?? 'http://simulator:4000';
 const dir = process.env.SANDBOX_DIR ?? '/sandbox';
-const providers = (process.env.SANDBOX_PROVIDERS ?? 'midjourney').split(',').filter(Boolean);
+const providers = (process.env.SANDBOX_PROVIDERS ?? PROVIDER_CATALOG.map((p) => p.name).join(','))
+  .split(',')
+  .filter(Boolean);
 
 for (let attempt = 1; ; attempt++) {
   try {

@@ -2,12 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import { describe, expect, it } from 'vitest';
-import { ChatgptConfig } from '../apps/chatgpt/src/config/chatgpt.config.js';
 import { GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
-import { IdeogramConfig } from '../apps/ideogram/src/config/ideogram.config.js';
-import { MidjourneyConfig } from '../apps/midjourney/src/config/midjourney.config.js';
 import { SimulatorConfig } from '../apps/simulator/src/config/simulator.config.js';
-// @ts-expect-error plain-JS helper of the scripts
+import { PROVIDER_CATALOG } from '../provider-catalog.mjs';
 import { parseEnvExample, root, withEnvList } from '../scripts/lib/env-docs.mjs';
 
 /** Every variable a config class validates (inherited ones included). */
@@ -16,25 +13,28 @@ function variablesOf(cls: new () => object): string[] {
   return [...new Set(metas.map((m) => m.propertyName))];
 }
 
+/** Each provider worker's config class: the one class its src/config/<name>.config.ts exports. */
+const workerConfigs = await Promise.all(
+  PROVIDER_CATALOG.map(async ({ name }) => {
+    const module = (await import(`../apps/${name}/src/config/${name}.config.ts`)) as Record<string, unknown>;
+    return [name, Object.values(module).find((value) => typeof value === 'function') as new () => object] as const;
+  }),
+);
+
 describe('environment documentation', () => {
-  const documented = new Set(
-    (parseEnvExample() as Array<{ variables: Array<{ name: string }> }>).flatMap((s) => s.variables.map((v) => v.name)),
+  const documented = new Set(parseEnvExample().flatMap((s) => s.variables.map((v) => v.name)));
+
+  it.each([['gateway', GatewayConfig], ...workerConfigs, ['simulator', SimulatorConfig]] as const)(
+    'documents every variable the %s reads in .env.example',
+    (_app, cls) => {
+      const variables = variablesOf(cls);
+      expect(variables.length).toBeGreaterThan(5);
+      expect(variables.filter((name) => !documented.has(name))).toEqual([]);
+    },
   );
 
-  it.each([
-    ['gateway', GatewayConfig],
-    ['midjourney', MidjourneyConfig],
-    ['ideogram', IdeogramConfig],
-    ['chatgpt', ChatgptConfig],
-    ['simulator', SimulatorConfig],
-  ] as const)('documents every variable the %s reads in .env.example', (_app, cls) => {
-    const variables = variablesOf(cls);
-    expect(variables.length).toBeGreaterThan(5);
-    expect(variables.filter((name) => !documented.has(name))).toEqual([]);
-  });
-
   it('keeps the README list of variables in step with .env.example', () => {
-    const readme = readFileSync(join(root as string, 'README.md'), 'utf8');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
     expect(withEnvList(readme)).toBe(readme);
   });
 });

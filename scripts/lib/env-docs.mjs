@@ -10,6 +10,7 @@ const END = '<!-- env:end -->';
 
 /** [{section, variables: [{name, value}]}] in .env.example's order. */
 export function parseEnvExample(text = readFileSync(join(root, '.env.example'), 'utf8')) {
+  /** @type {{ section: string, variables: { name: string, value: string }[] }[]} */
   const sections = [];
   for (const line of text.split('\n')) {
     const heading = /^# ---- (.*?) -+\s*$/.exec(line);

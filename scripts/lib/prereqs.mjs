@@ -2,12 +2,18 @@
 // Chromium, nats-server and (for tests) PostgreSQL from Debian's packages, and the compiled apps. Plain Node: runs
 // before node_modules exists (Postgres checks import `pg` once it does).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '..', '..');
-export const APPS = ['gateway', 'midjourney', 'ideogram', 'chatgpt', 'simulator'];
+/** The Nest apps: every application project of nest-cli.json (the console is built by Vite apart). */
+export const APPS = Object.entries(JSON.parse(readFileSync(join(root, 'nest-cli.json'), 'utf8')).projects)
+  .filter(([, project]) => project.type === 'application')
+  .map(([name]) => name);
+
+/** The provider catalog: compiled into every app and bundled into the console. */
+const CATALOG = join(root, 'provider-catalog.mjs');
 
 export function log(message) {
   process.stdout.write(`[setup] ${message}\n`);
@@ -116,7 +122,8 @@ export const consoleEntry = () => join(root, 'dist', 'console', 'index.html');
 /** Builds the operator console (Vite) when dist/console is missing or older than apps/console. */
 export function ensureConsoleBuild() {
   const entry = consoleEntry();
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(join(root, 'apps', 'console'))) return;
+  const sources = Math.max(newestMtime(join(root, 'apps', 'console')), statSync(CATALOG).mtimeMs);
+  if (existsSync(entry) && statSync(entry).mtimeMs >= sources) return;
   log('building console');
   run(join(root, 'node_modules', '.bin', 'vite'), [
     'build',
@@ -132,6 +139,7 @@ export function ensureBuild(apps = APPS) {
   const appsDir = join(root, 'apps');
   const sources = Math.max(
     newestMtime(join(root, 'libs')),
+    statSync(CATALOG).mtimeMs,
     ...readdirSync(appsDir)
       .filter((name) => name !== 'console')
       .map((name) => newestMtime(join(appsDir, name))),

@@ -1,7 +1,51 @@
 // The provider workers `npm start` runs, and how each one is pointed at the simulator when its account has no
-// credentials (sandbox mode). Plain Node only.
+// credentials (sandbox mode), all read from the provider catalog (provider-catalog.mjs). Plain Node only; the test
+// harness (test/integration/system.ts) uses sandboxEnv too.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROVIDER_CATALOG } from '../../provider-catalog.mjs';
+
+export { PROVIDER_CATALOG };
+
+/** A catalog value with the provider's simulator origins filled in: `{app}` its URL, `{app.host}` its host:port. */
+export function expandSandboxValue(value, site) {
+  return value.replace(/\{(\w+)(\.host)?\}/g, (_whole, origin, host) => {
+    const url = site?.[origin];
+    if (typeof url !== 'string') throw new Error(`the simulator has no '${origin}' origin for "${value}"`);
+    return host ? new URL(url).host : url;
+  });
+}
+
+/**
+ * The variables that point a provider's worker at the simulator (catalog `sandbox`): `set` always wins, `defaults`
+ * only where the environment has no value. `test` adds the integration tests' quicker checks to the defaults.
+ * urls: the simulator's SIMULATOR_READY line; speed: its SIM_SPEED.
+ */
+export function sandboxEnv(entry, urls, speed, { test = false } = {}) {
+  const site = urls[entry.name];
+  const name = (suffix) => `${entry.env}_${suffix}`;
+  /** @type {Record<string, string>} */
+  const set = {};
+  /** @type {Record<string, string>} */
+  const defaults = {};
+  for (const [suffix, value] of Object.entries(entry.sandbox.urls)) set[name(suffix)] = expandSandboxValue(value, site);
+  for (const [suffix, value] of Object.entries(entry.sandbox.env)) {
+    defaults[name(suffix)] = expandSandboxValue(value, site);
+  }
+  for (const [suffix, [ms, floor]] of Object.entries(entry.sandbox.scaled)) {
+    defaults[name(suffix)] = String(Math.max(floor, Math.round(ms * speed)));
+  }
+  if (test) {
+    for (const [suffix, value] of Object.entries(entry.sandbox.test)) {
+      defaults[name(suffix)] = expandSandboxValue(value, site);
+    }
+  }
+  /** Of all these, what the gateway reads too (with the gateway's own variable names). */
+  const gateway = Object.fromEntries(
+    entry.sandbox.gateway.map((suffix) => [name(suffix), set[name(suffix)] ?? defaults[name(suffix)]]),
+  );
+  return { set, defaults, gateway };
+}
 
 async function adminJson(admin, method, path, body) {
   const res = await fetch(`${admin}${path}`, {
@@ -26,57 +70,19 @@ async function sandboxCookies(env, urls, provider, account) {
 
 /**
  * name: the app and provider; port: [variable, preferred]; live(env): true when a real account is configured;
- * sandbox(env, urls): points the worker at the simulator (urls from SIMULATOR_READY).
+ * sandbox(env, urls): points the worker at the simulator (urls from SIMULATOR_READY) and returns its app URL.
  */
-export const PROVIDER_WORKERS = [
-  {
-    name: 'midjourney',
-    port: ['MIDJOURNEY_PORT', 3002],
-    live: (env) => !!env.MIDJOURNEY_COOKIES_FILE,
-    async sandbox(env, urls) {
-      const account = env.MIDJOURNEY_ACCOUNT ?? 'default';
-      env.MIDJOURNEY_COOKIES_FILE = await sandboxCookies(env, urls, 'midjourney', account);
-      env.MIDJOURNEY_APP_URL = urls.midjourney.app;
-      env.MIDJOURNEY_CDN_URL = urls.midjourney.cdn;
-      env.MIDJOURNEY_WS_URL = urls.midjourney.ws;
-      env.MIDJOURNEY_PROFILE_DIR ??= join(env.DATA_DIR, 'sandbox', 'profiles', `midjourney-${account}`);
-      env.MIDJOURNEY_ALLOW_PRIVATE_URLS ??= 'true';
-      env.MIDJOURNEY_MIN_SUBMIT_GAP_MS ??= '0';
-      env.MIDJOURNEY_EXPECTED_RENDER_MS ??= String(Math.round(30_000 * Number(env.SIM_SPEED)));
-      env.MIDJOURNEY_CDN_HOSTS ??= `cdn.midjourney.com,${new URL(urls.midjourney.cdn).host}`;
-      return urls.midjourney.app;
-    },
+export const PROVIDER_WORKERS = PROVIDER_CATALOG.map((entry) => ({
+  name: entry.name,
+  port: [`${entry.env}_PORT`, entry.port],
+  live: (env) => entry.live.some((suffix) => !!env[`${entry.env}_${suffix}`]),
+  async sandbox(env, urls) {
+    const account = env[`${entry.env}_ACCOUNT`] ?? 'default';
+    env[`${entry.env}_COOKIES_FILE`] = await sandboxCookies(env, urls, entry.name, account);
+    const { set, defaults } = sandboxEnv(entry, urls, Number(env.SIM_SPEED));
+    Object.assign(env, set);
+    for (const [variable, value] of Object.entries(defaults)) env[variable] ??= value;
+    env[`${entry.env}_PROFILE_DIR`] ??= join(env.DATA_DIR, 'sandbox', 'profiles', `${entry.name}-${account}`);
+    return urls[entry.name].app;
   },
-  {
-    name: 'ideogram',
-    port: ['IDEOGRAM_PORT', 3003],
-    live: (env) => !!env.IDEOGRAM_COOKIES_FILE,
-    async sandbox(env, urls) {
-      const account = env.IDEOGRAM_ACCOUNT ?? 'default';
-      env.IDEOGRAM_COOKIES_FILE = await sandboxCookies(env, urls, 'ideogram', account);
-      env.IDEOGRAM_APP_URL = urls.ideogram.app;
-      env.IDEOGRAM_PROFILE_DIR ??= join(env.DATA_DIR, 'sandbox', 'profiles', `ideogram-${account}`);
-      env.IDEOGRAM_ALLOW_PRIVATE_URLS ??= 'true';
-      env.IDEOGRAM_MIN_SUBMIT_GAP_MS ??= '0';
-      env.IDEOGRAM_EXPECTED_RENDER_MS ??= String(Math.round(60_000 * Number(env.SIM_SPEED)));
-      return urls.ideogram.app;
-    },
-  },
-  {
-    name: 'chatgpt',
-    port: ['CHATGPT_PORT', 3001],
-    // Live with exported cookies, or with a profile signed in by hand (Google sign-in cannot be automated).
-    live: (env) => !!(env.CHATGPT_COOKIES_FILE || env.CHATGPT_PROFILE_DIR),
-    async sandbox(env, urls) {
-      const account = env.CHATGPT_ACCOUNT ?? 'default';
-      env.CHATGPT_COOKIES_FILE = await sandboxCookies(env, urls, 'chatgpt', account);
-      env.CHATGPT_APP_URL = urls.chatgpt.app; // the gateway reads it too: GPT URLs on the simulator are accepted
-      env.CHATGPT_PROFILE_DIR = join(env.DATA_DIR, 'sandbox', 'profiles', `chatgpt-${account}`);
-      env.CHATGPT_ALLOW_PRIVATE_URLS ??= 'true';
-      env.CHATGPT_MIN_SEND_GAP_MS ??= '0';
-      env.CHATGPT_EXPECTED_ANSWER_MS ??= String(Math.max(100, Math.round(4000 * Number(env.SIM_SPEED))));
-      env.CHATGPT_POLL_INTERVAL_MS ??= '500';
-      return urls.chatgpt.app;
-    },
-  },
-];
+}));

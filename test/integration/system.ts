@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { ProviderEntry, ProviderName } from '@app/contracts';
+import { PROVIDER_CATALOG } from '../../provider-catalog.mjs';
 import { freePort } from '../../scripts/lib/processes.mjs';
+import { sandboxEnv } from '../../scripts/lib/providers.mjs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
@@ -18,19 +21,17 @@ export { freePort };
 const root = resolve(import.meta.dirname, '..', '..');
 export const appEntry = (app: string) => join(root, 'dist', 'apps', app, 'apps', app, 'src', 'main.js');
 
-export interface SimulatorUrls {
-  admin: string;
-  midjourney: { app: string; cdn: string; links: string; ws: string };
-  ideogram: { app: string };
-  chatgpt: { app: string };
-  [provider: string]: unknown;
-}
+/** The simulator's SIMULATOR_READY line: its admin URL and each provider's imitated origins (catalog `simulator`). */
+export type SimulatorUrls = { admin: string } & {
+  [P in ProviderName]: { [Origin in keyof Extract<ProviderEntry, { name: P }>['simulator']]: string };
+};
 
-export type WorkerName = 'midjourney' | 'ideogram' | 'chatgpt';
+export type WorkerName = ProviderName;
 
 /**
- * How each provider worker is set up against the simulator: the simulator account and cookies it needs, and its
- * environment (ports, target URLs, profile). Every worker gets the shared variables of TestSystem as well.
+ * How each provider worker is set up against the simulator, from the catalog (`sandbox`, with its `test` additions):
+ * the simulator account and cookies it needs, and its environment (ports, target URLs, profile). Every worker gets
+ * the shared variables of TestSystem as well.
  */
 export interface WorkerSetup {
   /** Environment variable holding the worker's health port. */
@@ -38,69 +39,23 @@ export interface WorkerSetup {
   env(system: TestSystem): Promise<Record<string, string>>;
 }
 
-export const WORKER_SETUPS: Partial<Record<WorkerName, WorkerSetup>> = {
-  midjourney: {
-    portVariable: 'MIDJOURNEY_PORT',
-    async env(system) {
-      const cookiesFile = await system.sandboxCookies('midjourney');
-      const speed = system.simSpeed;
-      return {
-        MIDJOURNEY_APP_URL: system.sim.midjourney.app,
-        MIDJOURNEY_CDN_URL: system.sim.midjourney.cdn,
-        MIDJOURNEY_WS_URL: system.sim.midjourney.ws,
-        MIDJOURNEY_COOKIES_FILE: cookiesFile,
-        MIDJOURNEY_PROFILE_DIR: join(system.dataDir, 'profile'),
-        MIDJOURNEY_ALLOW_PRIVATE_URLS: 'true',
-        MIDJOURNEY_MIN_SUBMIT_GAP_MS: '0',
-        MIDJOURNEY_RATE_LIMIT_PENALTY_MS: '2000',
-        MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS: '2000',
-        MIDJOURNEY_EXPECTED_RENDER_MS: String(Math.round(30_000 * speed)),
-      };
+export const WORKER_SETUPS = Object.fromEntries(
+  PROVIDER_CATALOG.map((entry): [WorkerName, WorkerSetup] => [
+    entry.name,
+    {
+      portVariable: `${entry.env}_PORT`,
+      async env(system) {
+        const { set, defaults } = sandboxEnv(entry, system.sim, system.simSpeed, { test: true });
+        return {
+          ...defaults,
+          ...set,
+          [`${entry.env}_COOKIES_FILE`]: await system.sandboxCookies(entry.name),
+          [`${entry.env}_PROFILE_DIR`]: join(system.dataDir, `profile-${entry.name}`),
+        };
+      },
     },
-  },
-  ideogram: {
-    portVariable: 'IDEOGRAM_PORT',
-    async env(system) {
-      const cookiesFile = await system.sandboxCookies('ideogram');
-      return {
-        IDEOGRAM_APP_URL: system.sim.ideogram.app,
-        IDEOGRAM_COOKIES_FILE: cookiesFile,
-        IDEOGRAM_PROFILE_DIR: join(system.dataDir, 'profile-ideogram'),
-        IDEOGRAM_ALLOW_PRIVATE_URLS: 'true',
-        IDEOGRAM_MIN_SUBMIT_GAP_MS: '0',
-        IDEOGRAM_RATE_LIMIT_PENALTY_MS: '2000',
-        IDEOGRAM_ACCOUNT_CHECK_INTERVAL_MS: '2000',
-        IDEOGRAM_DESCRIBE_DELAY_MS: '0',
-        IDEOGRAM_INFLIGHT_WAIT_MS: '1000',
-        IDEOGRAM_POLL_MIN_MS: '100',
-        IDEOGRAM_EXPECTED_RENDER_MS: String(Math.round(60_000 * system.simSpeed)),
-      };
-    },
-  },
-  chatgpt: {
-    portVariable: 'CHATGPT_PORT',
-    async env(system) {
-      const cookiesFile = await system.sandboxCookies('chatgpt');
-      const app = system.sim.chatgpt.app;
-      return {
-        CHATGPT_APP_URL: app,
-        CHATGPT_GPT_URL: `${app}/g/g-682b4c8d88848191accff36501109e7e-wowz-ai-assistant-remix-design`,
-        CHATGPT_COOKIES_FILE: cookiesFile,
-        CHATGPT_PROFILE_DIR: join(system.dataDir, 'chatgpt-profile'),
-        CHATGPT_ALLOW_PRIVATE_URLS: 'true',
-        CHATGPT_MIN_SEND_GAP_MS: '0',
-        CHATGPT_RATE_LIMIT_COOLDOWN_MS: '1000',
-        CHATGPT_RATE_LIMIT_PENALTY_MS: '1000',
-        CHATGPT_ACCOUNT_CHECK_INTERVAL_MS: '2000',
-        CHATGPT_EXPECTED_ANSWER_MS: String(Math.max(100, Math.round(4000 * system.simSpeed))),
-        CHATGPT_POLL_INTERVAL_MS: '200',
-        CHATGPT_POLL_MIN_MS: '100',
-        CHATGPT_POLL_MAX_MS: '1000',
-        CHATGPT_BUSY_RETRY_MS: '1000',
-      };
-    },
-  },
-};
+  ]),
+) as Record<WorkerName, WorkerSetup>;
 
 export interface RunningApp {
   name: string;
@@ -280,10 +235,10 @@ export class TestSystem {
       STORAGE_DRIVER: 'local',
       STORAGE_DIR: join(this.dataDir, 'files'),
       FILES_SIGNING_SECRET: randomBytes(16).toString('hex'),
-      MIDJOURNEY_CDN_HOSTS: `cdn.midjourney.com,${new URL(this.sim.midjourney.cdn).host}`,
-      CHATGPT_APP_URL: this.sim.chatgpt.app,
+      // What the gateway reads of each provider's sandbox setup (Midjourney's CDN hosts and private reference
+      // images: they are served from loopback; GPT URLs on the simulator).
+      ...Object.assign({}, ...PROVIDER_CATALOG.map((entry) => sandboxEnv(entry, this.sim, this.simSpeed).gateway)),
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // the specs' webhook receivers listen on loopback
-      MIDJOURNEY_ALLOW_PRIVATE_URLS: 'true', // reference images are served from loopback (gateway and workers)
       LOG_LEVEL: 'warn',
     };
     for (const name of this.workerNames) {

@@ -1,6 +1,7 @@
 // The Create page's forms: one per /v1 operation, with the limits of the gateway's DTOs (apps/gateway/src/*/dto and
 // libs/contracts). The console is a separate bundle and does not import them; operations.spec.ts checks the copies
 // against the real lists and validates sample bodies with the real DTO classes.
+import type { PROVIDER_CATALOG } from '../../../provider-catalog.mjs';
 
 export type FieldKind =
   'text' | 'textarea' | 'number' | 'select' | 'checkbox' | 'url' | 'urls' | 'list' | 'uuid' | 'images';
@@ -27,7 +28,7 @@ export interface Field {
 }
 
 export interface Operation {
-  provider: 'midjourney' | 'ideogram' | 'chatgpt';
+  provider: (typeof PROVIDER_CATALOG)[number]['name'];
   id: string;
   title: string;
   path: string;

@@ -2,9 +2,10 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, query, type Job } from '../api.js';
 import { useJobStream } from '../live.js';
 import { linkProps, navigate } from '../router.js';
+import { PROVIDER_CATALOG } from '../../../../provider-catalog.mjs';
 import { Empty, ErrorNote, Progress, StatusBadge, ago, jobSummary, thumbnail } from '../ui.js';
 
-const PROVIDERS = ['midjourney', 'ideogram', 'chatgpt'];
+const PROVIDERS = PROVIDER_CATALOG.map((p) => p.name);
 const STATUSES = ['pending', 'processing', 'completed', 'failed', 'timeout', 'canceled'];
 const PAGE = 20;
 

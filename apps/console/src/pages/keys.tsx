@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { Empty, ErrorNote, when } from '../ui.js';
+import { PROVIDER_CATALOG } from '../../../../provider-catalog.mjs';
 
 interface KeyRow {
   id: string;
@@ -13,7 +14,7 @@ interface KeyRow {
   limits?: Record<string, number | null> | null;
 }
 
-const SCOPES = ['*', 'admin', 'midjourney', 'ideogram', 'chatgpt'];
+const SCOPES = ['*', 'admin', ...PROVIDER_CATALOG.map((p) => p.name)];
 const LIMITS = [
   ['requests_per_minute', 'Requests / minute'],
   ['jobs_per_day', 'Jobs / day'],

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
   IsArray,
+  IsIn,
   IsISO8601,
   IsNotEmpty,
   IsObject,
@@ -12,6 +13,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { KEY_SCOPES } from '@app/contracts';
 import { KeyLimitsDto } from './key-limits.dto.js';
 
 export class CreateKeyDto {
@@ -21,10 +23,15 @@ export class CreateKeyDto {
   @MaxLength(100)
   name!: string;
   /** Provider names, `*` (everything) or `admin` (key management). */
-  @ApiProperty({ example: ['midjourney'], description: 'Provider names, `*` (everything) or `admin` (key management)' })
+  @ApiProperty({
+    example: ['midjourney'],
+    enum: KEY_SCOPES,
+    isArray: true,
+    description: 'Provider names, `*` (everything) or `admin` (key management)',
+  })
   @IsArray()
   @ArrayNotEmpty()
-  @Matches(/^(\*|admin|midjourney|ideogram|chatgpt)$/, { each: true })
+  @IsIn(KEY_SCOPES, { each: true })
   scopes!: string[];
   /** Strict (no 30 February) and in the one form Postgres reads too: anything else would fail as SQL. */
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z' })
