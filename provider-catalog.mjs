@@ -99,4 +99,37 @@ export const PROVIDER_CATALOG = /** @type {const} */ ([
       },
     },
   },
+  {
+    name: 'gemini',
+    env: 'GEMINI',
+    operations: ['video'],
+    // The original Veo service's 3003 is Ideogram's here.
+    port: 3004,
+    bucket: 'veo-videos',
+    // One video at a time per account, always (bug #17: the original ran parallel browsers on one account).
+    pacing: {
+      minSubmitGapMs: 60_000,
+      maxRunning: 1,
+      rateLimitPenaltyMs: 60_000,
+      pollMinMs: 1_000,
+      submitTimeoutMs: 180_000,
+    },
+    // A Google profile signed in by hand (Google sign-in cannot be automated); exported cookies are optional.
+    live: ['COOKIES_FILE', 'PROFILE_DIR'],
+    simulator: { app: 4011 },
+    sandbox: {
+      urls: { APP_URL: '{app}' },
+      env: { ALLOW_PRIVATE_URLS: 'true', MIN_SUBMIT_GAP_MS: '0', POLL_INTERVAL_MS: '1000' },
+      scaled: { EXPECTED_RENDER_MS: [60_000, 100] },
+      // The gateway checks image_url at submission with the same switch.
+      gateway: ['ALLOW_PRIVATE_URLS'],
+      test: {
+        RATE_LIMIT_PENALTY_MS: '1000',
+        ACCOUNT_CHECK_INTERVAL_MS: '2000',
+        POLL_INTERVAL_MS: '200',
+        POLL_MIN_MS: '100',
+        POLL_MAX_MS: '1000',
+      },
+    },
+  },
 ]);

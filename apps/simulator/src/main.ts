@@ -8,6 +8,9 @@ import { registerChatgptApp } from './chatgpt/chatgpt-app.js';
 import { ChatgptState } from './chatgpt/chatgpt-state.js';
 import { SimulatorConfig } from './config/simulator.config.js';
 import { FaultRegistry } from './faults/faults.js';
+import { registerGeminiAdmin } from './gemini/gemini-admin.js';
+import { registerGeminiApp } from './gemini/gemini-app.js';
+import { GeminiState } from './gemini/gemini-state.js';
 import { registerIdeogramAdmin } from './ideogram/ideogram-admin.js';
 import { registerIdeogramApp } from './ideogram/ideogram-app.js';
 import { IdeogramState } from './ideogram/ideogram-state.js';
@@ -65,6 +68,8 @@ const chatgpt = new ChatgptState({
   tokenLifetimeS: 3600,
 });
 
+const gemini = new GeminiState({ speed: config.SIM_SPEED, renderMs: 60_000, uploadMs: 1500 });
+
 const admin = server();
 const mjApp = server();
 const mjCdn = server();
@@ -72,17 +77,21 @@ const mjLinks = server();
 const mjWs = server();
 const ideogramApp = server();
 const gptApp = server();
+const geminiApp = server();
 
 registerAdmin(admin, mj, faults, config.SIM_HOST, [
   registerIdeogramAdmin(admin, ideogram, config.SIM_HOST),
   { name: 'chatgpt', stats: () => chatgpt.stats(), reset: () => chatgpt.reset() },
+  { name: 'gemini', stats: () => gemini.stats(), reset: () => gemini.reset() },
 ]);
 registerChatgptAdmin(admin, chatgpt, config.SIM_HOST);
+registerGeminiAdmin(admin, gemini, config.SIM_HOST);
 const urls = {
   admin: await listen(admin, config.SIMULATOR_PORT),
   midjourney: { app: '', cdn: '', links: '', ws: '' },
   ideogram: { app: '' },
   chatgpt: { app: '' },
+  gemini: { app: '' },
 };
 // Origins learn each other's URLs once bound (links in upload answers, CORS on the CDN): `origins` is filled below.
 const origins = { app: '', cdn: '', links: '', host: config.SIM_HOST };
@@ -101,13 +110,15 @@ urls.ideogram.app = await listen(ideogramApp, config.SIM_IDEOGRAM_APP_PORT);
 const gptOrigins = { app: '' };
 registerChatgptApp(gptApp, chatgpt, faults, gptOrigins);
 urls.chatgpt.app = gptOrigins.app = await listen(gptApp, config.SIM_CHATGPT_APP_PORT);
+registerGeminiApp(geminiApp, gemini, faults);
+urls.gemini.app = await listen(geminiApp, config.SIM_GEMINI_APP_PORT);
 
 logger.info({ urls }, 'simulator ready');
 // The marker the test harness and scripts read (a plain line, whatever the log format).
 process.stdout.write(`SIMULATOR_READY ${JSON.stringify(urls)}\n`);
 
 const shutdown = async () => {
-  await Promise.all([admin, mjApp, mjCdn, mjLinks, mjWs, ideogramApp, gptApp].map((s) => s.close()));
+  await Promise.all([admin, mjApp, mjCdn, mjLinks, mjWs, ideogramApp, gptApp, geminiApp].map((s) => s.close()));
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown());

@@ -22,6 +22,7 @@ export const PROVIDER_ERROR_CODES = [
   'QUOTA_EXHAUSTED', // the account's plan allows no more generations until its quota refreshes
   'NETWORK_ERROR', // the provider's page lost its connection mid-answer (after one reload and retry)
   'GPT_NOT_FOUND', // the custom GPT (or conversation) does not exist or is not shared with the account
+  'FEATURE_UNAVAILABLE', // the provider says the feature (Gemini's Veo video tool) is not available to the account
   'ACCOUNT_UNAVAILABLE', // a job pinned to an account (a follow-up of its own job) found it signed out or gone by its deadline
 ] as const;
 export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];

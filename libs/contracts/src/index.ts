@@ -12,3 +12,4 @@ export * from './rpc.js';
 export * from './rpc-validation.pipe.js';
 export * from './config.js';
 export * from './chatgpt.js';
+export * from './gemini.js';

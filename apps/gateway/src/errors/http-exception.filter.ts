@@ -40,6 +40,7 @@ export const STATUS_OF: Record<HttpErrorCode, number> = {
   NETWORK_ERROR: 502,
   GPT_NOT_FOUND: 404,
   ACCOUNT_UNAVAILABLE: 503,
+  FEATURE_UNAVAILABLE: 503,
   PARENT_NOT_READY: 409,
   ACTION_NOT_ALLOWED: 422,
   NOT_SUPPORTED: 422,
@@ -61,8 +62,8 @@ const CODE_OF_STATUS: Record<number, ErrorCode> = {
 
 const LIST_HEADERS = new Set(['ratelimit-policy', 'ratelimit']);
 
-const COMPAT_PREFIXES = ['/midjourney/', '/api/'];
-const COMPAT_PATHS = new Set(['/midjourney', '/health', '/gptgen', '/recent-images', '/conversation-prompt']);
+const COMPAT_PREFIXES = ['/midjourney/', '/api/', '/veo3/'];
+const COMPAT_PATHS = new Set(['/midjourney', '/veo3', '/health', '/gptgen', '/recent-images', '/conversation-prompt']);
 
 /**
  * The original services' routes (Midjourney, Ideogram `/api/*`, ChatGPT) keep their error shape: clients test

@@ -11,6 +11,8 @@ export class SimulatorConfig {
   @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_WS_PORT: number = 4005;
   @IsInt() @Min(0) @Max(65535) SIM_IDEOGRAM_APP_PORT: number = 4004;
   @IsInt() @Min(0) @Max(65535) SIM_CHATGPT_APP_PORT: number = 4010;
+  /** gemini.google.com stand-in (the Veo video tool). */
+  @IsInt() @Min(0) @Max(65535) SIM_GEMINI_APP_PORT: number = 4011;
   /** Host name used in the URLs and cookies the simulator hands out. */
   @IsString() SIM_HOST: string = 'localhost';
   /** Interface to listen on. */

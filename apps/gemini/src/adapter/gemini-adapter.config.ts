@@ -1,0 +1,23 @@
+/** What the adapter needs from the service config (built in app.module from GeminiConfig). */
+export class GeminiAdapterConfig {
+  /** gemini.google.com, or the simulator. */
+  appUrl: string = 'https://gemini.google.com';
+  bucket: string = 'veo-videos';
+  /** Navigation plus the composer (or the sign-in link) showing up; also each step of choosing the tool. */
+  pageTimeoutMs: number = 30_000;
+  /** The start image: preview shown and no upload progress left. */
+  uploadTimeoutMs: number = 60_000;
+  /** After the send click: the new chat's address (or an error shown). */
+  sendTimeoutMs: number = 30_000;
+  /** Expected render time (the original waited up to 10 minutes); the first poll comes at a fraction of it. */
+  expectedRenderMs: number = 120_000;
+  /** Poll interval while the video renders (the original looked every 10 s). */
+  pollIntervalMs: number = 10_000;
+  /** The download of the finished video, from the click to the last byte. */
+  downloadTimeoutMs: number = 120_000;
+  /** Parent of the per-job download folders (bug #17: never "the newest file of a shared folder"). */
+  downloadDir: string = 'data/downloads/gemini';
+  allowPrivateUrls: boolean = false;
+  maxImageBytes: number = 20 * 1024 * 1024;
+  maxVideoBytes: number = 200 * 1024 * 1024;
+}
