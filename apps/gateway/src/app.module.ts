@@ -49,6 +49,11 @@ import { ChatgptCompatController } from './chatgpt/chatgpt-compat.controller.js'
 import { ChatgptCompatService } from './chatgpt/chatgpt-compat.service.js';
 import { ChatgptController } from './chatgpt/chatgpt.controller.js';
 import { ChatgptGatewayConfig, ChatgptService } from './chatgpt/chatgpt.service.js';
+import { GeminiController } from './gemini/gemini.controller.js';
+import { GeminiGatewayConfig, GeminiService } from './gemini/gemini.service.js';
+import { VeoCompatController } from './gemini/veo-compat.controller.js';
+import { VeoCompatService } from './gemini/veo-compat.service.js';
+import { VeoStats, VeoStatsInterceptor } from './gemini/veo-stats.js';
 import { CompatController } from './midjourney/compat.controller.js';
 import { CompatService } from './midjourney/compat.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -121,6 +126,8 @@ export class AppModule {
         IdeogramCompatController,
         ChatgptController,
         ChatgptCompatController,
+        GeminiController,
+        VeoCompatController,
         AdminKeysController,
         FilesController,
         MetricsController,
@@ -156,6 +163,7 @@ export class AppModule {
             ['ideogram', config.IDEOGRAM_BUCKET],
             ['chatgpt', config.CHATGPT_BUCKET],
             ['chatgpt', config.CHATGPT_UPLOAD_BUCKET],
+            ['gemini', config.GEMINI_BUCKET],
           ]),
         },
         {
@@ -195,6 +203,14 @@ export class AppModule {
             gptgenWaitSeconds: config.CHATGPT_GPTGEN_WAIT_SECONDS,
             appUrl: config.CHATGPT_APP_URL,
             uploadBucket: config.CHATGPT_UPLOAD_BUCKET,
+          }),
+        },
+        {
+          provide: GeminiGatewayConfig,
+          useValue: Object.assign(new GeminiGatewayConfig(), {
+            deadlineSeconds: config.GEMINI_DEADLINE_SECONDS,
+            allowPrivateUrls: config.GEMINI_ALLOW_PRIVATE_URLS,
+            bucket: config.GEMINI_BUCKET,
           }),
         },
         {
@@ -240,6 +256,10 @@ export class AppModule {
         IdeogramCompatService,
         ChatgptService,
         ChatgptCompatService,
+        GeminiService,
+        VeoCompatService,
+        VeoStats,
+        VeoStatsInterceptor,
         LegacyStats,
         LegacyStatsInterceptor,
         MetricsService,

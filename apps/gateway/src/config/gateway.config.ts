@@ -48,10 +48,15 @@ export class GatewayConfig {
   CHATGPT_APP_URL: string = 'https://chatgpt.com';
   /** Bucket for images uploaded in request bodies (the worker reads them from there). */
   @IsString() CHATGPT_UPLOAD_BUCKET: string = 'chatgpt-uploads';
+  /** Hard deadline of a Gemini (Veo) video job, seconds (requests may pass timeout_seconds). */
+  @IsInt() @Min(60) GEMINI_DEADLINE_SECONDS: number = 900;
+  /** Let Gemini start-image URLs point at loopback/private hosts (sandbox and tests only; the worker too). */
+  @Transform(envBoolean) @IsBoolean() GEMINI_ALLOW_PRIVATE_URLS: boolean = false;
   /** The workers' result buckets (their variables): /files/ reads with a key need the bucket's provider scope. */
   @IsString() MIDJOURNEY_BUCKET: string = 'product-designs';
   @IsString() IDEOGRAM_BUCKET: string = 'product-ideas';
   @IsString() CHATGPT_BUCKET: string = 'chatgpt-images';
+  @IsString() GEMINI_BUCKET: string = 'veo-videos';
   /** How often the gateway ends overdue jobs and retries unconfirmed publishes, ms. */
   @IsInt() @Min(100) GATEWAY_SWEEP_INTERVAL_MS: number = 1000;
   /** How long past its deadline a job is left to its worker before the gateway ends it, ms. */
