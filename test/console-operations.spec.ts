@@ -6,6 +6,7 @@ import {
   CHATGPT_CONVERSATION_ID,
   CHATGPT_MAX_IMAGES,
   CHATGPT_MAX_PROMPT_CHARS,
+  GEMINI_MAX_PROMPT_CHARS,
   IDEOGRAM_ASPECT_RATIOS,
   IDEOGRAM_ID,
   IDEOGRAM_MAGIC_PROMPT,
@@ -20,6 +21,7 @@ import {
 } from '@app/contracts';
 import * as ops from '../apps/console/src/operations.js';
 import { ConversationDto } from '../apps/gateway/src/chatgpt/dto/conversation.dto.js';
+import { GeminiVideoDto } from '../apps/gateway/src/gemini/dto/gemini.dto.js';
 import {
   DescribeDto,
   GenerateDto,
@@ -43,6 +45,7 @@ const DTOS: Record<string, new () => object> = {
   '/v1/ideogram/remove-background': RemoveBackgroundDto,
   '/v1/ideogram/describe': DescribeDto,
   '/v1/chatgpt/conversations': ConversationDto,
+  '/v1/gemini/video': GeminiVideoDto,
 };
 
 function paths(errors: ValidationError[], prefix = ''): string[] {
@@ -97,6 +100,7 @@ describe('console operations', () => {
     expect(ops.CHATGPT_CONVERSATION_ID.source).toBe(CHATGPT_CONVERSATION_ID.source);
     expect(ops.CHATGPT_MAX_IMAGES).toBe(CHATGPT_MAX_IMAGES);
     expect(ops.CHATGPT_MAX_PROMPT_CHARS).toBe(CHATGPT_MAX_PROMPT_CHARS);
+    expect(ops.GEMINI_MAX_PROMPT_CHARS).toBe(GEMINI_MAX_PROMPT_CHARS);
   });
 
   it('cover every /v1 job operation', () => {

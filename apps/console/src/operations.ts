@@ -71,6 +71,7 @@ export const IDEOGRAM_MODEL_VERSIONS = ['V_0_3', 'V_1_5', 'V_3_0', 'V_3_1', 'AUT
 export const IDEOGRAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export const CHATGPT_MAX_IMAGES = 4;
 export const CHATGPT_MAX_PROMPT_CHARS = 32_000;
+export const GEMINI_MAX_PROMPT_CHARS = 8_000;
 export const CHATGPT_CONVERSATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const AR = /^[1-9]\d*:[1-9]\d*$/;
@@ -293,6 +294,17 @@ export const OPERATIONS: Operation[] = [
       v.prompt || (v.images as ImageUpload[] | undefined)?.length || (v.image_urls as string[] | undefined)?.length
         ? null
         : 'Write a message or add an image',
+  },
+  {
+    provider: 'gemini',
+    id: 'video',
+    title: 'Gemini · Veo video',
+    path: '/v1/gemini/video',
+    fields: [
+      { name: 'prompt', label: 'Prompt', kind: 'textarea', required: true, maxLength: GEMINI_MAX_PROMPT_CHARS },
+      { name: 'image_url', label: 'Start image URL', kind: 'url', help: 'Public hosts only' },
+      ...jobOptions,
+    ],
   },
 ];
 

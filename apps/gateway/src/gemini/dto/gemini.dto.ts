@@ -14,7 +14,7 @@ export class GeminiVideoDto {
   /** Called with the job when it ends (signed with WEBHOOK_SECRET); loopback and private hosts are refused (400 FORBIDDEN_HOST). */
   @IsOptional() @IsUrl(url) webhook_url?: string;
   /** Hard deadline for the job, seconds (default GEMINI_DEADLINE_SECONDS). */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(60) @Max(86_400) timeout_seconds?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(30) @Max(86_400) timeout_seconds?: number;
 }
 
 /** POST /veo3/generate (the original's fields; `prompt` is checked by the service for the original's message). */
