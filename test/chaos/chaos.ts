@@ -491,7 +491,7 @@ class ChaosRun {
   /**
    * Each of the load's prompts as it reached a provider, from the simulator's own records: Midjourney and Ideogram
    * jobs it created, ChatGPT messages it took (`next`; a `variant` regenerates the answer to the same message, which
-   * is the worker's repair of a cut answer, not a second submission).
+   * is the worker's repair of a cut answer, not a second submission), Gemini chats it started.
    */
   private async providerSubmissions(): Promise<Map<string, ProviderSubmission[]>> {
     const stats = await this.system.admin('GET', '/__admin/stats');
@@ -523,6 +523,12 @@ class ChaosRun {
           ref: s.conversation_id,
           at: new Date(s.submittedAt).toISOString(),
         })),
+      ...(stats.gemini.chats as Array<{ prompt: string; id: string; startedAt: number }>).map((c) => ({
+        prompt: c.prompt,
+        provider: 'gemini',
+        ref: c.id,
+        at: new Date(c.startedAt).toISOString(),
+      })),
     ];
     const byToken = new Map<string, ProviderSubmission[]>();
     for (const { prompt, ...record } of records) {

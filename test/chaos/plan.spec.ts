@@ -21,7 +21,9 @@ describe(planChaos.name, () => {
       expect(s.body.timeout_seconds).toBeGreaterThanOrEqual(30);
       if (s.resendAtMs !== undefined) expect(s.resendAtMs).toBeGreaterThan(s.atMs);
     }
-    expect(new Set(submissions.map((s) => s.provider))).toEqual(new Set(['midjourney', 'ideogram', 'chatgpt']));
+    expect(new Set(submissions.map((s) => s.provider))).toEqual(
+      new Set(['midjourney', 'ideogram', 'chatgpt', 'gemini']),
+    );
     expect(submissions.some((s) => s.resendAtMs !== undefined)).toBe(true);
     // No token is a prefix of another in a way a word-bounded search would confuse (chaos7x1 vs chaos7x12).
     expect(submissions.filter((s) => /\bchaos7x1\b/.test(String(s.body.prompt)))).toHaveLength(1);

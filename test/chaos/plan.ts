@@ -20,7 +20,7 @@ export interface ChaosOptions {
 
 export const DEFAULT_SIM_SPEED = 0.15;
 
-export const WORKERS: WorkerName[] = ['midjourney', 'ideogram', 'chatgpt'];
+export const WORKERS: WorkerName[] = ['midjourney', 'ideogram', 'chatgpt', 'gemini'];
 
 export interface PlannedSubmission {
   index: number;
@@ -40,8 +40,8 @@ export interface PlannedSubmission {
 export interface SimulatorFault {
   provider: WorkerName;
   fault: 'server_error' | 'network_drop';
-  /** The simulator's name of the submit endpoint of that provider. */
-  endpoint: 'submit' | 'conversation';
+  /** The simulator's name of the endpoint (the submit endpoint, or Gemini's video download). */
+  endpoint: 'submit' | 'conversation' | 'generate' | 'video';
   stage?: 'before' | 'after';
 }
 
@@ -83,6 +83,10 @@ export const SIMULATOR_FAULTS: SimulatorFault[] = [
   // ChatGPT: a 500 before the message is taken; an answer stream cut after it was.
   { provider: 'chatgpt', fault: 'server_error', endpoint: 'conversation' },
   { provider: 'chatgpt', fault: 'network_drop', endpoint: 'conversation' },
+  // Gemini: a 500 on the page's send (it shows "Something went wrong": the outcome is unknown to the worker); a video
+  // download cut half way.
+  { provider: 'gemini', fault: 'server_error', endpoint: 'generate' },
+  { provider: 'gemini', fault: 'network_drop', endpoint: 'video' },
 ];
 
 const SUBJECTS = ['a lighthouse', 'a red fox', 'a paper crane', 'a cactus', 'a tram at dusk', 'a koi pond', 'a teapot'];
@@ -103,8 +107,10 @@ export function planChaos(options: ChaosOptions): ChaosPlan {
   const offsets = Array.from({ length: options.jobs }, () => Math.round(random() * durationMs)).sort((a, b) => a - b);
   const submissions = offsets.map((atMs, index): PlannedSubmission => {
     const draw = random();
-    // Ideogram takes one job at a time per account: a quarter of the load keeps its queue near, not past, capacity.
-    const provider: WorkerName = draw < 0.45 ? 'midjourney' : draw < 0.7 ? 'ideogram' : 'chatgpt';
+    // Ideogram and Gemini take one job at a time per account: a fifth and a seventh of the load keep their queues
+    // near, not past, capacity.
+    const provider: WorkerName =
+      draw < 0.45 ? 'midjourney' : draw < 0.65 ? 'ideogram' : draw < 0.86 ? 'chatgpt' : 'gemini';
     const token = `chaos${options.seed}x${index}`;
     const prompt = `${pick(SUBJECTS)} ${pick(STYLES)}, ${token}`;
     const timeout_seconds = pick(DEADLINES_S);
@@ -114,6 +120,7 @@ export function planChaos(options: ChaosOptions): ChaosPlan {
       midjourney: { path: '/v1/midjourney/imagine', body: { prompt, options: { mode: 'fast' }, timeout_seconds } },
       ideogram: { path: '/v1/ideogram/generate', body: { prompt, timeout_seconds } },
       chatgpt: { path: '/v1/chatgpt/conversations', body: { prompt, timeout_seconds } },
+      gemini: { path: '/v1/gemini/video', body: { prompt, timeout_seconds } },
     }[provider];
     return {
       index,

@@ -48,6 +48,8 @@ export const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /gptgen': { prompt: 'a fox' },
   'POST /recent-images': { page: 1 },
   'POST /conversation-prompt': { conversationId: randomUUID() },
+  'POST /v1/gemini/video': { prompt: 'a fox', image_url: LOOPBACK_IMAGE },
+  'POST /veo3/generate': { prompt: 'a fox' },
   'POST /v1/admin/keys': { name: 'fuzz', scopes: ['midjourney'] },
 };
 

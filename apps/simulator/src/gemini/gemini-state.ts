@@ -147,6 +147,7 @@ export class GeminiState {
         id: c.id,
         account: c.account,
         prompt: c.prompt,
+        startedAt: c.startedAt,
         videoTool: c.videoTool,
         image: c.image,
         outcome: c.outcome,
