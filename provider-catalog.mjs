@@ -10,8 +10,8 @@
 //   operations  what it runs as durable jobs
 //   port        the worker's health port by default (variable <env>_PORT)
 //   bucket      default bucket of its results (variable <env>_BUCKET): /files/ reads with a key need its scope
-//   pacing      default runtime knobs of one account (RuntimeConfig names; each also read from <env>_<KNOB> or
-//               WORKER_<KNOB>, see libs/provider-adapter worker-runtime.config.ts)
+//   pacing      default runtime knobs of one account, by RuntimeConfig field (the rest keep RuntimeConfig's
+//               defaults); <env>_<KNOB> or WORKER_<KNOB> override them (libs/provider-adapter worker-runtime.config.ts)
 //   live        variables (without the prefix) any of which means a real account is configured
 //   simulator   the imitated origins in the simulator and their default ports (SIM_<ENV>_<ORIGIN>_PORT)
 //   sandbox     how the worker is pointed at the simulator when it has no real account (`npm start`, compose,
@@ -58,7 +58,7 @@ export const PROVIDER_CATALOG = /** @type {const} */ ([
         RATE_LIMIT_PENALTY_MS: '2000',
         ACCOUNT_CHECK_INTERVAL_MS: '2000',
         DESCRIBE_DELAY_MS: '0',
-        INFLIGHT_WAIT_MS: '1000',
+        QUEUE_WAIT_MS: '1000',
         POLL_MIN_MS: '100',
       },
     },
@@ -83,7 +83,7 @@ export const PROVIDER_CATALOG = /** @type {const} */ ([
     simulator: { app: 4010 },
     sandbox: {
       urls: { APP_URL: '{app}' },
-      env: { ALLOW_PRIVATE_URLS: 'true', MIN_SEND_GAP_MS: '0', POLL_INTERVAL_MS: '500' },
+      env: { ALLOW_PRIVATE_URLS: 'true', MIN_SUBMIT_GAP_MS: '0', POLL_INTERVAL_MS: '500' },
       scaled: { EXPECTED_ANSWER_MS: [4_000, 100] },
       // GPT URLs on the simulator are accepted by the gateway.
       gateway: ['APP_URL'],
@@ -95,7 +95,7 @@ export const PROVIDER_CATALOG = /** @type {const} */ ([
         POLL_INTERVAL_MS: '200',
         POLL_MIN_MS: '100',
         POLL_MAX_MS: '1000',
-        BUSY_RETRY_MS: '1000',
+        QUEUE_WAIT_MS: '1000',
       },
     },
   },

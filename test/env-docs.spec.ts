@@ -4,6 +4,7 @@ import { getMetadataStorage } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { SimulatorConfig } from '../apps/simulator/src/config/simulator.config.js';
+import { RUNTIME_KNOBS } from '@app/provider-adapter';
 import { PROVIDER_CATALOG } from '../provider-catalog.mjs';
 import { parseEnvExample, root, withEnvList } from '../scripts/lib/env-docs.mjs';
 
@@ -32,6 +33,12 @@ describe('environment documentation', () => {
       expect(variables.filter((name) => !documented.has(name))).toEqual([]);
     },
   );
+
+  it('documents the runtime knobs every worker reads besides its config class (WORKER_*)', () => {
+    const knobs = Object.values(RUNTIME_KNOBS).map((knob) => `WORKER_${knob.suffix}`);
+    expect(knobs.length).toBeGreaterThan(5);
+    expect(knobs.filter((name) => !documented.has(name))).toEqual([]);
+  });
 
   it('keeps the README list of variables in step with .env.example', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');

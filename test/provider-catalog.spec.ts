@@ -3,8 +3,9 @@ import { join, resolve } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { KEY_SCOPES, PROVIDER_OPERATIONS, PROVIDERS } from '@app/contracts';
+import { runtimeKnobVariables } from '@app/provider-adapter';
 import { GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
-import { SimulatorConfig } from '../apps/simulator/src/config/simulator.config.js';
+import { simulatorPort } from '../apps/simulator/src/config/simulator.config.js';
 import { PROVIDER_CATALOG } from '../provider-catalog.mjs';
 import { APPS } from '../scripts/lib/prereqs.mjs';
 import { PROVIDER_WORKERS, expandSandboxValue, sandboxEnv } from '../scripts/lib/providers.mjs';
@@ -93,8 +94,10 @@ describe('provider catalog', () => {
       // silently do nothing.
       const sandbox = sandboxEnv(p, sampleUrls(), 0.1, { test: true });
       const gateway = defaultsOf(GatewayConfig);
+      const knobs = new Set(Object.values(runtimeKnobVariables(p.name)).flat());
       for (const name of Object.keys({ ...sandbox.set, ...sandbox.defaults })) {
-        expect(defaults.has(name) || (name in sandbox.gateway && gateway.has(name)), name).toBe(true);
+        const read = defaults.has(name) || knobs.has(name) || (name in sandbox.gateway && gateway.has(name));
+        expect(read, name).toBe(true);
       }
     },
   );
@@ -109,13 +112,19 @@ describe('provider catalog', () => {
     }
   });
 
-  it("has the simulator imitate every provider's origins on the catalog's ports", () => {
-    const simulator = defaultsOf(SimulatorConfig);
+  it("has the simulator imitate every provider's origins on the catalog's ports, each documented", () => {
+    const envExample = readFileSync(join(root, '.env.example'), 'utf8');
     for (const p of PROVIDER_CATALOG) {
+      expect(existsSync(join(root, 'apps', 'simulator', 'src', p.name, 'site.ts')), p.name).toBe(true);
       for (const [origin, port] of Object.entries(p.simulator)) {
-        expect(simulator.get(`SIM_${p.env}_${origin.toUpperCase()}_PORT`), `${p.name} ${origin}`).toBe(port);
+        const variable = `SIM_${p.env}_${origin.toUpperCase()}_PORT`;
+        expect(simulatorPort(p, origin, {}), variable).toBe(port);
+        expect(simulatorPort(p, origin, { [variable]: '0' }), variable).toBe(0);
+        expect(envExample, variable).toMatch(new RegExp(`^${variable}=`, 'm'));
       }
     }
+    const first = PROVIDER_CATALOG[0];
+    expect(() => simulatorPort(first, 'app', { [`SIM_${first.env}_APP_PORT`]: 'x' })).toThrow(/port number/);
   });
 
   it('fills sandbox values from the simulator origins and refuses an origin the provider lacks', () => {

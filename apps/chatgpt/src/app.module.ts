@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RuntimeConfig, provideAdapters, workerModules } from '@app/provider-adapter';
+import { provideAdapters, runtimeConfigOf, workerModules } from '@app/provider-adapter';
 import { ChatgptAdapterConfig } from './adapter/chatgpt-adapter.config.js';
 import { ChatgptAdapter } from './adapter/chatgpt.adapter.js';
 import { ChatgptConfig } from './config/chatgpt.config.js';
@@ -9,19 +9,7 @@ import { ChatgptHandler } from './handlers/chatgpt.handler.js';
 export class AppModule {
   static forRoot(config: ChatgptConfig): DynamicModule {
     const account = config.CHATGPT_ACCOUNT;
-    const runtime = Object.assign(new RuntimeConfig(), {
-      provider: 'chatgpt',
-      account,
-      minSubmitGapMs: config.CHATGPT_MIN_SEND_GAP_MS,
-      maxRunning: config.CHATGPT_MAX_RUNNING,
-      rateLimitPenaltyMs: config.CHATGPT_RATE_LIMIT_PENALTY_MS,
-      pollMinMs: config.CHATGPT_POLL_MIN_MS,
-      pollMaxMs: config.CHATGPT_POLL_MAX_MS,
-      heartbeatMs: config.CHATGPT_HEARTBEAT_MS,
-      accountCheckIntervalMs: config.CHATGPT_ACCOUNT_CHECK_INTERVAL_MS,
-      submitTimeoutMs: config.CHATGPT_SUBMIT_TIMEOUT_MS,
-      queueWaitMs: config.CHATGPT_BUSY_RETRY_MS,
-    });
+    const runtime = runtimeConfigOf('chatgpt', account);
     const adapter = Object.assign(new ChatgptAdapterConfig(), {
       appUrl: config.CHATGPT_APP_URL,
       gptUrl: config.CHATGPT_GPT_URL,
@@ -32,7 +20,7 @@ export class AppModule {
       expectedAnswerMs: config.CHATGPT_EXPECTED_ANSWER_MS,
       pollIntervalMs: config.CHATGPT_POLL_INTERVAL_MS,
       rateLimitCooldownMs: config.CHATGPT_RATE_LIMIT_COOLDOWN_MS,
-      busyRetryMs: config.CHATGPT_BUSY_RETRY_MS,
+      busyRetryMs: runtime.queueWaitMs,
       allowPrivateUrls: config.CHATGPT_ALLOW_PRIVATE_URLS,
       maxImageBytes: config.CHATGPT_MAX_IMAGE_MB * 1024 * 1024,
     });

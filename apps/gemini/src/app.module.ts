@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RuntimeConfig, provideAdapters, workerModules } from '@app/provider-adapter';
+import { provideAdapters, runtimeConfigOf, workerModules } from '@app/provider-adapter';
 import { GeminiAdapterConfig } from './adapter/gemini-adapter.config.js';
 import { GeminiAdapter } from './adapter/gemini.adapter.js';
 import { GeminiConfig } from './config/gemini.config.js';
@@ -9,21 +9,11 @@ import { GeminiConfig } from './config/gemini.config.js';
 @Module({})
 export class AppModule {
   static forRoot(config: GeminiConfig): DynamicModule {
-    const runtime = Object.assign(new RuntimeConfig(), {
-      provider: 'gemini',
-      account: config.GEMINI_ACCOUNT,
-      // One video at a time per account (bug #17: the original ran parallel browsers on one account).
-      maxRunning: 1,
-      minSubmitGapMs: config.GEMINI_MIN_SUBMIT_GAP_MS,
-      rateLimitPenaltyMs: config.GEMINI_RATE_LIMIT_PENALTY_MS,
-      pollMinMs: config.GEMINI_POLL_MIN_MS,
-      pollMaxMs: config.GEMINI_POLL_MAX_MS,
-      heartbeatMs: config.GEMINI_HEARTBEAT_MS,
-      accountCheckIntervalMs: config.GEMINI_ACCOUNT_CHECK_INTERVAL_MS,
-      submitTimeoutMs: config.GEMINI_SUBMIT_TIMEOUT_MS,
-      // Downloads are one file through the page's button: never two at once.
-      maxDownloadConcurrency: 1,
-    });
+    const runtime = runtimeConfigOf('gemini', config.GEMINI_ACCOUNT);
+    // One video at a time per account whatever GEMINI_/WORKER_MAX_RUNNING say (bug #17: the original ran parallel
+    // browsers on one account), and one download at a time through the page's button.
+    runtime.maxRunning = 1;
+    runtime.maxDownloadConcurrency = 1;
     const adapter = Object.assign(new GeminiAdapterConfig(), {
       appUrl: config.GEMINI_APP_URL,
       bucket: config.GEMINI_BUCKET,

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RuntimeConfig, provideAdapters, workerModules } from '@app/provider-adapter';
+import { provideAdapters, runtimeConfigOf, workerModules } from '@app/provider-adapter';
 import { IdeogramAdapterConfig } from './adapter/ideogram-adapter.config.js';
 import { IdeogramSession } from './adapter/ideogram-session.js';
 import { IdeogramAdapter } from './adapter/ideogram.adapter.js';
@@ -12,18 +12,7 @@ import { IdeogramHandler } from './handlers/ideogram.handler.js';
 export class AppModule {
   static forRoot(config: IdeogramConfig): DynamicModule {
     const account = config.IDEOGRAM_ACCOUNT;
-    const runtime = Object.assign(new RuntimeConfig(), {
-      provider: 'ideogram',
-      account,
-      minSubmitGapMs: config.IDEOGRAM_MIN_SUBMIT_GAP_MS,
-      maxRunning: config.IDEOGRAM_MAX_RUNNING,
-      rateLimitPenaltyMs: config.IDEOGRAM_RATE_LIMIT_PENALTY_MS,
-      pollMinMs: config.IDEOGRAM_POLL_MIN_MS,
-      pollMaxMs: config.IDEOGRAM_POLL_MAX_MS,
-      heartbeatMs: config.IDEOGRAM_HEARTBEAT_MS,
-      accountCheckIntervalMs: config.IDEOGRAM_ACCOUNT_CHECK_INTERVAL_MS,
-      queueWaitMs: config.IDEOGRAM_INFLIGHT_WAIT_MS,
-    });
+    const runtime = runtimeConfigOf('ideogram', account);
     const adapter = Object.assign(new IdeogramAdapterConfig(), {
       appUrl: config.IDEOGRAM_APP_URL,
       userId: config.IDEOGRAM_USER_ID || undefined,
@@ -35,7 +24,7 @@ export class AppModule {
       allowPrivateUrls: config.IDEOGRAM_ALLOW_PRIVATE_URLS,
       maxImageBytes: config.IDEOGRAM_MAX_IMAGE_MB * 1024 * 1024,
       describeDelayMs: config.IDEOGRAM_DESCRIBE_DELAY_MS,
-      inflightWaitMs: config.IDEOGRAM_INFLIGHT_WAIT_MS,
+      inflightWaitMs: runtime.queueWaitMs,
       quotaWaitMaxMs: config.IDEOGRAM_QUOTA_WAIT_MAX_MS,
     });
     return {

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RuntimeConfig, provideAdapters, workerModules } from '@app/provider-adapter';
+import { provideAdapters, runtimeConfigOf, workerModules } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './adapter/midjourney-adapter.config.js';
 import { MidjourneyAdapter } from './adapter/midjourney.adapter.js';
 import { MidjourneyConfig } from './config/midjourney.config.js';
@@ -9,17 +9,8 @@ import { ProxyImageService } from './handlers/proxy-image.service.js';
 export class AppModule {
   static forRoot(config: MidjourneyConfig): DynamicModule {
     const account = config.MIDJOURNEY_ACCOUNT;
-    const runtime = Object.assign(new RuntimeConfig(), {
-      provider: 'midjourney',
-      account,
-      minSubmitGapMs: config.MIDJOURNEY_MIN_SUBMIT_GAP_MS,
-      maxRunning: config.MIDJOURNEY_MAX_RUNNING,
-      rateLimitPenaltyMs: config.MIDJOURNEY_RATE_LIMIT_PENALTY_MS,
-      pollMinMs: config.MIDJOURNEY_POLL_MIN_MS,
-      pollMaxMs: config.MIDJOURNEY_POLL_MAX_MS,
-      heartbeatMs: config.MIDJOURNEY_HEARTBEAT_MS,
-      accountCheckIntervalMs: config.MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS,
-      ackWaitMs: config.MIDJOURNEY_ACK_WAIT_MS,
+    // Pacing, polling and queue knobs are the shared ones (runtimeConfigOf); the socket's backstop is Midjourney's.
+    const runtime = Object.assign(runtimeConfigOf('midjourney', account), {
       pushBackstopMs: config.MIDJOURNEY_SOCKET_BACKSTOP_MS,
     });
     const adapter = Object.assign(new MidjourneyAdapterConfig(), {

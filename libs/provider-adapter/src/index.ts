@@ -16,3 +16,4 @@ export * from './worker/start-worker.js';
 export * from './runtime/worker-health.controller.js';
 export * from './runtime/worker-rpc.handler.js';
 export * from './worker/worker-modules.js';
+export * from './worker/worker-runtime.config.js';

@@ -2,7 +2,11 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 import { URL_OPTIONS, WorkerCommonConfig, envBoolean } from '@app/provider-adapter';
 
-/** Environment of the ChatGPT service (shared worker variables plus CHATGPT_*); validated before Nest starts. */
+/**
+ * Environment of the ChatGPT service (shared worker variables plus CHATGPT_*); validated before Nest starts.
+ * Pacing and polling knobs (CHATGPT_MAX_RUNNING, CHATGPT_MIN_SUBMIT_GAP_MS, …) are read by the shared
+ * runtimeConfigOf.
+ */
 export class ChatgptConfig extends WorkerCommonConfig {
   @IsString() CHATGPT_ACCOUNT: string = 'default';
   @IsInt() @Min(0) @Max(65535) CHATGPT_PORT: number = 3001;
@@ -14,29 +18,15 @@ export class ChatgptConfig extends WorkerCommonConfig {
   @IsOptional() @IsString() CHATGPT_COOKIES_FILE?: string;
   /** Bucket of generated images. */
   @IsString() CHATGPT_BUCKET: string = 'chatgpt-images';
-  /** Runs at once for the account (the original ran 2 tabs); the rest wait in the queue. */
-  @IsInt() @Min(1) @Max(8) CHATGPT_MAX_RUNNING: number = 2;
-  /** Minimum gap between two sends; 72 s keeps an account under 50 messages per hour (PROVIDERS.md §6.1). */
-  @IsInt() @Min(0) CHATGPT_MIN_SEND_GAP_MS: number = 72_000;
   /** Cooldown after a rate-limit message ("try again later" comes without a time). */
   @IsInt() @Min(0) CHATGPT_RATE_LIMIT_COOLDOWN_MS: number = 300_000;
-  /** Added to the send gap on every rate limit (capped at 5 min, halved on each success). */
-  @IsInt() @Min(0) CHATGPT_RATE_LIMIT_PENALTY_MS: number = 60_000;
   @IsInt() @Min(1000) CHATGPT_PAGE_TIMEOUT_MS: number = 30_000;
   @IsInt() @Min(1000) CHATGPT_UPLOAD_TIMEOUT_MS: number = 60_000;
   @IsInt() @Min(1000) CHATGPT_SEND_TIMEOUT_MS: number = 30_000;
-  /** Bound of one whole submission (page, uploads, typing, send). */
-  @IsInt() @Min(5000) CHATGPT_SUBMIT_TIMEOUT_MS: number = 150_000;
   /** Expected answer time; the first poll comes at 30 % of it. */
   @IsInt() @Min(50) CHATGPT_EXPECTED_ANSWER_MS: number = 20_000;
   /** Poll interval while an answer streams. */
   @IsInt() @Min(50) CHATGPT_POLL_INTERVAL_MS: number = 2_000;
-  @IsInt() @Min(50) CHATGPT_POLL_MIN_MS: number = 500;
-  @IsInt() @Min(100) CHATGPT_POLL_MAX_MS: number = 5_000;
-  @IsInt() @Min(1000) CHATGPT_HEARTBEAT_MS: number = 15_000;
-  @IsInt() @Min(1000) CHATGPT_ACCOUNT_CHECK_INTERVAL_MS: number = 60_000;
-  /** A conversation busy with another answer: the job waits this long in the queue before trying again. */
-  @IsInt() @Min(100) CHATGPT_BUSY_RETRY_MS: number = 10_000;
   /** Allow image URLs on private/loopback addresses (sandbox and tests only). */
   @Transform(envBoolean) @IsBoolean() CHATGPT_ALLOW_PRIVATE_URLS: boolean = false;
   @IsInt() @Min(1) CHATGPT_MAX_IMAGE_MB: number = 20;

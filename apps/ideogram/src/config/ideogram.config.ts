@@ -2,7 +2,10 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 import { URL_OPTIONS, WorkerCommonConfig, envBoolean } from '@app/provider-adapter';
 
-/** Environment of the Ideogram service (shared worker variables plus IDEOGRAM_*); validated before Nest starts. */
+/**
+ * Environment of the Ideogram service (shared worker variables plus IDEOGRAM_*); validated before Nest starts.
+ * Pacing and polling knobs (IDEOGRAM_MAX_RUNNING, IDEOGRAM_QUEUE_WAIT_MS, …) are read by the shared runtimeConfigOf.
+ */
 export class IdeogramConfig extends WorkerCommonConfig {
   @IsString() IDEOGRAM_ACCOUNT: string = 'default';
   @IsInt() @Min(0) @Max(65535) IDEOGRAM_PORT: number = 3003;
@@ -16,18 +19,8 @@ export class IdeogramConfig extends WorkerCommonConfig {
   @IsOptional() @IsUrl(URL_OPTIONS) IDEOGRAM_TOKEN_URL?: string;
   @IsInt() @Min(0) IDEOGRAM_TOKEN_REFRESH_MARGIN_MS: number = 300_000;
   @IsString() IDEOGRAM_BUCKET: string = 'product-ideas';
-  @IsInt() @Min(0) IDEOGRAM_MIN_SUBMIT_GAP_MS: number = 10_000;
-  /** The observed account had `max_inflight_requests: 1` (PROVIDERS.md §6.2). */
-  @IsInt() @Min(1) IDEOGRAM_MAX_RUNNING: number = 1;
-  @IsInt() @Min(0) IDEOGRAM_RATE_LIMIT_PENALTY_MS: number = 30_000;
-  @IsInt() @Min(50) IDEOGRAM_POLL_MIN_MS: number = 500;
-  @IsInt() @Min(100) IDEOGRAM_POLL_MAX_MS: number = 5_000;
-  @IsInt() @Min(1000) IDEOGRAM_HEARTBEAT_MS: number = 15_000;
-  @IsInt() @Min(1000) IDEOGRAM_ACCOUNT_CHECK_INTERVAL_MS: number = 60_000;
   /** Expected generation time (0 = 60 s; upscales three quarters of it). */
   @IsInt() @Min(0) IDEOGRAM_EXPECTED_RENDER_MS: number = 0;
-  /** How long a job waits in the queue when the account's in-flight slot is taken. */
-  @IsInt() @Min(100) IDEOGRAM_INFLIGHT_WAIT_MS: number = 5_000;
   /** Wait in the queue when exhausted credits refresh within this long; 0 = fail at once with QUOTA_EXHAUSTED. */
   @IsInt() @Min(0) IDEOGRAM_QUOTA_WAIT_MAX_MS: number = 0;
   /** Pause between an upload and its caption (the original waited 1.5 s). */

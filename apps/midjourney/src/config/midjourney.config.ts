@@ -2,7 +2,10 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 import { URL_OPTIONS, WorkerCommonConfig, envBoolean } from '@app/provider-adapter';
 
-/** Environment of the Midjourney service (shared worker variables plus MIDJOURNEY_*); validated before Nest starts. */
+/**
+ * Environment of the Midjourney service (shared worker variables plus MIDJOURNEY_*); validated before Nest starts.
+ * Pacing and polling knobs (MIDJOURNEY_MAX_RUNNING, …) are read by the shared runtimeConfigOf.
+ */
 export class MidjourneyConfig extends WorkerCommonConfig {
   @IsString() MIDJOURNEY_ACCOUNT: string = 'default';
   @IsInt() @Min(0) @Max(65535) MIDJOURNEY_PORT: number = 3002;
@@ -19,15 +22,6 @@ export class MidjourneyConfig extends WorkerCommonConfig {
   /** MJ user uuid; read from the session token when unset. */
   @IsOptional() @IsString() MIDJOURNEY_USER_ID?: string;
   @IsString() MIDJOURNEY_BUCKET: string = 'product-designs';
-  @IsInt() @Min(0) MIDJOURNEY_MIN_SUBMIT_GAP_MS: number = 12_000;
-  @IsInt() @Min(1) MIDJOURNEY_MAX_RUNNING: number = 3;
-  @IsInt() @Min(0) MIDJOURNEY_RATE_LIMIT_PENALTY_MS: number = 30_000;
-  @IsInt() @Min(50) MIDJOURNEY_POLL_MIN_MS: number = 250;
-  @IsInt() @Min(100) MIDJOURNEY_POLL_MAX_MS: number = 5_000;
-  @IsInt() @Min(1000) MIDJOURNEY_HEARTBEAT_MS: number = 15_000;
-  @IsInt() @Min(1000) MIDJOURNEY_ACCOUNT_CHECK_INTERVAL_MS: number = 60_000;
-  /** JetStream ack wait of the job consumer: a job taken by a worker that died is redelivered after it. */
-  @IsInt() @Min(3000) MIDJOURNEY_ACK_WAIT_MS: number = 60_000;
   /** Expected render time; 0 = by mode (fast 60 s, relax 120 s, turbo 30 s). */
   @IsInt() @Min(0) MIDJOURNEY_EXPECTED_RENDER_MS: number = 0;
   /** Allow reference images on private/loopback addresses (sandbox and tests only). */

@@ -1,18 +1,9 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
-import { envBoolean } from '@app/contracts';
+import { envBoolean, type ProviderEntry } from '@app/contracts';
 
 export class SimulatorConfig {
   @IsInt() @Min(0) @Max(65535) SIMULATOR_PORT: number = 4000;
-  @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_APP_PORT: number = 4001;
-  @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_CDN_PORT: number = 4002;
-  @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_LINKS_PORT: number = 4003;
-  /** ws.midjourney.com stand-in (the websocket). */
-  @IsInt() @Min(0) @Max(65535) SIM_MIDJOURNEY_WS_PORT: number = 4005;
-  @IsInt() @Min(0) @Max(65535) SIM_IDEOGRAM_APP_PORT: number = 4004;
-  @IsInt() @Min(0) @Max(65535) SIM_CHATGPT_APP_PORT: number = 4010;
-  /** gemini.google.com stand-in (the Veo video tool). */
-  @IsInt() @Min(0) @Max(65535) SIM_GEMINI_APP_PORT: number = 4011;
   /** Host name used in the URLs and cookies the simulator hands out. */
   @IsString() SIM_HOST: string = 'localhost';
   /** Interface to listen on. */
@@ -26,4 +17,18 @@ export class SimulatorConfig {
   SIM_ANY_PORTS: boolean = false;
   /** JSON log lines at this level and up; `debug` also logs every request. */
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
+}
+
+/**
+ * The port of one imitated origin (the catalog's `simulator` list): SIM_<PROVIDER>_<ORIGIN>_PORT, e.g.
+ * SIM_MIDJOURNEY_CDN_PORT, else the catalog's. Read apart from SimulatorConfig: the origins come from the catalog.
+ */
+export function simulatorPort(entry: ProviderEntry, origin: string, env: NodeJS.ProcessEnv = process.env): number {
+  const variable = `SIM_${entry.env}_${origin.toUpperCase()}_PORT`;
+  const raw = env[variable];
+  const port = raw === undefined || raw === '' ? (entry.simulator as Record<string, number>)[origin] : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`Invalid configuration:\n  ${variable}: must be a port number (0-65535)`);
+  }
+  return port;
 }
