@@ -172,6 +172,31 @@ describe('Gemini (Veo) end to end', () => {
     expect((await chats()).some((c) => c.prompt === 'hidden tool')).toBe(false);
   });
 
+  it('resumes a render after the worker is killed, reopening the chat instead of sending the prompt again', async () => {
+    // 60 s × 0.02 = 1.2 s normally; 8 s here, so the kill lands mid-render.
+    await system.admin('POST', '/__admin/gemini/config', { renderMs: 400_000 });
+    try {
+      const created = await system.api('POST', '/v1/gemini/video', { prompt: 'a kite over the dunes' });
+      const rendering = await system.waitForJob(
+        created.body.id,
+        (j) => j.status === 'processing' && !!j.result?.conversation_id,
+      );
+      await system.stopProviderWorker('gemini', 'SIGKILL');
+      await system.startProviderWorker('gemini');
+      const job = await system.waitForJob(created.body.id, (j) =>
+        ['completed', 'failed', 'timeout'].includes(j.status),
+      );
+      expect(job.status).toBe('completed');
+      expect(job.result.conversation_id).toBe(rendering.result.conversation_id);
+      expect(job.result.videos).toHaveLength(1);
+      const sent = (await chats()).filter((c) => c.prompt === 'a kite over the dunes');
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ id: rendering.result.conversation_id, downloads: 1 });
+    } finally {
+      await system.admin('POST', '/__admin/gemini/config', { renderMs: 60_000 });
+    }
+  });
+
   it('fails with SIGNED_OUT when the profile is signed out, and works again once it is back', async () => {
     await fault({ fault: 'unauthorized' });
     const created = await system.api('POST', '/v1/gemini/video', { prompt: 'signed out' });
