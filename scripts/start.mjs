@@ -138,6 +138,8 @@ try {
       `       -d '{"prompt":"a paper crane","aspect_ratio":"16:9"}'`,
       `  curl -s -X POST ${base}/v1/chatgpt/conversations -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' \\`,
       `       -H 'Prefer: wait=60' -d '{"prompt":"a remix of a vintage surf poster"}'`,
+      `  curl -s -X POST ${base}/v1/gemini/video -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' \\`,
+      `       -d '{"prompt":"a paper boat drifting down a rainy street"}'`,
       `  curl -s ${base}/v1/jobs/<id> -H 'x-api-key: ${apiKey}'`,
       '',
     ].join('\n'),
