@@ -1,12 +1,17 @@
 // Flat config: typescript-eslint type-checked rules plus boundaries — apps never import other apps, libs never
 // import apps. The TypeScript resolver is required: without it the boundary rule passes silently.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import js from '@eslint/js';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const apps = ['gateway', 'midjourney', 'ideogram', 'chatgpt', 'simulator', 'console'];
+// Every folder of apps/ is an app: a new one is fenced in without an edit here.
+const apps = readdirSync(join(import.meta.dirname, 'apps'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
 // One project service for the whole run (its options are read once): every file comes from tsconfig.json, the
 // plain-JS scripts too (allowJs: TypeScript reads the provider catalog's literal types from them, unchecked).
 const typeAware = { projectService: true, tsconfigRootDir: import.meta.dirname };

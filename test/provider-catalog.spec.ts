@@ -4,7 +4,7 @@ import { getMetadataStorage } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { KEY_SCOPES, PROVIDER_OPERATIONS, PROVIDERS } from '@app/contracts';
 import { runtimeKnobVariables } from '@app/provider-adapter';
-import { GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
+import { GatewayConfig, providerBuckets } from '../apps/gateway/src/config/gateway.config.js';
 import { simulatorPort } from '../apps/simulator/src/config/simulator.config.js';
 import { PROVIDER_CATALOG } from '../provider-catalog.mjs';
 import { APPS } from '../scripts/lib/prereqs.mjs';
@@ -108,8 +108,10 @@ describe('provider catalog', () => {
       for (const name of Object.keys(sandboxEnv(p, sampleUrls(), 0.1).gateway)) {
         expect(gateway.has(name), name).toBe(true);
       }
-      if (gateway.has(`${p.env}_BUCKET`)) expect(gateway.get(`${p.env}_BUCKET`)).toBe(p.bucket);
     }
+    expect(providerBuckets({})).toEqual(PROVIDER_CATALOG.map((p) => [p.name, p.bucket]));
+    const first = PROVIDER_CATALOG[0];
+    expect(providerBuckets({ [`${first.env}_BUCKET`]: 'mine' })[0]).toEqual([first.name, 'mine']);
   });
 
   it("has the simulator imitate every provider's origins on the catalog's ports, each documented", () => {

@@ -12,7 +12,7 @@ import { ApiKeysRepository } from './auth/api-keys.repository.js';
 import { ApiKeysService, AuthConfig } from './auth/api-keys.service.js';
 import { SessionController } from './auth/session.controller.js';
 import { SessionConfig, SessionService } from './auth/session.service.js';
-import type { GatewayConfig } from './config/gateway.config.js';
+import { providerBuckets, type GatewayConfig } from './config/gateway.config.js';
 import { HttpExceptionFilter } from './errors/http-exception.filter.js';
 import { InputGuard } from './errors/input-guard.js';
 import { httpValidationPipe } from './errors/validation.pipe.js';
@@ -158,13 +158,7 @@ export class AppModule {
         },
         {
           provide: FilesConfig,
-          useValue: FilesConfig.fromBuckets([
-            ['midjourney', config.MIDJOURNEY_BUCKET],
-            ['ideogram', config.IDEOGRAM_BUCKET],
-            ['chatgpt', config.CHATGPT_BUCKET],
-            ['chatgpt', config.CHATGPT_UPLOAD_BUCKET],
-            ['gemini', config.GEMINI_BUCKET],
-          ]),
+          useValue: FilesConfig.fromBuckets([...providerBuckets(), ['chatgpt', config.CHATGPT_UPLOAD_BUCKET]]),
         },
         {
           provide: AccountAlertsConfig,
@@ -210,7 +204,6 @@ export class AppModule {
           useValue: Object.assign(new GeminiGatewayConfig(), {
             deadlineSeconds: config.GEMINI_DEADLINE_SECONDS,
             allowPrivateUrls: config.GEMINI_ALLOW_PRIVATE_URLS,
-            bucket: config.GEMINI_BUCKET,
           }),
         },
         {

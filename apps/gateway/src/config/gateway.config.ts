@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { envBoolean } from '@app/contracts';
+import { envBoolean, PROVIDER_CATALOG, type ProviderName } from '@app/contracts';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 
 const list = ({ value }: { value: unknown }) =>
@@ -52,11 +52,6 @@ export class GatewayConfig {
   @IsInt() @Min(60) GEMINI_DEADLINE_SECONDS: number = 900;
   /** Let Gemini start-image URLs point at loopback/private hosts (sandbox and tests only; the worker too). */
   @Transform(envBoolean) @IsBoolean() GEMINI_ALLOW_PRIVATE_URLS: boolean = false;
-  /** The workers' result buckets (their variables): /files/ reads with a key need the bucket's provider scope. */
-  @IsString() MIDJOURNEY_BUCKET: string = 'product-designs';
-  @IsString() IDEOGRAM_BUCKET: string = 'product-ideas';
-  @IsString() CHATGPT_BUCKET: string = 'chatgpt-images';
-  @IsString() GEMINI_BUCKET: string = 'veo-videos';
   /** How often the gateway ends overdue jobs and retries unconfirmed publishes, ms. */
   @IsInt() @Min(100) GATEWAY_SWEEP_INTERVAL_MS: number = 1000;
   /** How long past its deadline a job is left to its worker before the gateway ends it, ms. */
@@ -98,4 +93,12 @@ export class GatewayConfig {
   /** The built console (npm run build writes dist/console); empty: next to the gateway's build. */
   @IsOptional() @IsString() CONSOLE_DIR?: string;
   @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
+}
+
+/**
+ * The workers' result buckets, by provider: <PROVIDER>_BUCKET (the worker's own variable), else the catalog's
+ * `bucket`. /files/ reads of a bucket with a key need its provider's scope. Read at boot with the rest of the config.
+ */
+export function providerBuckets(env: NodeJS.ProcessEnv = process.env): [ProviderName, string][] {
+  return PROVIDER_CATALOG.map((p) => [p.name, env[`${p.env}_BUCKET`]?.trim() || p.bucket]);
 }

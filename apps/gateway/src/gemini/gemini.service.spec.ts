@@ -20,7 +20,7 @@ function setup(
   const storage = strictMock<ObjectStorage>('storage', options.storage);
   const config = Object.assign(new GeminiGatewayConfig(), { allowPrivateUrls: options.allowPrivateUrls ?? false });
   const gemini = new GeminiService(jobs, strictMock<WorkerRpc>('rpc'), config);
-  const compat = new VeoCompatService(gemini, jobs, storage, new VeoStats(), config);
+  const compat = new VeoCompatService(gemini, jobs, storage, new VeoStats());
   return { jobs, storage, gemini, compat };
 }
 

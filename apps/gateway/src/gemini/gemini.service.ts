@@ -11,8 +11,6 @@ export class GeminiGatewayConfig {
   deadlineSeconds: number = 900;
   /** GEMINI_ALLOW_PRIVATE_URLS: start images on loopback/private hosts (sandbox and tests only). */
   allowPrivateUrls: boolean = false;
-  /** The worker's video bucket (GEMINI_BUCKET): /veo3/download reads from it. */
-  bucket: string = 'veo-videos';
 }
 
 export interface VideoRequest {

@@ -3,7 +3,7 @@ import { ObjectStorage } from '@app/storage';
 import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { JobsService } from '../jobs/jobs.service.js';
-import { GeminiGatewayConfig, GeminiService } from './gemini.service.js';
+import { GeminiService } from './gemini.service.js';
 import { jobIdOfFileName, veoJob, veoJobView, videoFileName, videoOf } from './veo-mapping.js';
 import { VeoStats } from './veo-stats.js';
 
@@ -22,7 +22,6 @@ export class VeoCompatService {
     private readonly jobs: JobsService,
     private readonly storage: ObjectStorage,
     private readonly stats: VeoStats,
-    private readonly config: GeminiGatewayConfig,
   ) {}
 
   index() {
@@ -75,7 +74,7 @@ export class VeoCompatService {
     const job = id ? await this.jobs.find(id) : null;
     const video = job && job.provider === 'gemini' ? videoOf(job) : undefined;
     if (!job || !video || videoFileName(job) !== name) throw new GatewayException('NOT_FOUND', 'File not found');
-    const object = await this.storage.get(video.bucket || this.config.bucket, video.path).catch((error: unknown) => {
+    const object = await this.storage.get(video.bucket, video.path).catch((error: unknown) => {
       throw new GatewayException('STORAGE_ERROR', `Reading the video failed: ${String(error)}`);
     });
     if (!object) throw new GatewayException('NOT_FOUND', 'File not found');

@@ -17,6 +17,8 @@ export class WorkerCommonConfig {
   @IsString() NATS_URL: string = 'nats://127.0.0.1:4222';
   /** Copies of each stream and KV bucket: 1 on one nats-server, 3 on a JetStream cluster (odd, ≤ the nodes). */
   @IsInt() @Min(1) @Max(5) NATS_REPLICAS: number = 1;
+  /** Where account profiles live unless <PROVIDER>_PROFILE_DIR names one: <PROFILES_DIR>/<provider>-<account>. */
+  @IsString() PROFILES_DIR: string = './data/profiles';
   @IsString() CHROME_PATH: string = '/usr/bin/chromium';
   @IsOptional() @IsString() BROWSER_WS_ENDPOINT?: string;
   @Transform(envBoolean) @IsBoolean() HEADLESS: boolean = true;

@@ -10,7 +10,7 @@ import { browserConfigOf, poolConfigOf, storageConfigOf, type WorkerCommonConfig
 
 /**
  * What every provider worker imports: its one NATS connection, the scheduler, the account's browser (profile
- * `./data/profiles/<provider>-<account>` unless set), storage and the runtime with the app's adapter. The runtime
+ * `<PROFILES_DIR>/<provider>-<account>` unless set), storage and the runtime with the app's adapter. The runtime
  * module brings the health probes and the status/init/ping handlers.
  */
 export function workerModules(
@@ -27,7 +27,7 @@ export function workerModules(
   const { provider, account } = worker.runtime;
   const browser = browserConfigOf(config, {
     account,
-    profileDir: resolve(worker.profileDir || join('data', 'profiles', `${provider}-${account}`)),
+    profileDir: resolve(worker.profileDir || join(config.PROFILES_DIR, `${provider}-${account}`)),
     cookiesFile: worker.cookiesFile,
     timeoutMs: worker.browserTimeoutMs,
   });
