@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify';
 /**
  * The caller's own Ideogram Bearer token on the original `/api/*` routes. The gateway key may itself arrive as
  * `Authorization: Bearer`; only when `x-api-key` carries the key is a Bearer the caller's Ideogram token. It is passed
- * to the worker for quick request/reply routes only, never stored in a job and never logged.
+ * to the worker for one call only (the quick routes, and the submit-only upscale, removebackground and genimageprompt,
+ * which then run on the caller's account without a job), never stored in a job and never logged.
  */
 export function callerIdeogramToken(headers: FastifyRequest['headers']): string | undefined {
   const key = headers['x-api-key'];
