@@ -198,12 +198,15 @@ export const IDEOGRAM_COMMANDS = {
   submitAsCaller: 'submit-as-caller',
 } as const;
 
+/** Longer than any Firebase ID token; a longer Bearer is refused before it reaches a worker. */
+export const IDEOGRAM_TOKEN_MAX_LENGTH = 8192;
+
 /**
  * A caller's own Ideogram Bearer token, used for this one call instead of the account's session and never stored
  * or logged. Only quick commands accept it; background jobs always run on the account's live session.
  */
 class CallerToken {
-  @IsOptional() @IsString() @MaxLength(8192) token?: string;
+  @IsOptional() @IsString() @MaxLength(IDEOGRAM_TOKEN_MAX_LENGTH) token?: string;
 }
 
 /** The submit-only operations the original also ran on a caller's own token (upscale, background removal, generate). */
@@ -218,7 +221,7 @@ export class IdeogramSubmitAsCallerRequest {
   @IsIn(IDEOGRAM_CALLER_OPERATIONS) operation!: IdeogramCallerOperation;
   /** The operation's payload (IdeogramUpscalePayload, IdeogramRemoveBackgroundPayload, IdeogramGeneratePayload). */
   @IsObject() input!: Record<string, unknown>;
-  @IsString() @IsNotEmpty() @MaxLength(8192) token!: string;
+  @IsString() @IsNotEmpty() @MaxLength(IDEOGRAM_TOKEN_MAX_LENGTH) token!: string;
 }
 
 export interface IdeogramSubmitAsCallerReply {

@@ -1,5 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { IDEOGRAM_TOKEN_MAX_LENGTH } from '@app/contracts';
+import { GatewayException } from '../errors/gateway.exception.js';
 
 /**
  * The caller's own Ideogram Bearer token on the original `/api/*` routes. The gateway key may itself arrive as
@@ -11,6 +13,12 @@ export function callerIdeogramToken(headers: FastifyRequest['headers']): string 
   const key = headers['x-api-key'];
   if (typeof key !== 'string' || !key) return undefined;
   const bearer = /^Bearer\s+(\S.*)$/.exec(headers.authorization ?? '')?.[1].trim();
+  if (bearer && bearer.length > IDEOGRAM_TOKEN_MAX_LENGTH) {
+    throw new GatewayException(
+      'INVALID_REQUEST',
+      `The Ideogram token is longer than ${IDEOGRAM_TOKEN_MAX_LENGTH} characters`,
+    );
+  }
   return bearer || undefined;
 }
 
