@@ -200,7 +200,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
     };
   }
 
-  planFacts(): Record<string, unknown> | null {
+  override planFacts(): Record<string, unknown> | null {
     return this.plan;
   }
 
@@ -210,7 +210,12 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
    */
   private async readPlan(signal: AbortSignal): Promise<void> {
     try {
-      const res = await this.call<Record<string, any>>('GET', '/api/user-mutable-state', undefined, signal);
+      const res = await this.call<{
+        settings?: { speed?: unknown };
+        fast_time_remaining?: unknown;
+        relax_enabled?: unknown;
+        subscription_type?: unknown;
+      }>('GET', '/api/user-mutable-state', undefined, signal);
       if (!res.ok || typeof res.body !== 'object' || !res.body) throw new Error(`HTTP ${res.status}`);
       const body = res.body;
       const speed = body.settings?.speed;
