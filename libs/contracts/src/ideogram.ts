@@ -30,8 +30,6 @@ export const IDEOGRAM_MAGIC_PROMPT = ['AUTO', 'ON', 'OFF'] as const;
 export const IDEOGRAM_PROMPT_SOURCES = ['AUTO', 'MANUAL'] as const;
 export const IDEOGRAM_STYLES = ['AUTO', 'DEFAULT', 'PHOTO', 'ILLUSTRATION', 'RENDER_3D', 'ANIME', 'DESIGN'] as const;
 export const IDEOGRAM_MODEL_VERSIONS = ['V_0_3', 'V_1_5', 'V_3_0', 'V_3_1', 'AUTO'] as const;
-/** `parent.type` of a variation-family sample; REMIX is accepted for gencustom callers (unverified on the site). */
-export const IDEOGRAM_PARENT_TYPES = ['VARIATION', 'REMIX'] as const;
 export const IDEOGRAM_UPSCALE_FACTORS = ['X2', 'X4'] as const;
 export const IDEOGRAM_ASSET_TYPES = ['RESPONSE', 'UPLOAD'] as const;
 /** How a remix-family job names its files in the `product-ideas` bucket (PROVIDERS.md §1.1). */
