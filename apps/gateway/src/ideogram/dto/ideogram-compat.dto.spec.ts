@@ -30,6 +30,21 @@ async function refusal(metatype: Type<unknown>, value: unknown, type: 'body' | '
   }
 }
 
+describe('the original Ideogram routes ignore fields they do not know, as the original did', () => {
+  it.each([
+    ['remix', RemixBody, { imageUrl: IMAGE, prompt: 'p', workflow: 'n8n', retries: 3 }],
+    ['upscale', UpscaleBody, { request_id: 'a'.repeat(22), response_id: 'b'.repeat(22), promptText: 'p', extra: 1 }],
+  ] as Array<[string, Type<unknown>, Record<string, unknown>]>)('%s drops them', async (_, metatype, body) => {
+    const out = (await pipe.transform(body, { type: 'body', metatype })) as Record<string, unknown>;
+    expect(Object.keys(out)).not.toContain('workflow');
+    expect(Object.keys(out)).not.toContain('extra');
+  });
+
+  it('while /v1 refuses them', async () => {
+    expect(await refusal(RemixDto, { image_url: IMAGE, prompt: 'p', workflow: 'n8n' })).toBe('workflow');
+  });
+});
+
 describe('the original Ideogram routes take the site’s vocabularies as given', () => {
   const accepted: Array<[string, Type<unknown>, Record<string, unknown>]> = [
     ['the README’s DESIGN style', RemixBody, { imageUrl: IMAGE, style: 'DESIGN' }],

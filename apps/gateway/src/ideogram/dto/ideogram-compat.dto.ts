@@ -19,12 +19,14 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IDEOGRAM_ID, IDEOGRAM_OPTION, IDEOGRAM_SAMPLING_SPEED, IdeogramResolution } from '@app/contracts';
+import { LenientFields } from '../../errors/validation.pipe.js';
 
 // The original Ideogram service's request bodies (PROVIDERS.md §1.3): its field names and defaults, with the limits
 // that keep bad input from the site (types, ids, URLs, the site's documented ranges). The site's vocabularies (style,
 // magic prompt, model, parent and asset types, quality, resolution, sampling speed) are passed through as the
 // original did: the site refuses what it does not offer, and the job fails with its reason. /v1 checks them.
-// Defaults are applied in ideogram-mapping.ts, where the original applied them.
+// Defaults are applied in ideogram-mapping.ts, where the original applied them. Unknown fields are dropped, not
+// refused (LenientFields): the original read the fields it knew and ignored the rest.
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || value === null ? undefined : value);
 const REQUIRED_IMAGE = { message: 'imageUrl is required' };
@@ -69,6 +71,7 @@ class IdeaFields {
 }
 
 /** POST /api/remix (the n8n flow's call). */
+@LenientFields()
 export class RemixBody extends IdeaFields {
   @IsDefined(REQUIRED_IMAGE) @IsUrl(url, URL_MESSAGE) imageUrl!: string;
   @IsOptional() @IsString() @MaxLength(4000) prompt?: string;
@@ -83,6 +86,7 @@ export class RemixBody extends IdeaFields {
 }
 
 /** POST /api/generate-variations: falsy imageWeight → 50 and falsy magicPrompt → ON, as the original did. */
+@LenientFields()
 export class GenerateVariationsBody extends IdeaFields {
   @IsDefined(REQUIRED_IMAGE) @IsUrl(url, URL_MESSAGE) imageUrl!: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) imageWeight?: number;
@@ -95,6 +99,7 @@ export class GenerateVariationsBody extends IdeaFields {
 const CUSTOM_REQUIRED = { message: 'Image ID and prompt text are required' };
 
 /** POST /api/gencustom: an existing Ideogram upload and a prompt; no upload, no caption. */
+@LenientFields()
 export class GenCustomBody extends IdeaFields {
   @IsDefined(CUSTOM_REQUIRED)
   @Matches(IDEOGRAM_ID, { message: 'imageId is not an Ideogram upload id' })
@@ -111,6 +116,7 @@ export class GenCustomBody extends IdeaFields {
 }
 
 /** POST /api/upscale: SUPER_RES of a generated image. */
+@LenientFields()
 export class UpscaleBody {
   @IsDefined() @Matches(IDEOGRAM_ID) request_id!: string;
   @IsDefined() @Matches(IDEOGRAM_ID) response_id!: string;
@@ -128,12 +134,14 @@ export class UpscaleBody {
 }
 
 /** POST /api/removebackground. */
+@LenientFields()
 export class RemoveBackgroundBody {
   @SiteOption() asset_type?: string;
   @IsDefined({ message: 'asset_id is required' }) @Matches(IDEOGRAM_ID) asset_id!: string;
 }
 
 /** POST /api/genimageprompt: text to image. Style/character references are not supported (must stay empty). */
+@LenientFields()
 export class GenImagePromptBody {
   @IsDefined({ message: 'prompt is required' }) @IsString() @IsNotEmpty() @MaxLength(4000) prompt!: string;
   @SiteOption() style_expert?: string;
@@ -155,16 +163,19 @@ export class GenImagePromptBody {
 }
 
 /** POST /api/upload. */
+@LenientFields()
 export class UploadBody {
   @IsDefined(REQUIRED_IMAGE) @IsUrl(url, URL_MESSAGE) imageUrl!: string;
 }
 
 /** POST /api/caption. */
+@LenientFields()
 export class CaptionBody {
   @IsDefined({ message: 'uploadId is required' }) @Matches(IDEOGRAM_ID) uploadId!: string;
 }
 
 /** GET /api/getrequestid?id=. */
+@LenientFields()
 export class RequestIdQuery {
   @IsDefined({ message: 'id is required' }) @Matches(IDEOGRAM_ID) id!: string;
 }
@@ -174,12 +185,14 @@ export class DownloadParams {
   @Matches(IDEOGRAM_ID) response_id!: string;
 }
 
+@LenientFields()
 export class DownloadQuery {
   /** PNG answers image/png, anything else image/jpeg, as the original; the value goes to the site as given. */
   @SiteOption() quality?: string;
 }
 
 /** GET /api/u: a user's gallery, forwarded (the original's defaults). */
+@LenientFields()
 export class GalleryQuery {
   @IsDefined({ message: 'user_id is required' }) @Matches(IDEOGRAM_ID) user_id!: string;
   @SiteOption() all_privacy?: string;
@@ -187,6 +200,7 @@ export class GalleryQuery {
 }
 
 /** POST /api/d/images: the web app's bulk download (one image, or a zip of several). */
+@LenientFields()
 export class BulkDownloadBody {
   @IsDefined({ message: 'image_ids is required' })
   @IsArray()
