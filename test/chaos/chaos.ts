@@ -1,4 +1,5 @@
 import { TestSystem, stopApp, type WorkerName } from '../integration/system.js';
+import { PROVIDER_CATALOG } from '../../provider-catalog.mjs';
 import { imageProblem } from './images.js';
 import {
   DEFAULT_SIM_SPEED,
@@ -47,11 +48,10 @@ const DRAIN_AFTER_DEADLINE_MS = 20_000;
 /** How long a submission is retried while the gateway is down or answers 5xx. */
 const SUBMIT_RETRY_MS = 90_000;
 const POLL_EVERY_MS = 3000;
-const PROFILE_VARIABLE: Record<WorkerName, string> = {
-  midjourney: 'MIDJOURNEY_PROFILE_DIR',
-  ideogram: 'IDEOGRAM_PROFILE_DIR',
-  chatgpt: 'CHATGPT_PROFILE_DIR',
-};
+const PROFILE_VARIABLE = Object.fromEntries(PROVIDER_CATALOG.map((p) => [p.name, `${p.env}_PROFILE_DIR`])) as Record<
+  WorkerName,
+  string
+>;
 
 export function summaryLine(s: ChaosSummary): string {
   return (
