@@ -1,5 +1,5 @@
-import { PROVIDER_CATALOG } from '../../provider-catalog.mjs';
 import { TestSystem, stopApp, type WorkerName } from '../integration/system.js';
+import { PROVIDER_CATALOG } from '../../provider-catalog.mjs';
 import { imageProblem } from './images.js';
 import {
   DEFAULT_SIM_SPEED,
