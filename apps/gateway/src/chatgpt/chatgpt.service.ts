@@ -34,6 +34,7 @@ export interface ConversationRequest {
   gptUrl?: string;
   conversationId?: string;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
 }
 
@@ -71,6 +72,7 @@ export class ChatgptService {
       operation: 'conversation',
       input,
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });

@@ -31,6 +31,7 @@ export class IdeogramGatewayConfig {
 export interface JobTarget {
   ideaId?: string;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
   idempotencyKey?: string;
 }
@@ -59,6 +60,7 @@ export class IdeogramService {
       input,
       ideaId: target.ideaId,
       webhookUrl: target.webhookUrl,
+      webhookEvents: target.webhookEvents,
       idempotencyKey: target.idempotencyKey,
       deadlineSeconds: target.timeoutSeconds ?? this.config.deadlineSeconds,
     });

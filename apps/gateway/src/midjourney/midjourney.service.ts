@@ -42,6 +42,7 @@ export interface ActionRequest {
   mode?: string;
   private?: boolean;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
   /** What a /mj/* request keeps with the job (its state, notifyHook, proxy action name): `input.mjproxy`. */
   proxy?: Record<string, unknown>;
@@ -64,6 +65,7 @@ const COMMON_FIELDS = new Set<keyof ActionRequest>([
   'mode',
   'private',
   'webhookUrl',
+  'webhookEvents',
   'timeoutSeconds',
   'proxy',
 ]);
@@ -74,6 +76,7 @@ export interface ImagineRequest {
   options?: MidjourneyImagineOptions;
   ideaId?: string;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
   proxy?: Record<string, unknown>;
 }
@@ -89,6 +92,7 @@ export interface VideoRequest {
   batchSize?: number;
   ideaId?: string;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
   proxy?: Record<string, unknown>;
 }
@@ -136,6 +140,7 @@ export class MidjourneyService {
       },
       ideaId: request.ideaId,
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
@@ -160,6 +165,7 @@ export class MidjourneyService {
       input,
       ideaId: request.ideaId,
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds + 300,
     });
@@ -242,6 +248,7 @@ export class MidjourneyService {
       operation: request.action,
       input,
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds + (video ? 300 : 0),
     });
@@ -250,7 +257,13 @@ export class MidjourneyService {
   /** Four prompts Midjourney would write for an image (`result.descriptions`). */
   async describe(
     key: ApiKey,
-    request: { imageUrl: string; webhookUrl?: string; timeoutSeconds?: number; proxy?: Record<string, unknown> },
+    request: {
+      imageUrl: string;
+      webhookUrl?: string;
+      webhookEvents?: string[];
+      timeoutSeconds?: number;
+      proxy?: Record<string, unknown>;
+    },
     idempotencyKey?: string,
   ) {
     await this.assertPublic([['image_url', request.imageUrl]]);
@@ -259,6 +272,7 @@ export class MidjourneyService {
       operation: 'describe',
       input: { imageUrl: request.imageUrl, ...proxyMeta(request.proxy) },
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
@@ -273,6 +287,7 @@ export class MidjourneyService {
       mode?: string;
       private?: boolean;
       webhookUrl?: string;
+      webhookEvents?: string[];
       timeoutSeconds?: number;
       proxy?: Record<string, unknown>;
     },
@@ -290,6 +305,7 @@ export class MidjourneyService {
         ...proxyMeta(request.proxy),
       },
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
