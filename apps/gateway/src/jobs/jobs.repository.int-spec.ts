@@ -105,6 +105,11 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
       status: 'pending',
     });
     expect(await jobs.findById(randomUUID())).toBeNull();
+    // The webhook event filter round-trips; absent stays null (completed only).
+    expect(stored.webhookEvents).toBeNull();
+    const filtered = candidate({ webhookUrl: 'https://hooks.example/x', webhookEvents: ['start', 'progress'] });
+    await jobs.insert(filtered);
+    expect((await jobs.findById(filtered.id))?.webhookEvents).toEqual(['start', 'progress']);
   });
 
   it('inserts concurrent creates in one statement, and answers each', async () => {

@@ -138,7 +138,16 @@ export class JobsRepository {
       jobs.map(async (job) => {
         if (inserted.has(job.id)) {
           return {
-            job: { ...job, progress: 0, result: null, error: null, startedAt: null, completedAt: null, lastSeq: 0 },
+            job: {
+              ...job,
+              webhookEvents: job.webhookEvents ?? null,
+              progress: 0,
+              result: null,
+              error: null,
+              startedAt: null,
+              completedAt: null,
+              lastSeq: 0,
+            },
             created: true,
           };
         }
