@@ -39,8 +39,8 @@ class Notified {
 }
 
 export const MJ_PROXY_MODES = ['RELAX', 'FAST', 'TURBO'] as const;
-const upper = ({ value }: { value: unknown }) =>
-  Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.toUpperCase() : v)) : value;
+const upper = ({ value }: { value: unknown }): unknown =>
+  Array.isArray(value) ? value.map((v: unknown) => (typeof v === 'string' ? v.toUpperCase() : v)) : value;
 
 /** The proxies' account choice. Fields of other proxies (channelId, …) are dropped, as the proxies ignore theirs. */
 export class MjAccountFilter {

@@ -464,8 +464,9 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       case 'blend': {
         const input = parsePayload(MidjourneyBlendPayload, job.input);
         const urls: string[] = [];
-        for (const source of [...input.imageUrls, ...(input.uploads ?? [])])
+        for (const source of [...input.imageUrls, ...(input.uploads ?? [])]) {
           urls.push(await this.upload(source, signal));
+        }
         // A blend is an imagine of the uploaded images alone, at the chosen dimensions' aspect ratio.
         const prompt = [...urls, `--ar ${MJ_BLEND_AR[input.dimensions]}`].join(' ');
         return {
