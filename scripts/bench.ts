@@ -2,7 +2,9 @@
 // measured in the same run (never absolute times asserted anywhere):
 //   1. completion-detection delay (median, p95) and provider requests per job, with the Midjourney websocket and
 //      with polling only (the same worker restarted with MIDJOURNEY_SOCKET=false), against a seed-style poller
-//      (first try at once, then every 15 s, 4 CDN fetches per try) running beside the first on the same simulator;
+//      (first try at once, then every 15 s, 4 CDN fetches per try) running beside the first on the same simulator.
+//      Detection is when the worker learned the render had finished (the job's `result.providerDoneAt`); the time
+//      until the job completed with its files stored is printed beside it;
 //   2. job submissions per second with p99 latency (gateway + JetStream, no worker draining);
 //   3. job reads per second beside bare Fastify serving the same JSON on this machine;
 //   4. memory of one Midjourney service (Node + its Chromium) holding 50 in-flight jobs, against the idle service;
@@ -122,9 +124,13 @@ function submitSpread(system: TestSystem, jobs: number, path: string, body: (i: 
         (j) => ['completed', 'failed', 'timeout'].includes(j.status),
         180_000,
       );
+      const completedAt = Date.parse(job.completed_at ?? job.updated_at);
       return {
         providerJobId: job.result?.providerJobId as string,
-        detectedAt: Date.parse(job.completed_at ?? job.updated_at),
+        // Detection: when the worker learned the provider had finished (the seed poller's figure is the same);
+        // delivery: when the job completed with its files stored.
+        detectedAt: job.result?.providerDoneAt ? Date.parse(job.result.providerDoneAt as string) : completedAt,
+        deliveredAt: completedAt,
       };
     }),
   );
@@ -135,11 +141,14 @@ function submitSpread(system: TestSystem, jobs: number, path: string, body: (i: 
  * status call and CDN fetch; `probes` leaves out the one download per file every poller needs (status calls and CDN
  * misses only).
  */
-function summarize(samples: Array<{ delay: number; requests: number; probes?: number }>) {
+function summarize(samples: Array<{ delay: number; requests: number; probes?: number; delivery?: number }>) {
   const delays = samples.map((s) => s.delay);
+  const deliveries = samples.map((s) => s.delivery ?? s.delay);
   return {
     median: percentile(delays, 50),
     p95: percentile(delays, 95),
+    deliveryMedian: percentile(deliveries, 50),
+    deliveryP95: percentile(deliveries, 95),
     requests: percentile(
       samples.map((s) => s.requests),
       50,
@@ -176,16 +185,18 @@ async function detection(system: TestSystem, jobs: number, label: string, withBa
     : Promise.resolve([]);
   const [oursDone, baseDone] = await Promise.all([ours, baseline]);
   const stats = await system.admin('GET', '/__admin/stats');
-  const measure = (runs: { providerJobId: string; detectedAt: number }[], ours: boolean) =>
+  const measure = (runs: { providerJobId: string; detectedAt: number; deliveredAt?: number }[], ours: boolean) =>
     summarize(
       runs.flatMap((run) => {
         const simJob = stats.midjourney.jobs.find((j: any) => j.job_id === run.providerJobId);
         if (!simJob) return [];
         const cdn = simJob.cdnRequests ?? 0;
         const grid = ours && simJob.kind !== 'video' && (simJob.batchSize ?? 4) > 1;
+        const doneAt = simJob.completesAt ?? simJob.completedAt;
         return [
           {
-            delay: (run.detectedAt - (simJob.completesAt ?? simJob.completedAt)) / 1000,
+            delay: (run.detectedAt - doneAt) / 1000,
+            delivery: ((run.deliveredAt ?? run.detectedAt) - doneAt) / 1000,
             requests: (simJob.statusRequests ?? 0) + cdn,
             // One download per cell, plus the grid composite of an image grid (the gateway's poller stores it).
             probes: (simJob.statusRequests ?? 0) + Math.max(0, cdn - (simJob.batchSize ?? 4) - (grid ? 1 : 0)),
@@ -377,6 +388,10 @@ async function midjourneyPart() {
     line(
       'detection delay p95 (socket / polling / seed 15 s)',
       `${fmt(d.ours.p95)} s / ${fmt(p.p95)} s / ${fmt(d.baseline.p95)} s`,
+    );
+    line(
+      'files stored and job completed, median / p95 (socket / polling)',
+      `${fmt(d.ours.deliveryMedian)} / ${fmt(d.ours.deliveryP95)} s / ${fmt(p.deliveryMedian)} / ${fmt(p.deliveryP95)} s  (5 files: 4 cells + the grid)`,
     );
     line(
       'provider requests per image job, all (socket / polling / seed)',

@@ -52,6 +52,11 @@ export interface JobResult {
   expectedCount?: number;
   /** True when the deadline passed with some but not all files stored. */
   partial?: boolean;
+  /**
+   * When the worker learned the provider had finished the job (ISO time): the detection the pushes and polls race
+   * for. `completed_at` comes later by the downloads and storage of the files.
+   */
+  providerDoneAt?: string;
   [extra: string]: unknown;
 }
 

@@ -80,7 +80,16 @@ describe('Accounts: the registry and its levers', () => {
     });
     const stats = await system.admin('GET', '/__admin/stats');
     expect(stats.midjourney.jobs.filter((j: any) => String(j.prompt).includes('while disabled'))).toHaveLength(0);
-    expect((await system.api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('pending');
+    const waiting = (await system.api('GET', `/v1/jobs/${created.body.id}`)).body;
+    expect(waiting.status).toBe('pending');
+    // Why it waits, and the account's own plan as the worker read it from the site (the simulator's figures).
+    expect(waiting.queue.account).toEqual({
+      name: 'default',
+      state: 'disabled',
+      mode: 'fast',
+      fast_hours_left: 12.5,
+      relax_enabled: true,
+    });
 
     expect((await system.api('POST', '/v1/accounts/midjourney/default/enable')).status).toBe(200);
     const job = await system.waitForJob(created.body.id, (j) => j.status === 'completed', 60_000);

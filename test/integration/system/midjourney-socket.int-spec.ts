@@ -51,6 +51,10 @@ describe('Midjourney websocket and original routes', () => {
     // The render took ~0.9 s; the backstop poll would come 15 s after submission: only the socket told.
     expect(provider.statusRequests).toBe(0);
     expect(provider.cdnRequests).toBe(5); // one download per cell and the grid composite: no CDN probes either
+    // The worker learned the render was done after the simulator finished it, and before the files were stored.
+    const doneAt = Date.parse(job.result.providerDoneAt);
+    expect(doneAt).toBeGreaterThanOrEqual(provider.completesAt);
+    expect(doneAt).toBeLessThanOrEqual(Date.parse(job.completed_at));
   });
 
   it('falls back to polling when the socket drops mid-job, and follows new jobs once it is back', async () => {

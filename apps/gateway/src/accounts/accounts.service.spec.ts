@@ -48,6 +48,18 @@ describe(AccountsService.name, () => {
     entry('ideogram', 'c', 'ready'),
   ];
 
+  it('names the account a pending job will run on: the pinned one, else the only open account of the pool', async () => {
+    const { service } = setup(pool);
+    expect((await service.accountFor('midjourney', 'b'))?.account).toBe('b');
+    expect(await service.accountFor('midjourney', 'gone')).toBeUndefined();
+    expect(await service.accountFor('midjourney')).toBeUndefined(); // a and b could both take it
+    expect((await service.accountFor('ideogram'))?.account).toBe('c');
+    const single = setup([entry('midjourney', 'a', 'ready'), { ...entry('midjourney', 'b', 'ready'), disabled: true }]);
+    expect((await single.service.accountFor('midjourney'))?.account).toBe('a');
+    const alone = setup([{ ...entry('midjourney', 'a', 'disabled'), disabled: true }]);
+    expect((await alone.service.accountFor('midjourney'))?.account).toBe('a'); // why the job waits
+  });
+
   it('lists the accounts a key may see, sorted, and refuses an unknown provider', async () => {
     const { service } = setup(pool);
     expect((await service.list(key(['*']))).map((e) => `${e.provider}.${e.account}`)).toEqual([

@@ -21,6 +21,7 @@ import { toGatewayError } from '../workers/worker-rpc.js';
 
 /** Longest an operator's re-check may take (the worker re-opens the site and checks the session). */
 const CHECK_TIMEOUT_MS = 120_000;
+const POOL_CACHE_MS = 2_000;
 
 /**
  * The pool of provider accounts, read from the registry every worker writes (KV `accounts`), and the operator's
@@ -29,6 +30,8 @@ const CHECK_TIMEOUT_MS = 120_000;
  */
 @Injectable()
 export class AccountsService {
+  private readonly pools = new Map<ProviderName, { at: number; entries: AccountEntry[] }>();
+
   constructor(
     private readonly nats: NatsService,
     metrics: MetricsService,
@@ -67,6 +70,25 @@ export class AccountsService {
       throw unavailable(error);
     }
     return entries.sort((a, b) => a.provider.localeCompare(b.provider) || a.account.localeCompare(b.account));
+  }
+
+  /**
+   * The account a pending job will run on, as the pool shows it (its plan: the account's own mode, fast hours
+   * left): the one it is pinned to, else the only open account of the pool; undefined when several could take it.
+   * Read
+   * through a 2 s cache, since clients poll pending jobs.
+   */
+  async accountFor(provider: ProviderName, pinned?: string): Promise<AccountEntry | undefined> {
+    let cached = this.pools.get(provider);
+    if (!cached || Date.now() - cached.at > POOL_CACHE_MS) {
+      cached = { at: Date.now(), entries: await this.pool(provider) };
+      this.pools.set(provider, cached);
+    }
+    if (pinned) return cached.entries.find((e) => e.account === pinned);
+    // A pool of one shows its only account even when disabled: that is why the job waits.
+    const open = cached.entries.filter((e) => !e.disabled);
+    if (open.length === 1) return open[0];
+    return open.length === 0 && cached.entries.length === 1 ? cached.entries[0] : undefined;
   }
 
   /** Every account of a provider, unscoped (the original status routes); [] when the registry cannot be read. */

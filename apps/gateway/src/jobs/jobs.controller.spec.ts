@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { makeJob } from '../../../../test/factories/job.factory.js';
 import { KEYS, serviceDouble, wiringApp } from '../../../../test/gateway-wiring.js';
 import { GatewayException } from '../errors/gateway.exception.js';
+import { AccountsService } from '../accounts/accounts.service.js';
 import { JobStreamService } from './job-stream.service.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
@@ -14,6 +15,8 @@ const get = vi.fn();
 const list = vi.fn();
 const cancel = vi.fn();
 const open = vi.fn();
+const queueOf = vi.fn();
+const accountFor = vi.fn();
 let app: NestFastifyApplication;
 
 const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string> = { 'x-api-key': KEYS.all }) =>
@@ -25,7 +28,8 @@ beforeAll(async () => {
   app = await wiringApp(
     [JobsController],
     [
-      { provide: JobsService, useValue: serviceDouble<JobsService>('JobsService', { get, list, cancel }) },
+      { provide: JobsService, useValue: serviceDouble<JobsService>('JobsService', { get, list, cancel, queueOf }) },
+      { provide: AccountsService, useValue: serviceDouble<AccountsService>('AccountsService', { accountFor }) },
       { provide: JobStreamService, useValue: serviceDouble<JobStreamService>('JobStreamService', { open }) },
     ],
   );
@@ -34,7 +38,7 @@ afterAll(async () => {
   await app?.close();
 });
 beforeEach(() => {
-  for (const fn of [get, list, cancel, open]) fn.mockReset();
+  for (const fn of [get, list, cancel, open, queueOf, accountFor]) fn.mockReset();
   get.mockResolvedValue(job);
   cancel.mockResolvedValue({ ...job, status: 'canceled' });
   list.mockResolvedValue({ data: [job], next_cursor: null });
@@ -50,6 +54,36 @@ describe('GET /v1/jobs/:id', () => {
       status: 'processing',
       links: { cancel: `/v1/jobs/${job.id}/cancel` },
     });
+  });
+
+  it('shows a pending Midjourney job its place and the account it will run on, with the account’s own mode', async () => {
+    const pending = makeJob({ status: 'pending', provider: 'midjourney', input: { prompt: 'a fox', account: 'alt' } });
+    get.mockResolvedValueOnce(pending);
+    queueOf.mockResolvedValueOnce({ position: 3, mode: 'fast' });
+    accountFor.mockResolvedValueOnce({
+      account: 'alt',
+      state: 'ready',
+      disabled: false,
+      plan: { mode: 'relax', fastHoursLeft: 2.5, relaxEnabled: true },
+    });
+    const res = await call('GET', `/v1/jobs/${pending.id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().queue).toEqual({
+      position: 3,
+      mode: 'fast',
+      account: { name: 'alt', state: 'ready', mode: 'relax', fast_hours_left: 2.5, relax_enabled: true },
+    });
+    expect(accountFor).toHaveBeenCalledWith('midjourney', 'alt');
+  });
+
+  it('leaves the account out while several accounts could take the job', async () => {
+    const pending = makeJob({ status: 'pending', provider: 'midjourney', input: { prompt: 'a fox' } });
+    get.mockResolvedValueOnce(pending);
+    queueOf.mockResolvedValueOnce({ position: 1 });
+    accountFor.mockResolvedValueOnce(undefined);
+    const res = await call('GET', `/v1/jobs/${pending.id}`);
+    expect(res.json().queue).toEqual({ position: 1 });
+    expect(accountFor).toHaveBeenCalledWith('midjourney', undefined);
   });
 
   it('answers 404 for an unknown job', async () => {

@@ -12,7 +12,9 @@ import {
   type MessageEvent,
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Job } from '@app/contracts';
 import { Observable } from 'rxjs';
+import { AccountsService } from '../accounts/accounts.service.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import type { ApiKey } from '../auth/api-key.js';
 import { CurrentKey } from '../auth/auth.decorators.js';
@@ -30,6 +32,7 @@ export class JobsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly stream: JobStreamService,
+    private readonly accounts: AccountsService,
   ) {}
 
   @Get()
@@ -65,13 +68,32 @@ export class JobsController {
   @Header('content-type', 'application/json; charset=utf-8')
   @ApiOkResponse({
     description:
-      'The job (id, provider, operation, status, progress, input, result, error, …); a pending job also shows `queue` {position, mode}. A completed Midjourney job has `result.actions`: the follow-ups POST /v1/midjourney/actions accepts for it, strings of the grammar `reroll | (upscale|vary|animate|extend):<1-4> | pan:<1-4>:(up|down|left|right)`, and for a grid `result.grid`, the composite image.',
+      'The job (id, provider, operation, status, progress, input, result, error, …); a pending job also shows `queue` {position, mode}, and for Midjourney, when the account it will run on is known (pinned, or the only one), `queue.account` {name, state, mode: the account’s own mode, fast_hours_left, relax_enabled}. A completed Midjourney job has `result.actions`: the follow-ups POST /v1/midjourney/actions accepts for it, strings of the grammar `reroll | (upscale|vary|animate|extend):<1-4> | pan:<1-4>:(up|down|left|right)`, and for a grid `result.grid`, the composite image.',
   })
   async get(@Param('id', uuid) id: string, @CurrentKey() key: ApiKey): Promise<string> {
     const job = await this.jobs.get(key, id);
     if (job.status !== 'pending') return jobViewJson(job);
     const queue = await this.jobs.queueOf(job);
-    return JSON.stringify({ ...jobView(job), ...(queue ? { queue } : {}) });
+    const account = queue && job.provider === 'midjourney' ? await this.queueAccount(job) : undefined;
+    if (!queue) return jobViewJson(job);
+    // The cached view with `queue` spliced in as its last member: pending jobs are the ones clients poll most.
+    const view = jobViewJson(job);
+    return `${view.slice(0, -1)},"queue":${JSON.stringify(account ? { ...queue, account } : queue)}}`;
+  }
+
+  /** The account a pending Midjourney job will run on, when it is known, with its own mode and fast hours left. */
+  private async queueAccount(job: Job) {
+    const pinned = typeof job.input.account === 'string' ? job.input.account : undefined;
+    const entry = await this.accounts.accountFor(job.provider, pinned);
+    if (!entry) return undefined;
+    const plan = entry.plan ?? {};
+    return {
+      name: entry.account,
+      state: entry.disabled ? 'disabled' : entry.state,
+      ...(typeof plan.mode === 'string' ? { mode: plan.mode } : {}),
+      ...(typeof plan.fastHoursLeft === 'number' ? { fast_hours_left: plan.fastHoursLeft } : {}),
+      ...(typeof plan.relaxEnabled === 'boolean' ? { relax_enabled: plan.relaxEnabled } : {}),
+    };
   }
 
   @Post(':id/cancel')

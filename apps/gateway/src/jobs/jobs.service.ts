@@ -235,8 +235,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Where a pending job waits: its place among the pending jobs that compete for the same workers, and for
-   * Midjourney the mode it will be sent with. The account's own default mode is not known to the gateway (it would
-   * take a /api/user-mutable-state call per account), so the job's mode is shown.
+   * Midjourney the mode it will be sent with (the account's own mode comes from the pool's registry: the controller).
    */
   async queueOf(job: Job): Promise<{ position: number; mode?: string } | undefined> {
     if (job.status !== 'pending') return undefined;

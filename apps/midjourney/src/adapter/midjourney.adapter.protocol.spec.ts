@@ -46,6 +46,9 @@ class StrictBrowser extends BrowserSession {
   private markers: Marker[] = [];
   jar?: Array<{ name: string; value: string }>;
   failTab = false;
+  /** The answer to the plan read every successful sign-in check makes (kept apart from the scripted replies). */
+  plan: Reply = { body: { settings: { speed: 'relaxed' }, fast_time_remaining: 3.5, relax_enabled: true } };
+  planReads = 0;
   readonly started = vi.fn();
   readonly stopped = vi.fn();
 
@@ -64,6 +67,12 @@ class StrictBrowser extends BrowserSession {
   }
 
   fetch<T>(origin: string, url: string, init: FetchInit = {}, signal?: AbortSignal): Promise<FetchResult<T>> {
+    if (url === `${APP}/api/user-mutable-state`) {
+      this.planReads++;
+      if (this.plan instanceof Error) return Promise.reject(this.plan);
+      const status = this.plan.status ?? 200;
+      return Promise.resolve({ url, headers: {}, ...this.plan, status, ok: status < 300 } as FetchResult<T>);
+    }
     this.requests.push({ origin, url, init, signal });
     const reply = this.replies.shift();
     if (!reply) {
@@ -236,6 +245,25 @@ describe('checkAccount', () => {
     expect(await adapterWith().checkAccount(signal)).toEqual({ signedIn: true, state: 'ready' });
     expect(browser.tabs).toEqual([{ url: `${APP}/imagine`, signal }]);
     expect(browser.waits[0].options).toMatchObject({ timeout: 20_000 });
+  });
+
+  it('reads the account’s plan when signed in: its own mode, fast hours left, relax allowed', async () => {
+    browser.show('in');
+    const adapter = adapterWith();
+    expect(adapter.planFacts()).toBeNull();
+    await adapter.checkAccount(signal);
+    expect(browser.planReads).toBe(1);
+    expect(adapter.planFacts()).toEqual({ mode: 'relax', fastHoursLeft: 3.5, relaxEnabled: true });
+  });
+
+  it('keeps the last plan facts when a later read fails, and stays ready', async () => {
+    browser.show('in', 'in');
+    const adapter = adapterWith();
+    await adapter.checkAccount(signal);
+    browser.plan = { status: 500, body: {} };
+    expect(await adapter.checkAccount(signal)).toEqual({ signedIn: true, state: 'ready' });
+    expect(browser.planReads).toBe(2);
+    expect(adapter.planFacts()).toMatchObject({ mode: 'relax', fastHoursLeft: 3.5 });
   });
 
   it('reports signed out at once when the login link shows', async () => {

@@ -102,6 +102,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
   private userId?: string;
   private checking?: Promise<AccountCheck>;
   private refreshing?: Promise<Marker | null>;
+  /** The plan as /api/user-mutable-state showed it at the last account check. */
+  private plan: Record<string, unknown> | null = null;
   /** Live job news (PROVIDERS.md §2.3); absent when turned off. */
   readonly socket?: MidjourneySocket;
 
@@ -193,6 +195,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       if (marker === 'in') {
         this.userId = this.config.userId ?? (await this.userIdFromSession());
         void this.socket?.ready(0); // open it now, so the first submission need not wait
+        await this.readPlan(signal);
         return { signedIn: true, state: 'ready' };
       }
       if (marker === 'out') return { signedIn: false, state: 'signed_out', detail: 'Midjourney shows the login page' };
@@ -206,6 +209,37 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       state: 'error',
       detail: 'Neither the prompt bar nor the login link appeared on /imagine',
     };
+  }
+
+  override planFacts(): Record<string, unknown> | null {
+    return this.plan;
+  }
+
+  /**
+   * The account's own mode (the web app's default speed), fast hours left and whether relax is allowed, for the
+   * pool's registry and a pending job's `queue`. Facts, not a condition: a failed read keeps the last ones.
+   */
+  private async readPlan(signal: AbortSignal): Promise<void> {
+    try {
+      const res = await this.call<{
+        settings?: { speed?: unknown };
+        fast_time_remaining?: unknown;
+        relax_enabled?: unknown;
+        subscription_type?: unknown;
+      }>('GET', '/api/user-mutable-state', undefined, signal);
+      if (!res.ok || typeof res.body !== 'object' || !res.body) throw new Error(`HTTP ${res.status}`);
+      const body = res.body;
+      const speed = body.settings?.speed;
+      this.plan = {
+        ...(typeof speed === 'string' ? { mode: speed === 'relaxed' ? 'relax' : speed } : {}),
+        ...(typeof body.fast_time_remaining === 'number' ? { fastHoursLeft: body.fast_time_remaining } : {}),
+        ...(typeof body.relax_enabled === 'boolean' ? { relaxEnabled: body.relax_enabled } : {}),
+        ...(typeof body.subscription_type === 'string' ? { subscription: body.subscription_type } : {}),
+      };
+    } catch (error) {
+      signal.throwIfAborted();
+      this.logger.warn(`reading the account's plan failed: ${String(error)}`);
+    }
   }
 
   /** What /imagine shows in a fresh tab; null when it could not load or showed neither marker in time. */

@@ -156,6 +156,10 @@ export class Poller {
     // Result fields are cumulative: only a change is news (an answer streaming in), not every poll's copy.
     const before = JSON.stringify(state.extra ?? {});
     if (outcome.result) state.extra = { ...state.extra, ...outcome.result };
+    // First news that the provider finished: remembered, since downloads and storage still take their time.
+    if (outcome.state === 'completed' && state.extra?.providerDoneAt === undefined) {
+      state.extra = { ...state.extra, providerDoneAt: new Date(this.now()).toISOString() };
+    }
     const resultChanged = JSON.stringify(state.extra ?? {}) !== before;
     if (outcome.expectedCount !== undefined && state.submission) state.submission.expectedCount = outcome.expectedCount;
     if (outcome.state === 'failed') {
