@@ -98,6 +98,14 @@ describe('Midjourney-proxy API (/mj/*) as new-api relays it', () => {
       }
     }
     expect(doc.paths['/v1/jobs/batch-get']?.post?.summary).toBeTruthy();
+    const schemas = doc.components.schemas;
+    expect(Object.keys(schemas.MjImagineBody.properties)).toEqual(
+      expect.arrayContaining(['base64Array', 'botType', 'accountFilter', 'notifyHook']),
+    );
+    // webhook_events is documented on the /v1 routes that take a webhook_url, one per provider here.
+    for (const name of ['ImagineDto', 'GenerateDto', 'ConversationDto']) {
+      expect(schemas[name]?.properties?.webhook_events, name).toMatchObject({ type: 'array' });
+    }
   });
 
   it('refuses a missing or wrong key with 401 in the proxies’ shape', async () => {
