@@ -729,6 +729,38 @@ describe('submit: video', () => {
     expect(submission.expectedDurationMs).toBe(90_000); // fast, half again for video
   });
 
+  it('takes a stored start frame and an end frame (or loop): the start-and-end video type with --end', async () => {
+    const png = Buffer.from('89504e470d0a1a0a', 'hex');
+    const storage = strictMock<ObjectStorage>('ObjectStorage', {
+      get: () => Promise.resolve({ bytes: png, contentType: 'image/png' }),
+    });
+    fetchImage.mockResolvedValue({ bytes: png, contentType: 'image/png' });
+    browser.reply(
+      { body: { shortUrl: 'https://s.mj.run/start' } },
+      { body: { shortUrl: 'https://s.mj.run/end' } },
+      { body: { success: [{ job_id: 'vid-2' }] } },
+      { body: { shortUrl: 'https://s.mj.run/start' } },
+      { body: { success: [{ job_id: 'vid-3' }] } },
+    );
+    const upload = { bucket: 'midjourney-uploads', path: 'uploads/s.png', contentType: 'image/png' };
+    const adapter = adapterWith({}, storage);
+    await adapter.submit(
+      job({ upload, endImageUrl: 'https://example.com/end.png', textPrompt: 'waves' }, { operation: 'video' }),
+      signal,
+    );
+    expect(storage.get).toHaveBeenCalledWith('midjourney-uploads', 'uploads/s.png');
+    expect(fetchImage).toHaveBeenCalledWith('https://example.com/end.png', expect.anything());
+    expect(bodyOf(browser.requests[2])).toMatchObject({
+      videoType: 'vid_1.1_i2v_start_end_480',
+      newPrompt: 'https://s.mj.run/start waves --motion high --video 1 --end https://s.mj.run/end',
+    });
+    await adapter.submit(job({ upload, loop: true, textPrompt: 'waves' }, { operation: 'video' }), signal);
+    expect(bodyOf(browser.requests[4])).toMatchObject({
+      videoType: 'vid_1.1_i2v_start_end_480',
+      newPrompt: 'https://s.mj.run/start waves --motion high --video 1 --end loop',
+    });
+  });
+
   it('refuses a video without an image before any request', async () => {
     const error = await rejection(adapterWith().submit(job({ textPrompt: 'x' }, { operation: 'video' }), signal));
     expect(error.code).toBe('INVALID_PAYLOAD');

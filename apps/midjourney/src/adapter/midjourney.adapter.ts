@@ -521,7 +521,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
         return {
           fields: {
             t: 'video',
-            // The same start-and-end video type an animate with an end frame sends (PROVIDERS.md §2.2).
+            // An end frame (or loop) takes the start-and-end video type with `--end` (PROVIDERS.md, the video body).
             videoType: end ? 'vid_1.1_i2v_start_end_480' : 'vid_1.1_i2v_480',
             newPrompt: prompt,
             parentJob: null,
