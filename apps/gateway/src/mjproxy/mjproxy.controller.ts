@@ -1,15 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { isURL } from 'class-validator';
 import type { ApiKey } from '../auth/api-key.js';
 import { CurrentKey, RequireScope } from '../auth/auth.decorators.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { JobsService } from '../jobs/jobs.service.js';
-import { MidjourneyService, type BodyImage } from '../midjourney/midjourney.service.js';
+import { MidjourneyService } from '../midjourney/midjourney.service.js';
 import { parseChange, parseCustomId, parseSimpleChange, type CustomIdParse } from './custom-id.js';
 import {
-  HTTP_URL,
-  MjAccountFilter,
   MjActionBody,
   MjBlendBody,
   MjChangeBody,
@@ -20,42 +17,10 @@ import {
   MjVideoBody,
 } from './mjproxy.dto.js';
 import { MjProxyService, VALIDATION, failure, proxyIdempotencyKey, type SubmitAnswer } from './mjproxy.service.js';
+import { imageOf, imagesOf, routeOf } from './request.js';
 import { toTask } from './task.js';
 
 const DIMENSIONS: Record<string, string> = { PORTRAIT: 'portrait', SQUARE: 'square', LANDSCAPE: 'landscape' };
-const MODE_OF: Record<string, 'relax' | 'fast' | 'turbo'> = { RELAX: 'relax', FAST: 'fast', TURBO: 'turbo' };
-
-/**
- * An image field of the proxies: an http(s) URL, or the image itself (base64 or a data: URL, decoded and checked by
- * the Midjourney service). Something that starts like a URL but is not one is refused here, not read as base64.
- */
-function imageOf(value: string, field: string): { url: string } | { image: BodyImage } {
-  if (/^https?:\/\//i.test(value.trim())) {
-    if (!isURL(value.trim(), HTTP_URL)) {
-      throw new GatewayException('INVALID_REQUEST', `${field}: not a valid http(s) URL`);
-    }
-    return { url: value.trim() };
-  }
-  return { image: { field, data: value } };
-}
-
-function imagesOf(values: string[], field: string): { urls: string[]; images: BodyImage[] } {
-  const urls: string[] = [];
-  const images: BodyImage[] = [];
-  values.forEach((value, i) => {
-    const one = imageOf(value, `${field}[${i}]`);
-    if ('url' in one) urls.push(one.url);
-    else images.push(one.image);
-  });
-  return { urls, images };
-}
-
-/** accountFilter: the first allowed mode is the job's mode; instanceId pins the job to that account. */
-function routeOf(filter: MjAccountFilter | undefined): { mode?: 'relax' | 'fast' | 'turbo'; account?: string } {
-  const mode = filter?.modes?.length ? MODE_OF[filter.modes[0]] : undefined;
-  return { ...(mode ? { mode } : {}), ...(filter?.instanceId ? { account: filter.instanceId } : {}) };
-}
-
 /**
  * The task API of midjourney-proxy (novicezk, trueai-org), as new-api's relay and chat front ends call it. A task is
  * a gateway job (same id): visible through /v1/jobs and the console too. Submits answer HTTP 200 with the proxies'
