@@ -44,6 +44,7 @@ export const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /api/upscale': { request_id: 'req1', response_id: 'resp1', promptText: 'a fox' },
   'POST /api/removebackground': { asset_id: 'asset1' },
   'POST /api/genimageprompt': { prompt: 'a fox' },
+  'POST /api/d/images': { image_ids: ['resp1'] },
   'POST /v1/chatgpt/conversations': { prompt: 'a fox', image_urls: [LOOPBACK_IMAGE] },
   'POST /gptgen': { prompt: 'a fox' },
   'POST /recent-images': { page: 1 },
@@ -93,9 +94,28 @@ const FIELD_POOL = [
   'user_id',
   'text_prompt',
   'imageWeight',
+  // The original Ideogram routes pass these through to the site: only their shape is checked.
+  'style',
+  'magicPrompt',
+  'promptSource',
+  'style_expert',
+  'sampling_speed',
+  'image_ids',
 ];
 const NESTED_POOL = ['options.chaos', 'options.ar', 'options.version', 'resolution.width', 'images.0.data'];
-const QUERY_POOL = ['cursor', 'limit', 'provider', 'status', 'id', 'quality', 'url', 'prompt', 'conversation_id'];
+const QUERY_POOL = [
+  'cursor',
+  'limit',
+  'provider',
+  'status',
+  'id',
+  'quality',
+  'url',
+  'prompt',
+  'conversation_id',
+  'user_id',
+  'filters',
+];
 const UUID_SHAPED = [
   '-'.repeat(36),
   '00000000-0000-0000-0000-00000000000g',
@@ -259,7 +279,13 @@ export function badRequest(route: Route, apiKey: string): fc.Arbitrary<BadReques
         make('idempotency-key', { headers: { ...auth, ...(hasBody ? json : {}), 'idempotency-key': value } }),
       ),
     fc
-      .constantFrom<Record<string, string>>({}, { 'x-api-key': 'gw_wrong' }, { authorization: 'Bearer \u00ff' })
+      .constantFrom<Record<string, string>>(
+        {},
+        { 'x-api-key': 'gw_wrong' },
+        { authorization: 'Bearer \u00ff' },
+        // A valid key and a caller's Ideogram token past any real one's length.
+        { 'x-api-key': apiKey, authorization: `Bearer ${'t'.repeat(9000)}` },
+      )
       .map((headers) => make('auth', { headers: { ...(hasBody ? json : {}), ...headers } })),
   ];
   if (route.path === '/v1/jobs') {

@@ -155,6 +155,13 @@ describe('the gateway under generated bad requests (fuzz)', () => {
       '{"image_url":"http://127.0.0.1:9/a.png","batch_size":true}',
       'batch_size',
     ],
+    [
+      'a control character in a passed-through style',
+      '/api/remix',
+      '{"imageUrl":"http://127.0.0.1:9/a.png","style":"A\\nB"}',
+      'style',
+    ],
+    ['an empty list of images to download', '/api/d/images', '{"image_ids":[]}', 'image_ids'],
     ['a job_id that is no uuid', '/v1/ideogram/upscale', '{"job_id":"x","request_id":"a","response_id":"b"}', 'job_id'],
     [
       'an impossible expiry',

@@ -64,7 +64,7 @@ export const IDEOGRAM_ASPECTS = [
   '5:4',
   '4:5',
 ] as const;
-export const IDEOGRAM_STYLES = ['AUTO', 'DEFAULT', 'PHOTO', 'ILLUSTRATION', 'RENDER_3D', 'ANIME'] as const;
+export const IDEOGRAM_STYLES = ['AUTO', 'DEFAULT', 'PHOTO', 'ILLUSTRATION', 'RENDER_3D', 'ANIME', 'DESIGN'] as const;
 export const IDEOGRAM_MAGIC_PROMPT = ['AUTO', 'ON', 'OFF'] as const;
 export const IDEOGRAM_MODEL_VERSIONS = ['V_0_3', 'V_1_5', 'V_3_0', 'V_3_1', 'AUTO'] as const;
 export const IDEOGRAM_ID = /^[A-Za-z0-9_-]{1,128}$/;

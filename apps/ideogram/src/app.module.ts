@@ -4,7 +4,7 @@ import { IdeogramAdapterConfig } from './adapter/ideogram-adapter.config.js';
 import { IdeogramSession } from './adapter/ideogram-session.js';
 import { IdeogramAdapter } from './adapter/ideogram.adapter.js';
 import { IdeogramConfig } from './config/ideogram.config.js';
-import { DownloadService } from './handlers/download.service.js';
+import { BulkDownloadService, DownloadService } from './handlers/download.service.js';
 import { IdeogramCommandsService } from './handlers/ideogram-commands.service.js';
 import { IdeogramHandler } from './handlers/ideogram.handler.js';
 
@@ -51,7 +51,7 @@ export class AppModule {
         ],
       }),
       controllers: [IdeogramHandler],
-      providers: [IdeogramCommandsService, DownloadService],
+      providers: [IdeogramCommandsService, DownloadService, BulkDownloadService],
     };
   }
 }

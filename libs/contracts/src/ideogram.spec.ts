@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ProviderException } from './errors.js';
 import {
   IDEOGRAM_ASPECT_RATIOS,
+  IDEOGRAM_STYLES,
+  IdeogramBulkDownloadRequest,
   IdeogramDescribePayload,
   IdeogramDownloadRequest,
+  IdeogramGalleryRequest,
+  IdeogramSubmitAsCallerRequest,
   IdeogramGeneratePayload,
   IdeogramRemixPayload,
   IdeogramUpscalePayload,
@@ -47,40 +51,67 @@ describe('Ideogram payloads', () => {
     expect(problems(() => parsePayload(IdeogramRemixPayload, { imageId: '../etc/passwd' }))).toEqual(['imageId']);
   });
 
-  it('enforces the limits the original never did', () => {
+  it('enforces the limits the original never did: ids, URLs and the site’s documented ranges', () => {
     const base = { imageUrl: 'https://example.com/a.png' };
-    expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, imageWeight: 0 }))).toEqual(['imageWeight']);
-    expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, imageWeight: 101 }))).toEqual(['imageWeight']);
-    expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, numImages: 5 }))).toEqual(['numImages']);
-    expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, magicPrompt: 'MAYBE' }))).toEqual([
-      'magicPrompt',
-    ]);
-    expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, promptSource: 'USER' }))).toEqual([
-      'promptSource',
-    ]);
-    expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, style: 'WATERCOLOR' }))).toEqual(['style']);
-    expect(
-      problems(() => parsePayload(IdeogramRemixPayload, { ...base, resolution: { width: 1000, height: 1000 } })),
-    ).toEqual(['resolution']);
-    expect(problems(() => parsePayload(IdeogramRemixPayload, { ...base, unknown: 1 }))).toEqual(['unknown']);
+    const refused: Array<[string[], Record<string, unknown>]> = [
+      [['imageWeight'], { imageWeight: 0 }],
+      [['imageWeight'], { imageWeight: 101 }],
+      [['imageWeight'], { imageWeight: 70.5 }],
+      [['numImages'], { numImages: 5 }],
+      [['promptSource'], { promptSource: 'USER' }],
+      [['resolution.width', 'resolution.height'], { resolution: { width: 10, height: 10 } }],
+      [['resolution.width'], { resolution: { width: 1024.5, height: 1024 } }],
+      [['samplingSpeed'], { samplingSpeed: 1e9 }],
+      [['unknown'], { unknown: 1 }],
+    ];
+    for (const [fields, over] of refused) {
+      expect(
+        problems(() => parsePayload(IdeogramRemixPayload, { ...base, ...over })),
+        fields[0],
+      ).toEqual(fields);
+    }
   });
 
-  it('accepts every listed resolution and names the list when one is not', () => {
+  it('takes the site’s vocabularies as plain text: a value it does not offer is the site’s to refuse', () => {
+    const base = { imageUrl: 'https://example.com/a.png' };
+    const accepted: Record<string, unknown>[] = [
+      { style: 'DESIGN' },
+      { style: 'WATERCOLOR' },
+      { magicPrompt: 'MAYBE' },
+      { modelVersion: 'V_4_0' },
+      { parentType: 'REMIX_V2' },
+      { samplingSpeed: 3 },
+      { resolution: { width: 1536, height: 640 } },
+    ];
+    for (const over of accepted) {
+      expect(parsePayload(IdeogramRemixPayload, { ...base, ...over }), JSON.stringify(over)).toMatchObject(over);
+    }
+    const refused: Array<[string, unknown]> = [
+      ['style', ''],
+      ['style', 'x'.repeat(65)],
+      ['style', 'A\nB'],
+      ['style', 'A\u0000'],
+      ['magicPrompt', 7],
+      ['modelVersion', ['V_3_0']],
+    ];
+    for (const [field, value] of refused) {
+      expect(
+        problems(() => parsePayload(IdeogramRemixPayload, { ...base, [field]: value })),
+        field,
+      ).toEqual([field]);
+    }
+    expect(parsePayload(IdeogramGeneratePayload, { prompt: 'x', style: 'DESIGN' }).style).toBe('DESIGN');
+    expect(parsePayload(IdeogramUpscalePayload, { requestId: 'r', responseId: 's', modelVersion: 'V_4' })).toBeTruthy();
+  });
+
+  it('knows every listed resolution, DESIGN among the styles', () => {
     for (const [w, h] of Object.values(IDEOGRAM_ASPECT_RATIOS)) {
       expect(isIdeogramResolution({ width: w, height: h })).toBe(true);
       expect(parsePayload(IdeogramGeneratePayload, { prompt: 'x', resolution: { width: w, height: h } })).toBeTruthy();
     }
     expect(isIdeogramResolution({ width: 1024, height: 1023 })).toBe(false);
     expect(isIdeogramResolution(null)).toBe(false);
-    const error = (() => {
-      try {
-        parsePayload(IdeogramGeneratePayload, { prompt: 'x', resolution: { width: 100, height: 100 } });
-      } catch (e) {
-        return e as ProviderException;
-      }
-    })();
-    const details = error?.details as { problems: { field: string; problems: string[] }[] } | undefined;
-    expect(details?.problems.flatMap((p) => p.problems).join(' ')).toMatch(/1024x1024/);
+    expect(IDEOGRAM_STYLES).toContain('DESIGN');
   });
 
   it('requires a prompt to generate', () => {
@@ -110,8 +141,35 @@ describe('Ideogram payloads', () => {
 
   it('keeps download ids out of paths unless they are plain tokens', () => {
     expect(problems(() => parsePayload(IdeogramDownloadRequest, { responseId: 'a/b' }))).toEqual(['responseId']);
-    expect(problems(() => parsePayload(IdeogramDownloadRequest, { responseId: 'a', quality: 'GIF' }))).toEqual([
+    expect(parsePayload(IdeogramDownloadRequest, { responseId: 'a', quality: 'GIF' }).quality).toBe('GIF');
+    expect(problems(() => parsePayload(IdeogramDownloadRequest, { responseId: 'a', quality: 'A\rB' }))).toEqual([
       'quality',
     ]);
+  });
+
+  it('submits on a caller’s token only for the submit-only operations, and never without the token', () => {
+    const ok = { operation: 'upscale', input: { requestId: 'r', responseId: 's' }, token: 't' };
+    expect(parsePayload(IdeogramSubmitAsCallerRequest, ok).operation).toBe('upscale');
+    expect(problems(() => parsePayload(IdeogramSubmitAsCallerRequest, { ...ok, operation: 'remix' }))).toEqual([
+      'operation',
+    ]);
+    expect(problems(() => parsePayload(IdeogramSubmitAsCallerRequest, { ...ok, token: '' }))).toEqual(['token']);
+    expect(problems(() => parsePayload(IdeogramSubmitAsCallerRequest, { ...ok, input: 'x' }))).toEqual(['input']);
+  });
+
+  it('bulk-downloads one to a hundred plain ids, and reads galleries by a plain user id', () => {
+    expect(parsePayload(IdeogramBulkDownloadRequest, { imageIds: ['a', 'b'] })).toMatchObject({
+      imageIds: ['a', 'b'],
+      coverOnly: false,
+      requestIds: [],
+    });
+    for (const imageIds of [[], ['a/b'], Array.from({ length: 101 }, (_, i) => `i${i}`), 'a']) {
+      expect(problems(() => parsePayload(IdeogramBulkDownloadRequest, { imageIds }))).toEqual(['imageIds']);
+    }
+    expect(parsePayload(IdeogramGalleryRequest, { userId: 'u_1' })).toMatchObject({
+      allPrivacy: 'true',
+      filters: 'everything',
+    });
+    expect(problems(() => parsePayload(IdeogramGalleryRequest, { userId: '../x' }))).toEqual(['userId']);
   });
 });

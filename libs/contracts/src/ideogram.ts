@@ -1,9 +1,13 @@
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -18,13 +22,14 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 
-/** Enumerations of ideogram.ai's web API (PROVIDERS.md §3.5). */
+/**
+ * Enumerations of ideogram.ai's web API (PROVIDERS.md §3.5, §7): what the /v1 routes accept. The site's vocabularies
+ * change; job payloads (and the original routes, which passed values through) check only the shape: IDEOGRAM_OPTION.
+ */
 export const IDEOGRAM_MAGIC_PROMPT = ['AUTO', 'ON', 'OFF'] as const;
 export const IDEOGRAM_PROMPT_SOURCES = ['AUTO', 'MANUAL'] as const;
-export const IDEOGRAM_STYLES = ['AUTO', 'DEFAULT', 'PHOTO', 'ILLUSTRATION', 'RENDER_3D', 'ANIME'] as const;
+export const IDEOGRAM_STYLES = ['AUTO', 'DEFAULT', 'PHOTO', 'ILLUSTRATION', 'RENDER_3D', 'ANIME', 'DESIGN'] as const;
 export const IDEOGRAM_MODEL_VERSIONS = ['V_0_3', 'V_1_5', 'V_3_0', 'V_3_1', 'AUTO'] as const;
-/** `parent.type` of a variation-family sample; REMIX is accepted for gencustom callers (unverified on the site). */
-export const IDEOGRAM_PARENT_TYPES = ['VARIATION', 'REMIX'] as const;
 export const IDEOGRAM_UPSCALE_FACTORS = ['X2', 'X4'] as const;
 export const IDEOGRAM_ASSET_TYPES = ['RESPONSE', 'UPLOAD'] as const;
 /** How a remix-family job names its files in the `product-ideas` bucket (PROVIDERS.md §1.1). */
@@ -95,6 +100,11 @@ const resolution = (width: number, height: number) => Object.assign(new Ideogram
 const URL_OPTS = { protocols: ['http', 'https'], require_tld: false, require_protocol: true };
 /** Ideogram ids (request, response, upload, asset) are URL-safe tokens; anything else never reaches a path. */
 export const IDEOGRAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** A value of one of the site's vocabularies (style, magic prompt, model…), known or not: 1–64 chars, no controls. */
+export const IDEOGRAM_OPTION = /^\P{Cc}{1,64}$/u;
+/** `sampling_speed` (rendering speed) as the site may take it: an integer, bounded only against absurd values. */
+export const IDEOGRAM_SAMPLING_SPEED = { min: -1000, max: 1000 } as const;
+const option = { message: '$property must be a string of 1-64 characters without control characters' };
 
 /**
  * `remix` (and the original's generate-variations / gencustom): an image (fetched and uploaded, or an Ideogram
@@ -108,16 +118,18 @@ export class IdeogramRemixPayload {
   /** AUTO or an empty prompt: caption the image and use the caption (a supplied prompt wins with MANUAL). */
   @IsIn(IDEOGRAM_PROMPT_SOURCES) promptSource: 'AUTO' | 'MANUAL' = 'AUTO';
   @Type(() => Number) @IsInt() @Min(1) @Max(100) imageWeight: number = 70;
-  @IsIn(IDEOGRAM_MAGIC_PROMPT) magicPrompt: IdeogramMagicPrompt = 'AUTO';
-  @IsIn(IDEOGRAM_STYLES) style: IdeogramStyle = 'AUTO';
-  @ValidateNested() @Type(() => IdeogramResolution) @IsIdeogramResolution() resolution: IdeogramResolution = resolution(
-    800,
-    1280,
-  );
+  @IsString() @Matches(IDEOGRAM_OPTION, option) magicPrompt: string = 'AUTO';
+  @IsString() @Matches(IDEOGRAM_OPTION, option) style: string = 'AUTO';
+  /** Any size: the site refuses the ones it does not offer (the /v1 routes check the offered list first). */
+  @ValidateNested() @Type(() => IdeogramResolution) resolution: IdeogramResolution = resolution(800, 1280);
   @Type(() => Number) @IsInt() @Min(1) @Max(4) numImages: number = 1;
-  @IsIn(IDEOGRAM_MODEL_VERSIONS) modelVersion: IdeogramModelVersion = 'V_3_0';
-  @IsIn(IDEOGRAM_PARENT_TYPES) parentType: 'VARIATION' | 'REMIX' = 'VARIATION';
-  @Type(() => Number) @IsInt() @Min(-5) @Max(5) samplingSpeed: number = -2;
+  @IsString() @Matches(IDEOGRAM_OPTION, option) modelVersion: string = 'V_3_0';
+  @IsString() @Matches(IDEOGRAM_OPTION, option) parentType: string = 'VARIATION';
+  @Type(() => Number)
+  @IsInt()
+  @Min(IDEOGRAM_SAMPLING_SPEED.min)
+  @Max(IDEOGRAM_SAMPLING_SPEED.max)
+  samplingSpeed: number = -2;
   @IsBoolean() useRandomStyleCodes: boolean = false;
   @IsIn(IDEOGRAM_LAYOUTS) layout: IdeogramLayout = 'remix';
 }
@@ -125,15 +137,16 @@ export class IdeogramRemixPayload {
 /** Text to image. */
 export class IdeogramGeneratePayload {
   @IsString() @IsNotEmpty() @MaxLength(4000) prompt!: string;
-  @ValidateNested() @Type(() => IdeogramResolution) @IsIdeogramResolution() resolution: IdeogramResolution = resolution(
-    1024,
-    1024,
-  );
-  @IsIn(IDEOGRAM_MAGIC_PROMPT) magicPrompt: IdeogramMagicPrompt = 'ON';
-  @IsIn(IDEOGRAM_STYLES) style: IdeogramStyle = 'AUTO';
-  @IsIn(IDEOGRAM_MODEL_VERSIONS) modelVersion: IdeogramModelVersion = 'V_3_0';
+  @ValidateNested() @Type(() => IdeogramResolution) resolution: IdeogramResolution = resolution(1024, 1024);
+  @IsString() @Matches(IDEOGRAM_OPTION, option) magicPrompt: string = 'ON';
+  @IsString() @Matches(IDEOGRAM_OPTION, option) style: string = 'AUTO';
+  @IsString() @Matches(IDEOGRAM_OPTION, option) modelVersion: string = 'V_3_0';
   @Type(() => Number) @IsInt() @Min(1) @Max(4) numImages: number = 1;
-  @Type(() => Number) @IsInt() @Min(-5) @Max(5) samplingSpeed: number = -2;
+  @Type(() => Number)
+  @IsInt()
+  @Min(IDEOGRAM_SAMPLING_SPEED.min)
+  @Max(IDEOGRAM_SAMPLING_SPEED.max)
+  samplingSpeed: number = -2;
   @IsBoolean() useRandomStyleCodes: boolean = false;
   @IsBoolean() private: boolean = true;
 }
@@ -143,9 +156,13 @@ export class IdeogramUpscalePayload {
   @Matches(IDEOGRAM_ID) requestId!: string;
   @Matches(IDEOGRAM_ID) responseId!: string;
   @IsString() @MaxLength(4000) prompt: string = '';
-  @IsIn(IDEOGRAM_MODEL_VERSIONS) modelVersion: IdeogramModelVersion = 'AUTO';
-  @IsIn(IDEOGRAM_MAGIC_PROMPT) magicPrompt: IdeogramMagicPrompt = 'OFF';
-  @Type(() => Number) @IsInt() @Min(-5) @Max(5) samplingSpeed: number = -2;
+  @IsString() @Matches(IDEOGRAM_OPTION, option) modelVersion: string = 'AUTO';
+  @IsString() @Matches(IDEOGRAM_OPTION, option) magicPrompt: string = 'OFF';
+  @Type(() => Number)
+  @IsInt()
+  @Min(IDEOGRAM_SAMPLING_SPEED.min)
+  @Max(IDEOGRAM_SAMPLING_SPEED.max)
+  samplingSpeed: number = -2;
   @Type(() => Number) @IsInt() @Min(1) @Max(100) weight: number = 100;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) detailsWeight?: number;
   @IsIn(IDEOGRAM_UPSCALE_FACTORS) upscaleFactor: 'X2' | 'X4' = 'X4';
@@ -156,7 +173,7 @@ export class IdeogramUpscalePayload {
 }
 
 export class IdeogramRemoveBackgroundPayload {
-  @IsIn(IDEOGRAM_ASSET_TYPES) assetType: 'RESPONSE' | 'UPLOAD' = 'RESPONSE';
+  @IsString() @Matches(IDEOGRAM_OPTION, option) assetType: string = 'RESPONSE';
   @Matches(IDEOGRAM_ID) assetId!: string;
 }
 
@@ -174,14 +191,57 @@ export const IDEOGRAM_COMMANDS = {
   caption: 'caption',
   requestMetadata: 'request-metadata',
   download: 'download',
+  gallery: 'gallery',
+  bulkDownload: 'bulk-download',
+  submitAsCaller: 'submit-as-caller',
 } as const;
+
+/** Longer than any Firebase ID token; a longer Bearer is refused before it reaches a worker. */
+export const IDEOGRAM_TOKEN_MAX_LENGTH = 8192;
 
 /**
  * A caller's own Ideogram Bearer token, used for this one call instead of the account's session and never stored
  * or logged. Only quick commands accept it; background jobs always run on the account's live session.
  */
 class CallerToken {
-  @IsOptional() @IsString() @MaxLength(8192) token?: string;
+  @IsOptional() @IsString() @MaxLength(IDEOGRAM_TOKEN_MAX_LENGTH) token?: string;
+}
+
+/** The submit-only operations the original also ran on a caller's own token (upscale, background removal, generate). */
+export const IDEOGRAM_CALLER_OPERATIONS = ['upscale', 'remove-background', 'generate'] as const;
+export type IdeogramCallerOperation = (typeof IDEOGRAM_CALLER_OPERATIONS)[number];
+
+/**
+ * One submission on the caller's own Ideogram account (their token): no job, since polling and downloads would need
+ * the token for the job's whole life. Answers the site's own answer, as the original's submit-only routes did.
+ */
+export class IdeogramSubmitAsCallerRequest {
+  @IsIn(IDEOGRAM_CALLER_OPERATIONS) operation!: IdeogramCallerOperation;
+  /** The operation's payload (IdeogramUpscalePayload, IdeogramRemoveBackgroundPayload, IdeogramGeneratePayload). */
+  @IsObject() input!: Record<string, unknown>;
+  @IsString() @IsNotEmpty() @MaxLength(IDEOGRAM_TOKEN_MAX_LENGTH) token!: string;
+}
+
+export interface IdeogramSubmitAsCallerReply {
+  answer: unknown;
+}
+
+/** A user's gallery (`/api/g/u`), as the original's `GET /api/u` forwarded it. */
+export class IdeogramGalleryRequest extends CallerToken {
+  @Matches(IDEOGRAM_ID) userId!: string;
+  @IsString() @Matches(IDEOGRAM_OPTION, option) allPrivacy: string = 'true';
+  @IsString() @Matches(IDEOGRAM_OPTION, option) filters: string = 'everything';
+}
+
+export interface IdeogramGalleryReply {
+  gallery: unknown;
+}
+
+/** The web app's bulk download (`POST /api/d/images`): one image, or a zip of several. */
+export class IdeogramBulkDownloadRequest extends CallerToken {
+  @IsArray() @ArrayNotEmpty() @ArrayMaxSize(100) @Matches(IDEOGRAM_ID, { each: true }) imageIds!: string[];
+  @IsBoolean() coverOnly: boolean = false;
+  @IsArray() @ArrayMaxSize(100) @Matches(IDEOGRAM_ID, { each: true }) requestIds: string[] = [];
 }
 
 export class IdeogramUploadRequest extends CallerToken {
@@ -198,7 +258,8 @@ export class IdeogramRequestMetadataRequest extends CallerToken {
 
 export class IdeogramDownloadRequest extends CallerToken {
   @Matches(IDEOGRAM_ID) responseId!: string;
-  @IsOptional() @IsIn(['PNG', 'JPEG', 'JPG', 'WEBP']) quality?: string;
+  /** Passed to the site as the original did (it names PNG and JPEG; others are the site's to refuse). */
+  @IsOptional() @IsString() @Matches(IDEOGRAM_OPTION, option) quality?: string;
   @IsOptional() @IsIn(['2K', '4K', '8K']) resolution?: string;
 }
 

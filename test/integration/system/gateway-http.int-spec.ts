@@ -101,14 +101,19 @@ describe('gateway HTTP contract', () => {
   };
 
   it('serves probes, /health and the OpenAPI document without a key', async () => {
-    for (const path of ['/health/live', '/health/ready', '/health', '/openapi.json']) {
+    for (const path of ['/health/live', '/health/ready', '/health', '/', '/openapi.json']) {
       const res = await fetch(`${system.gatewayUrl}${path}`);
       expect(res.status, path).toBe(200);
     }
     const doc = (await (await fetch(`${system.gatewayUrl}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/midjourney/imagine', '/v1/jobs/{id}', '/midjourney/genimage']),
+      expect.arrayContaining(['/v1/midjourney/imagine', '/v1/jobs/{id}', '/midjourney/genimage', '/', '/api/u']),
     );
+    // The original Midjourney index: no worker here, so the service reads stopped, as the original's did.
+    expect((await (await fetch(`${system.gatewayUrl}/`)).json()) as unknown).toMatchObject({
+      message: 'Midjourney API Server',
+      status: 'stopped',
+    });
   });
 
   it('refuses every protected route without a key, with an unknown key and with a malformed header', async () => {

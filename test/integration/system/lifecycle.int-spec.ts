@@ -147,4 +147,22 @@ describe('job lifecycle', () => {
     expect(healthAfter.totalRequests - healthBefore.totalRequests).toBeGreaterThanOrEqual(4);
     expect(healthAfter.successfulRequests - healthBefore.successfulRequests).toBeGreaterThanOrEqual(4);
   });
+
+  it('serves the original Midjourney index at / without a key, beside the console and the docs', async () => {
+    const index = await fetch(`${system.gatewayUrl}/`);
+    expect(index.status).toBe(200);
+    const body = (await index.json()) as Record<string, any>;
+    expect(body).toMatchObject({ message: 'Midjourney API Server', version: '1.0.0', status: 'running' });
+    expect(Object.keys(body.endpoints)).toEqual(
+      expect.arrayContaining(['GET /health', 'POST /midjourney/genimage', 'GET /midjourney/proxy-image']),
+    );
+    expect(body.uptime).toBeGreaterThanOrEqual(0);
+    // The same clock as /health (a second may tick between the two reads).
+    expect(Math.abs(body.uptime - (await system.api('GET', '/health')).body.uptime)).toBeLessThanOrEqual(1);
+    // The console keeps its own path (its files, or "not built" where the test build has none), the docs theirs.
+    const consolePage = await fetch(`${system.gatewayUrl}/console/`);
+    expect([200, 503]).toContain(consolePage.status);
+    expect(consolePage.headers.get('content-type')).not.toMatch(/json/);
+    expect((await fetch(`${system.gatewayUrl}/openapi.json`)).status).toBe(200);
+  });
 });

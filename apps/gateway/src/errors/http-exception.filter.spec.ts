@@ -76,6 +76,24 @@ describe('HttpExceptionFilter', () => {
     expect(Date.parse((sent.body as { timestamp: string }).timestamp)).not.toBeNaN();
   });
 
+  it('gives the original routes’ job id and retry count at the top level, as the originals did', () => {
+    const notFound = run(new GatewayException('NOT_FOUND', 'Job not found', { jobId: 'ideogram-1-a' }), '/api/job/x');
+    expect(notFound.status).toBe(404);
+    expect(notFound.body).toMatchObject({ success: false, error: 'Job not found', jobId: 'ideogram-1-a' });
+    const submit = run(
+      new GatewayException('SIGNED_OUT', 'signed out', { jobId: 'j', retryCount: 0 }),
+      '/midjourney/genimage',
+      'POST',
+    );
+    expect(submit.body).toMatchObject({ jobId: 'j', retryCount: 0, details: { jobId: 'j', retryCount: 0 } });
+    // /v1 keeps them in details only; field problems (an array) lift nothing.
+    expect(run(new GatewayException('NOT_FOUND', 'x', { jobId: 'j' }), '/v1/jobs/j').body).toEqual({
+      error: { code: 'NOT_FOUND', message: 'x', details: { jobId: 'j' } },
+    });
+    const invalid = run(new GatewayException('INVALID_REQUEST', 'x', [{ field: 'a', problems: [] }]), '/api/remix');
+    expect(invalid.body).not.toHaveProperty('jobId');
+  });
+
   it('names the missing route in 404s', () => {
     const sent = run(new NotFoundException(), '/v1/nope?x=1', 'DELETE');
     expect(sent.status).toBe(404);
@@ -135,6 +153,8 @@ describe('HttpExceptionFilter', () => {
   it('recognises the original routes', () => {
     expect(isCompatRoute('/midjourney/status')).toBe(true);
     expect(isCompatRoute('/health')).toBe(true);
+    expect(isCompatRoute('/')).toBe(true);
+    expect(isCompatRoute('/console/')).toBe(false);
     expect(isCompatRoute('/health/ready')).toBe(false);
     expect(isCompatRoute('/v1/midjourney/imagine')).toBe(false);
     expect(isCompatRoute('/health?x=1')).toBe(true);

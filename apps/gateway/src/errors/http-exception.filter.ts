@@ -62,7 +62,7 @@ const CODE_OF_STATUS: Record<number, ErrorCode> = {
 const LIST_HEADERS = new Set(['ratelimit-policy', 'ratelimit']);
 
 const COMPAT_PREFIXES = ['/midjourney/', '/api/'];
-const COMPAT_PATHS = new Set(['/midjourney', '/health', '/gptgen', '/recent-images', '/conversation-prompt']);
+const COMPAT_PATHS = new Set(['/', '/midjourney', '/health', '/gptgen', '/recent-images', '/conversation-prompt']);
 
 /**
  * The original services' routes (Midjourney, Ideogram `/api/*`, ChatGPT) keep their error shape: clients test
@@ -76,6 +76,18 @@ export function isCompatRoute(url: string): boolean {
 /** The midjourney-proxy routes (`/mj/*`). */
 export function isMjProxyRoute(url: string): boolean {
   return url.split('?')[0].startsWith('/mj/');
+}
+
+/**
+ * Fields the original services gave at the top level of an error: the job (Ideogram's `{error:'Job not found',
+ * jobId}`) and Midjourney's submit `retryCount`.
+ */
+function originalFieldsOf(details: unknown): { jobId?: string; retryCount?: number } {
+  const d = (details ?? {}) as { jobId?: unknown; retryCount?: unknown };
+  return {
+    ...(typeof d.jobId === 'string' ? { jobId: d.jobId } : {}),
+    ...(typeof d.retryCount === 'number' ? { retryCount: d.retryCount } : {}),
+  };
 }
 
 /**
@@ -96,6 +108,7 @@ export function errorPayload(url: string, body: HttpErrorBody, status = 400) {
         success: false,
         error: body.message,
         code: body.code,
+        ...originalFieldsOf(body.details),
         ...(body.details ? { details: body.details } : {}),
         ...(body.errorId ? { errorId: body.errorId } : {}),
         timestamp: new Date().toISOString(),

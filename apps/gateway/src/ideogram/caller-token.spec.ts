@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { presentedKey } from '../auth/auth.decorators.js';
+import { GatewayException } from '../errors/gateway.exception.js';
 import { callerIdeogramToken } from './caller-token.js';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as FastifyRequest;
@@ -23,5 +24,13 @@ describe('API key and caller token on the original routes', () => {
     expect(callerIdeogramToken({ 'x-api-key': 'k', authorization: 'Bearer ' })).toBeUndefined();
     expect(callerIdeogramToken({ 'x-api-key': 'k' })).toBeUndefined();
     expect(callerIdeogramToken({ 'x-api-key': '', authorization: 'Bearer t' })).toBeUndefined();
+  });
+
+  it('refuses a token longer than any Ideogram token before it reaches a worker', () => {
+    const long = { 'x-api-key': 'k', authorization: `Bearer ${'t'.repeat(8193)}` };
+    expect(() => callerIdeogramToken(long)).toThrow(GatewayException);
+    expect(callerIdeogramToken({ 'x-api-key': 'k', authorization: `Bearer ${'t'.repeat(8192)}` })).toHaveLength(8192);
+    // Without x-api-key the Bearer is the gateway key, whatever its length (the key check refuses it).
+    expect(callerIdeogramToken({ authorization: `Bearer ${'t'.repeat(9000)}` })).toBeUndefined();
   });
 });

@@ -4,7 +4,9 @@ import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type {
+  BulkDownloadBody,
   CaptionBody,
+  GalleryQuery,
   GenCustomBody,
   GenImagePromptBody,
   GenerateVariationsBody,
@@ -74,19 +76,31 @@ export class IdeogramCompatService {
     return legacyJobView(job);
   }
 
-  /** Submit-only in the original: now a durable job, answered with the provider's submit answer once known. */
-  async upscale(key: ApiKey, body: UpscaleBody) {
-    const { job } = await this.ideogram.upscale(key, compatUpscaleInput(body), {});
+  /**
+   * Submit-only in the original: now a durable job on the pool's account, answered with the provider's submit answer
+   * once known. With the caller's own Ideogram token the submission runs on the caller's account instead, as in the
+   * original, and answers the site's answer without a job (the token is never kept for polling).
+   */
+  async upscale(key: ApiKey, body: UpscaleBody, token?: string) {
+    const input = compatUpscaleInput(body);
+    if (token) return { success: true, result: (await this.ideogram.submitAsCaller('upscale', input, token)).answer };
+    const { job } = await this.ideogram.upscale(key, input, {});
     return this.submitted(await this.ideogram.untilSubmitted(job), 'result');
   }
 
-  async removeBackground(key: ApiKey, body: RemoveBackgroundBody) {
-    const { job } = await this.ideogram.removeBackground(key, compatRemoveBackgroundInput(body), {});
+  async removeBackground(key: ApiKey, body: RemoveBackgroundBody, token?: string) {
+    const input = compatRemoveBackgroundInput(body);
+    if (token) {
+      return { success: true, data: (await this.ideogram.submitAsCaller('remove-background', input, token)).answer };
+    }
+    const { job } = await this.ideogram.removeBackground(key, input, {});
     return this.submitted(await this.ideogram.untilSubmitted(job), 'data');
   }
 
-  async genImagePrompt(key: ApiKey, body: GenImagePromptBody) {
-    const { job } = await this.ideogram.generate(key, compatGenImagePromptInput(body), {});
+  async genImagePrompt(key: ApiKey, body: GenImagePromptBody, token?: string) {
+    const input = compatGenImagePromptInput(body);
+    if (token) return { success: true, data: (await this.ideogram.submitAsCaller('generate', input, token)).answer };
+    const { job } = await this.ideogram.generate(key, input, {});
     return this.submitted(await this.ideogram.untilSubmitted(job), 'data');
   }
 
@@ -128,5 +142,22 @@ export class IdeogramCompatService {
     const wanted = (quality ?? 'PNG').toUpperCase();
     const file = await this.ideogram.download(responseId, wanted, token);
     return { bytes: file.bytes, contentType: wanted === 'PNG' ? 'image/png' : 'image/jpeg' };
+  }
+
+  /** The original's `GET /api/u`: the site's gallery answer, verbatim. */
+  async gallery(query: GalleryQuery, token?: string) {
+    const { gallery } = await this.ideogram.gallery(
+      { userId: query.user_id, allPrivacy: query.all_privacy ?? 'true', filters: query.filters ?? 'everything' },
+      token,
+    );
+    return gallery;
+  }
+
+  /** The original's `POST /api/d/images`: the site's bytes and Content-Type. */
+  bulkDownload(body: BulkDownloadBody, token?: string) {
+    return this.ideogram.bulkDownload(
+      { imageIds: body.image_ids, coverOnly: body.cover_only ?? false, requestIds: body.request_ids ?? [] },
+      token,
+    );
   }
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   IdeogramGeneratePayload,
   IdeogramRemixPayload,
+  IdeogramRemoveBackgroundPayload,
   IdeogramUpscalePayload,
   ProviderException,
   parsePayload,
@@ -109,6 +110,52 @@ describe('original bodies → payload, with the original defaults', () => {
       layout: 'remix',
     });
     workerAccepts(IdeogramRemixPayload, input);
+  });
+
+  it.each([
+    [undefined, 'AUTO'],
+    ['AUTO', 'AUTO'],
+    ['MANUAL', 'MANUAL'],
+    ['auto', 'MANUAL'],
+    ['USER', 'MANUAL'],
+  ])('remix: promptSource %s captions like the original’s === "AUTO" (→ %s)', (given, expected) => {
+    const body = plainToInstance(RemixBody, { imageUrl: 'https://x.example/a.png', promptSource: given });
+    expect(workerAccepts(IdeogramRemixPayload, compatRemixInput(body)).promptSource).toBe(expected);
+  });
+
+  it('passes the site’s vocabularies through to the worker unchanged', () => {
+    const remix = compatRemixInput(
+      plainToInstance(RemixBody, {
+        imageUrl: 'https://x.example/a.png',
+        style: 'DESIGN',
+        magicPrompt: 'SMART',
+        resolution: { width: 1536, height: 640 },
+      }),
+    );
+    expect(workerAccepts(IdeogramRemixPayload, remix)).toMatchObject({
+      style: 'DESIGN',
+      magicPrompt: 'SMART',
+      resolution: { width: 1536, height: 640 },
+    });
+    const gen = compatGenImagePromptInput(
+      plainToInstance(GenImagePromptBody, {
+        prompt: 'p',
+        style_expert: 'DESIGN',
+        model_version: 'V_4',
+        sampling_speed: 9,
+      }),
+    );
+    expect(workerAccepts(IdeogramGeneratePayload, gen)).toMatchObject({
+      style: 'DESIGN',
+      modelVersion: 'V_4',
+      samplingSpeed: 9,
+    });
+    const custom = compatCustomInput(
+      plainToInstance(GenCustomBody, { imageId: 'u', promptText: 'p', parent_type: 'REMIX_V2' }),
+    );
+    expect(workerAccepts(IdeogramRemixPayload, custom).parentType).toBe('REMIX_V2');
+    const bg = compatRemoveBackgroundInput(plainToInstance(RemoveBackgroundBody, { asset_id: 'a', asset_type: 'X' }));
+    expect(workerAccepts(IdeogramRemoveBackgroundPayload, bg).assetType).toBe('X');
   });
 
   it('generate-variations: falsy weight → 50, falsy magic prompt → ON, caption always, 832×1248 × 4', () => {

@@ -84,7 +84,8 @@ export function compatRemixInput(body: RemixBody): Input<IdeogramRemixPayload> {
   return {
     imageUrl: body.imageUrl,
     prompt: body.prompt ?? '',
-    promptSource: body.promptSource ?? 'AUTO',
+    // The original captioned only on exactly 'AUTO' (or an empty prompt): any other value meant the given prompt.
+    promptSource: (body.promptSource ?? 'AUTO') === 'AUTO' ? 'AUTO' : 'MANUAL',
     imageWeight: body.imageWeight ?? 70,
     magicPrompt: body.magicPrompt ?? 'AUTO',
     style: body.style ?? 'AUTO',

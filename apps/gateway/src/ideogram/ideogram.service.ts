@@ -3,11 +3,14 @@ import {
   IDEOGRAM_COMMANDS,
   Subjects,
   isTerminal,
+  type IdeogramCallerOperation,
   type IdeogramCaptionReply,
+  type IdeogramGalleryReply,
   type IdeogramGeneratePayload,
   type IdeogramMetadataReply,
   type IdeogramRemixPayload,
   type IdeogramRemoveBackgroundPayload,
+  type IdeogramSubmitAsCallerReply,
   type IdeogramUploadReply,
   type IdeogramUpscalePayload,
   type Job,
@@ -26,6 +29,9 @@ export class IdeogramGatewayConfig {
   /** Bound of the quick commands (upload includes fetching the caller's image). */
   rpcTimeoutMs: number = 60_000;
 }
+
+/** Past the worker's own bound of a submission on a caller's token (90 s): a timeout here means no worker answered. */
+const CALLER_SUBMIT_WAIT_MS = 120_000;
 
 /** Where a job is delivered and how long it may run; every create takes these. */
 export interface JobTarget {
@@ -150,6 +156,40 @@ export class IdeogramService {
     return this.rpc.file(Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.download), {
       responseId,
       quality,
+      ...(token ? { token } : {}),
+    });
+  }
+
+  /** Upscale, background removal or generate on the caller's own token: the site's answer, no job (see contracts). */
+  submitAsCaller(
+    operation: IdeogramCallerOperation,
+    input: object,
+    token: string,
+  ): Promise<IdeogramSubmitAsCallerReply> {
+    return this.rpc.send(
+      Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.submitAsCaller),
+      { operation, input: defined(input), token },
+      CALLER_SUBMIT_WAIT_MS,
+    );
+  }
+
+  gallery(
+    query: { userId: string; allPrivacy: string; filters: string },
+    token?: string,
+  ): Promise<IdeogramGalleryReply> {
+    return this.rpc.send(
+      Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.gallery),
+      { ...query, ...(token ? { token } : {}) },
+      this.config.rpcTimeoutMs,
+    );
+  }
+
+  bulkDownload(
+    request: { imageIds: string[]; coverOnly: boolean; requestIds: string[] },
+    token?: string,
+  ): Promise<{ bytes: Buffer; contentType: string }> {
+    return this.rpc.file(Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.bulkDownload), {
+      ...request,
       ...(token ? { token } : {}),
     });
   }

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { KEYS, serviceDouble, wiringApp } from '../../../../test/gateway-wiring.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { CompatController } from './compat.controller.js';
-import { CompatService } from './compat.service.js';
+import { strictMock } from '../../../../test/strict-mock.js';
+import type { AccountsService } from '../accounts/accounts.service.js';
+import { CompatService, ORIGINAL_ENDPOINTS } from './compat.service.js';
+import type { MidjourneyService } from './midjourney.service.js';
 import { LegacyStats, LegacyStatsInterceptor } from './legacy-stats.js';
 
 // Wiring of the original Midjourney routes: their error shape, lenient fields (unknown ones dropped, known ones
@@ -14,6 +17,7 @@ const genVideo = vi.fn();
 const init = vi.fn();
 const status = vi.fn();
 const health = vi.fn();
+const index = vi.fn();
 const proxyImage = vi.fn();
 let app: NestFastifyApplication;
 
@@ -41,6 +45,7 @@ beforeAll(async () => {
           init,
           status,
           health,
+          index,
           proxyImage,
         }),
       },
@@ -53,7 +58,7 @@ afterAll(async () => {
   await app?.close();
 });
 beforeEach(() => {
-  for (const fn of [genImage, genVideo, init, status, health, proxyImage]) fn.mockReset();
+  for (const fn of [genImage, genVideo, init, status, health, index, proxyImage]) fn.mockReset();
   genImage.mockResolvedValue({ success: true, jobId: 'j-1' });
   genVideo.mockResolvedValue({ success: true, jobId: 'j-2' });
 });
@@ -252,6 +257,46 @@ describe('init, status, proxy-image, health', () => {
       total: 3,
       failed: 2,
     });
+  });
+});
+
+describe('GET / (the original index)', () => {
+  it('is open like the original’s, counts as no request, and leaves other paths 404 in the original shape', async () => {
+    const stats = app.get(LegacyStats);
+    const before = stats.total;
+    index.mockResolvedValue({ message: 'Midjourney API Server' });
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ message: 'Midjourney API Server' });
+    expect(stats.total).toBe(before);
+    expectCompatError(await app.inject({ method: 'POST', url: '/' }), 404, 'NOT_FOUND');
+  });
+
+  it('answers the original shape with /health’s status and uptime', async () => {
+    const service = new CompatService(
+      strictMock<MidjourneyService>('MidjourneyService', {
+        status: () => Promise.reject(new GatewayException('WORKER_UNAVAILABLE', 'down')),
+      }),
+      new LegacyStats(),
+      strictMock<AccountsService>('AccountsService'),
+    );
+    expect(await service.index()).toEqual({
+      message: 'Midjourney API Server',
+      version: '1.0.0',
+      endpoints: ORIGINAL_ENDPOINTS,
+      status: 'stopped',
+      uptime: expect.any(Number),
+    });
+    // Every route the index names is one this controller serves.
+    const served = Reflect.ownKeys(CompatController.prototype)
+      .filter((name) => name !== 'constructor')
+      .flatMap((name) => {
+        const handler = (CompatController.prototype as unknown as Record<string | symbol, object>)[name];
+        const path = Reflect.getMetadata('path', handler) as string | undefined;
+        const method = ['GET', 'POST'][Reflect.getMetadata('method', handler) as number];
+        return path === undefined ? [] : [`${method} /${path.replace(/^\//, '')}`];
+      });
+    expect(served.sort()).toEqual(Object.keys(ORIGINAL_ENDPOINTS).sort());
   });
 });
 

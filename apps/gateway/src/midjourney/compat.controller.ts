@@ -44,6 +44,25 @@ export class CompatController {
     private readonly keys: ApiKeysService,
   ) {}
 
+  /** Open, as the original's (it tells no more than /health); the console stays at /console, the docs at /docs. */
+  @Public()
+  @ApiOperation({ summary: 'The original Midjourney service’s index (original route)' })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        message: 'Midjourney API Server',
+        version: '1.0.0',
+        endpoints: { 'GET /health': 'Service status and request counters', '…': '…' },
+        status: 'running',
+        uptime: 3600,
+      },
+    },
+  })
+  @Get()
+  index() {
+    return this.compat.index();
+  }
+
   /** Open, as the original's; internal error text only with a valid key. */
   @Public()
   @Get('health')

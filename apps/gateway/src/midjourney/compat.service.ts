@@ -12,6 +12,19 @@ export function legacyStatus(state: AccountState | undefined): 'running' | 'erro
   return state === 'ready' || state === 'cooling_down' ? 'running' : 'error';
 }
 
+/** The original service's routes, as its `GET /` listed them. */
+export const ORIGINAL_ENDPOINTS = {
+  'GET /': 'This index',
+  'GET /health': 'Service status and request counters',
+  'POST /midjourney/init': 'Re-check the Midjourney account',
+  'POST /midjourney/genimage': 'Imagine (JSON body: prompt, url_image, options, design_id)',
+  'GET /midjourney/genimage': 'Imagine (options in the query)',
+  'POST /midjourney/genvideo': 'Image to video (JSON body: image_url, text_prompt, options)',
+  'GET /midjourney/genvideo': 'Image to video (options in the query)',
+  'GET /midjourney/status': 'Account status',
+  'GET /midjourney/proxy-image': 'An image of cdn.midjourney.com (query url)',
+} as const;
+
 interface SubmitAnswer {
   success?: Array<{ job_id?: string; meta?: { batch_size?: number } }>;
   failure?: unknown[];
@@ -32,6 +45,12 @@ export class CompatService {
       () => 'stopped' as const,
     );
     return this.stats.snapshot(status, detailed);
+  }
+
+  /** The original's `GET /`: name, version, routes, and the same status and uptime as /health. */
+  async index() {
+    const { status, uptime } = await this.health();
+    return { message: 'Midjourney API Server', version: '1.0.0', endpoints: ORIGINAL_ENDPOINTS, status, uptime };
   }
 
   async init() {

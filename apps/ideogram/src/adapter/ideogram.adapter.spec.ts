@@ -421,4 +421,63 @@ describe('IdeogramAdapter', () => {
       expect(browser.calls).toHaveLength(1);
     });
   });
+
+  describe('submissions on a caller’s own token', () => {
+    it('generates and upscales as the token’s user, with the token, without the account’s quota or identity', async () => {
+      browser.script(
+        { body: { user_model: { user_id: 'caller-user' } } },
+        { body: { request_id: 'req-c', rejected_prompt_id: null } },
+      );
+      const answer = await adapter.submitAsCaller(
+        'generate',
+        { prompt: 'a fox', style: 'DESIGN' },
+        'callers',
+        signal(),
+      );
+      expect(answer).toEqual({ request_id: 'req-c', rejected_prompt_id: null });
+      expect(browser.calls.map((c) => c.url)).toEqual([`${APP}/api/account/login`, `${APP}/api/images/sample`]);
+      for (const call of browser.calls) expect(call.init.headers?.authorization).toBe('Bearer callers');
+      const body = JSON.parse(String(browser.calls[1].init.body));
+      expect(body).toMatchObject({ user_id: 'caller-user', prompt: 'a fox', style_expert: 'DESIGN' });
+      expect(session.identity).not.toHaveBeenCalled();
+
+      browser.script(
+        { body: { user_model: { user_id: 'caller-user' } } },
+        { body: { request_id: 'req-u', rejected_prompt_id: null } },
+      );
+      await adapter.submitAsCaller('upscale', { requestId: 'r', responseId: 's', prompt: 'p' }, 'callers', signal());
+      expect(JSON.parse(String(browser.calls[3].init.body))).toMatchObject({
+        user_id: 'caller-user',
+        parent: { request_id: 'r', response_id: 's', type: 'SUPER_RES' },
+      });
+    });
+
+    it('removes a background with the token and answers the site’s JSON', async () => {
+      browser.script({ body: { success: true, asset_id: 'nobg' } });
+      const answer = await adapter.submitAsCaller('remove-background', { assetId: 'a1' }, 'callers', signal());
+      expect(answer).toEqual({ success: true, asset_id: 'nobg' });
+      expect(browser.calls[0].init.headers?.authorization).toBe('Bearer callers');
+      expect(JSON.parse(String(browser.calls[0].init.body))).toEqual({ asset_type: 'RESPONSE', asset_id: 'a1' });
+    });
+
+    it('answers a refused token as the caller’s, a site refusal with its reason, and a bad payload before any call', async () => {
+      browser.script({ status: 401, body: { detail: 'Invalid token' } });
+      const refused = await failure(adapter.submitAsCaller('generate', { prompt: 'x' }, 'bad', signal()));
+      expect(refused.control).toEqual({ callerToken: true });
+      expect(session.refresh).not.toHaveBeenCalled();
+
+      browser.script(
+        { body: { user_model: { user_id: 'caller-user' } } },
+        { status: 400, body: { detail: 'Unknown style_expert "X"' } },
+      );
+      const unknown = await failure(adapter.submitAsCaller('generate', { prompt: 'x', style: 'X' }, 't', signal()));
+      expect(unknown.code).toBe('INVALID_PARAMETER');
+      expect(unknown.message).toMatch(/Unknown style_expert "X"/);
+
+      const before = browser.calls.length;
+      const invalid = await failure(adapter.submitAsCaller('upscale', { requestId: 'a/b' }, 't', signal()));
+      expect(invalid.code).toBe('INVALID_PAYLOAD');
+      expect(browser.calls).toHaveLength(before);
+    });
+  });
 });

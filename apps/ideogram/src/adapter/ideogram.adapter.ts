@@ -7,6 +7,7 @@ import {
   IdeogramUpscalePayload,
   ProviderException,
   parsePayload,
+  type IdeogramCallerOperation,
   type IdeogramLayout,
   type JobMessage,
 } from '@app/contracts';
@@ -261,20 +262,7 @@ export class IdeogramAdapter extends BrowserProviderAdapter {
     signal: AbortSignal,
   ): Promise<Submission> {
     await this.session.identity(signal);
-    const res = await this.call(
-      'POST',
-      '/api/images/masks/removeImageBackground',
-      {
-        asset_type: input.assetType,
-        asset_id: input.assetId,
-      },
-      signal,
-      { timeoutMs: 120_000 },
-    );
-    if (res.status === 404) throw new ProviderException('INVALID_PARAMETER', `Ideogram has no asset ${input.assetId}`);
-    if (!res.ok) {
-      throw new ProviderException('PROVIDER_ERROR', `Background removal answered ${res.status}: ${detailOf(res.body)}`);
-    }
+    const res = await this.removeImageBackground(input, signal);
     const { assetId, requestId } = removedAssetOf(res.body);
     if (!assetId && !requestId) throw new ProviderException('PROVIDER_ERROR', 'Background removal named no image');
     const meta: IdeogramMeta = requestId ? {} : { assetId };
@@ -286,6 +274,27 @@ export class IdeogramAdapter extends BrowserProviderAdapter {
       meta: { ...meta },
       result: { source: { assetType: input.assetType, assetId: input.assetId }, providerResponse: res.body },
     };
+  }
+
+  private async removeImageBackground(input: IdeogramRemoveBackgroundPayload, signal: AbortSignal, token?: string) {
+    const res = await this.call(
+      'POST',
+      '/api/images/masks/removeImageBackground',
+      { asset_type: input.assetType, asset_id: input.assetId },
+      signal,
+      { timeoutMs: 120_000, token },
+    );
+    if (res.status === 404) throw new ProviderException('INVALID_PARAMETER', `Ideogram has no asset ${input.assetId}`);
+    if (res.status === 400 || res.status === 422) {
+      throw new ProviderException(
+        'INVALID_PARAMETER',
+        `Ideogram refused the request: ${detailOf(res.body) ?? res.status}`,
+      );
+    }
+    if (!res.ok) {
+      throw new ProviderException('PROVIDER_ERROR', `Background removal answered ${res.status}: ${detailOf(res.body)}`);
+    }
+    return res;
   }
 
   /** A caption is the whole result: no request to poll, no file to store. */
@@ -303,9 +312,48 @@ export class IdeogramAdapter extends BrowserProviderAdapter {
     };
   }
 
-  private async sample(body: Record<string, unknown>, signal: AbortSignal) {
-    const res = await this.call('POST', '/api/images/sample', body, signal, { submit: true, timeoutMs: 60_000 });
+  private async sample(body: Record<string, unknown>, signal: AbortSignal, token?: string) {
+    const res = await this.call('POST', '/api/images/sample', body, signal, { submit: true, timeoutMs: 60_000, token });
     return parseSample(res.status, res.body);
+  }
+
+  // ------------------------------------------------------------ submissions on a caller's own token
+
+  /**
+   * One submit-only operation on the caller's own account (their Bearer token), as the original's upscale,
+   * removebackground and genimageprompt did: the site's answer, nothing polled or stored. The sample body needs the
+   * token's user id, which `/api/account/login` names.
+   */
+  async submitAsCaller(operation: IdeogramCallerOperation, input: unknown, token: string, signal: AbortSignal) {
+    if (operation === 'remove-background') {
+      const payload = parsePayload(IdeogramRemoveBackgroundPayload, input);
+      const res = await this.removeImageBackground(payload, signal, token);
+      return res.body;
+    }
+    // Validated before any call: a bad payload never reaches the caller's account.
+    const upscale = operation === 'upscale' ? parsePayload(IdeogramUpscalePayload, input) : undefined;
+    const generate = upscale ? undefined : parsePayload(IdeogramGeneratePayload, input);
+    const userId = await this.callerUserId(token, signal);
+    const body = upscale ? upscaleBody(upscale, userId) : generateBody(generate!, userId);
+    return (await this.sample(body, signal, token)).answer;
+  }
+
+  private async callerUserId(token: string, signal: AbortSignal): Promise<string> {
+    const res = await this.call<{ user_model?: { user_id?: unknown } }>(
+      'POST',
+      '/api/account/login',
+      { external_photo_url: null },
+      signal,
+      { token },
+    );
+    const id = res.ok ? res.body?.user_model?.user_id : undefined;
+    if (typeof id !== 'string' || !id) {
+      throw new ProviderException(
+        'PROVIDER_ERROR',
+        `Ideogram /api/account/login answered ${res.status} without a user`,
+      );
+    }
+    return id;
   }
 
   /** Checks `user_task_quota_stats` before a submission (PROVIDERS.md §6.1); an unreadable answer does not block. */

@@ -2,9 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import {
   ProviderException,
+  type IdeogramBulkDownloadRequest,
   type IdeogramCaptionReply,
   type IdeogramCaptionRequest,
   type IdeogramDownloadRequest,
+  type IdeogramGalleryReply,
+  type IdeogramGalleryRequest,
+  type IdeogramSubmitAsCallerReply,
+  type IdeogramSubmitAsCallerRequest,
   type IdeogramMetadataReply,
   type IdeogramRequestMetadataRequest,
   type IdeogramUploadReply,
@@ -41,6 +46,13 @@ export function commandError(error: unknown): { code: string; message: string } 
   if (error instanceof ProviderException) {
     // The caller's own token was refused: that is the caller's 401, not the account's lost session.
     if (error.control.callerToken) return { code: 'UNAUTHENTICATED', message: error.message };
+    // A submission whose answer was lost may have been accepted: the caller must look before sending it again.
+    if (error.control.outcomeUnknown) {
+      return {
+        code: 'SUBMISSION_UNKNOWN',
+        message: `${error.message}; the submission may have been accepted: check the gallery before retrying`,
+      };
+    }
     return { code: error.code, message: error.message };
   }
   if (error instanceof Error && error.name === 'TimeoutError') {
@@ -91,6 +103,51 @@ export class IdeogramCommandsService {
       }
       return { metadata: res.body };
     });
+  }
+
+  /** The original's upscale / removebackground / genimageprompt on the caller's own token: the site's answer. */
+  submitAsCaller(request: IdeogramSubmitAsCallerRequest): Promise<IdeogramSubmitAsCallerReply> {
+    return this.run(async () => ({
+      answer: await this.adapter.submitAsCaller(request.operation, request.input, request.token, bounded()),
+    }));
+  }
+
+  /** A user's gallery, verbatim; the site's error status is passed through as the original did. */
+  gallery(request: IdeogramGalleryRequest): Promise<IdeogramGalleryReply> {
+    return this.run(async () => {
+      const query = new URLSearchParams({
+        user_id: request.userId,
+        all_privacy: request.allPrivacy,
+        filters: request.filters,
+      });
+      const res = await this.adapter.call('GET', `/api/g/u?${query}`, undefined, bounded(), { token: request.token });
+      if (!res.ok) {
+        throw new ProviderStatusError(
+          res.status,
+          `Ideogram answered Status ${res.status}: ${detailOf(res.body) ?? ''}`,
+        );
+      }
+      return { gallery: res.body };
+    });
+  }
+
+  /** The web app's bulk download: the bytes and the site's Content-Type (an image, or a zip of several). */
+  async bulkDownload(request: IdeogramBulkDownloadRequest): Promise<{ bytes: Buffer; contentType: string }> {
+    try {
+      const res = await this.adapter.call<Buffer>(
+        'POST',
+        '/api/d/images',
+        { image_ids: request.imageIds, cover_only: request.coverOnly, request_ids: request.requestIds },
+        bounded(),
+        { bytes: true, token: request.token, timeoutMs: 90_000 },
+      );
+      if (res.status >= 400) throw new ProviderStatusError(res.status, `Ideogram answered Status ${res.status}`);
+      const contentType = (res.headers['content-type'] ?? '').split(';')[0] || 'application/octet-stream';
+      return { bytes: res.body, contentType };
+    } catch (error) {
+      const { code, message } = commandError(error);
+      throw Object.assign(new Error(message), { code });
+    }
   }
 
   /** Bytes of a response (served in chunks: images exceed NATS's payload limit); errors as `{code, message}`. */

@@ -3,12 +3,16 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   IDEOGRAM_COMMANDS,
   IdeogramCaptionRequest,
+  IdeogramGalleryRequest,
   IdeogramRequestMetadataRequest,
+  IdeogramSubmitAsCallerRequest,
   IdeogramUploadRequest,
   Subjects,
   rpcValidationPipe,
   type IdeogramCaptionReply,
+  type IdeogramGalleryReply,
   type IdeogramMetadataReply,
+  type IdeogramSubmitAsCallerReply,
   type IdeogramUploadReply,
 } from '@app/contracts';
 import { RpcErrorFilter } from '@app/provider-adapter';
@@ -37,5 +41,15 @@ export class IdeogramHandler {
   @MessagePattern(Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.requestMetadata))
   requestMetadata(@Payload() request: IdeogramRequestMetadataRequest): Promise<IdeogramMetadataReply> {
     return this.commands.requestMetadata(request);
+  }
+
+  @MessagePattern(Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.gallery))
+  gallery(@Payload() request: IdeogramGalleryRequest): Promise<IdeogramGalleryReply> {
+    return this.commands.gallery(request);
+  }
+
+  @MessagePattern(Subjects.rpc.command('ideogram', IDEOGRAM_COMMANDS.submitAsCaller))
+  submitAsCaller(@Payload() request: IdeogramSubmitAsCallerRequest): Promise<IdeogramSubmitAsCallerReply> {
+    return this.commands.submitAsCaller(request);
   }
 }

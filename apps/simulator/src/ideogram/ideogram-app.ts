@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { crc32 } from 'node:zlib';
 import { colourOf, solidPng } from '../common/png.js';
 import { parseMultipart } from '../common/multipart.js';
 import { CHALLENGE_HTML, type Fault, type FaultName, type FaultRegistry } from '../faults/faults.js';
@@ -21,6 +22,13 @@ const RESOLUTIONS = new Set([
   '1120x890',
   '890x1120',
 ]);
+/**
+ * The vocabularies this stand-in knows (PROVIDERS.md §3.5, §7). The real site refuses what it does not offer; here an
+ * unknown value is a 400 with the field named, so clients see how a passed-through value fails.
+ */
+const STYLES = new Set(['AUTO', 'DEFAULT', 'PHOTO', 'ILLUSTRATION', 'RENDER_3D', 'ANIME', 'DESIGN']);
+const MAGIC_PROMPTS = new Set(['AUTO', 'ON', 'OFF']);
+const MODEL_VERSIONS = new Set(['V_0_3', 'V_1_5', 'V_3_0', 'V_3_1', 'AUTO']);
 /** Upscaled outputs are capped (the real site renders up to 8K; the simulator keeps files small). */
 const MAX_SIDE = 2048;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -257,6 +265,16 @@ export function registerIdeogramApp(app: FastifyInstance, state: IdeogramState, 
     if (!['GENERATE', 'VARIATION', 'REMIX', 'SUPER_RES'].includes(type)) return bad(`Unknown parent type ${type}`);
     const prompt = typeof body.prompt === 'string' ? body.prompt : '';
     if (type !== 'SUPER_RES' && !prompt.trim()) return bad('prompt is required');
+    for (const [field, known] of [
+      ['style_expert', STYLES],
+      ['style_type', STYLES],
+      ['use_autoprompt_option', MAGIC_PROMPTS],
+      ['model_version', MODEL_VERSIONS],
+    ] as const) {
+      if (body[field] !== undefined && !known.has(String(body[field]))) {
+        return bad(`Unknown ${field} ${JSON.stringify(body[field])}`);
+      }
+    }
     const numImages = Number(body.num_images ?? 1);
     if (!Number.isInteger(numImages) || numImages < 1 || numImages > 4) return bad('num_images must be 1-4');
     let width = Number(body.resolution?.width ?? 1024);
@@ -442,7 +460,8 @@ export function registerIdeogramApp(app: FastifyInstance, state: IdeogramState, 
     const account = await apiAuth(req, reply, 'gallery');
     if (!account) return;
     const query = req.query as { user_id?: string };
-    if (query.user_id && query.user_id !== account.userId) return reply.code(403).send({ detail: 'Forbidden' });
+    // Another user's gallery shows only their public images; every generation here is private.
+    if (query.user_id && query.user_id !== account.userId) return { results: [] };
     const now = Date.now();
     const mine = [...state.requests.values()]
       .filter((r) => r.account === account.name)
@@ -566,6 +585,26 @@ export function registerIdeogramApp(app: FastifyInstance, state: IdeogramState, 
     return reply.send(solidPng(asset.width, asset.height, colourOf(asset.colourKey)));
   }
 
+  // The web app's bulk download (the original forwarded it as POST /api/d/images; shape unverified): one image as
+  // itself, several as a zip of PNGs.
+  app.post('/api/d/images', async (req, reply) => {
+    const account = await apiAuth(req, reply, 'bulk-download');
+    if (!account) return;
+    const ids: unknown = (req.body as { image_ids?: unknown } | null)?.image_ids;
+    if (!Array.isArray(ids) || ids.length === 0) return reply.code(400).send({ detail: 'image_ids is required' });
+    const assets = ids.map((id) => state.assets.get(String(id)));
+    if (assets.some((a) => !a)) return reply.code(404).send({ detail: 'Not found' });
+    const files = assets.map((asset) => ({
+      name: `${asset!.id}.png`,
+      bytes: solidPng(asset!.width, asset!.height, colourOf(asset!.colourKey)),
+    }));
+    if (files.length === 1) return reply.type('image/png').send(files[0].bytes);
+    return reply
+      .type('application/zip')
+      .header('content-disposition', 'attachment; filename=ideogram_images.zip')
+      .send(storedZip(files));
+  });
+
   app.get('/api/download/response/:id/image', async (req, reply) => {
     const quality = (req.query as { quality?: string }).quality;
     return sendAsset(req, reply, (req.params as { id: string }).id, 'download', {
@@ -584,4 +623,42 @@ export function registerIdeogramApp(app: FastifyInstance, state: IdeogramState, 
     }
     return sendAsset(req, reply, id, 'download');
   });
+}
+
+/** A zip archive of the files, stored without compression (enough for clients that save or list it). */
+export function storedZip(files: Array<{ name: string; bytes: Buffer }>): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const name = Buffer.from(file.name);
+    const crc = crc32(file.bytes);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(file.bytes.length, 18);
+    local.writeUInt32LE(file.bytes.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(20, 4); // version made by
+    entry.writeUInt16LE(20, 6); // version needed
+    entry.writeUInt32LE(crc, 16);
+    entry.writeUInt32LE(file.bytes.length, 20);
+    entry.writeUInt32LE(file.bytes.length, 24);
+    entry.writeUInt16LE(name.length, 28);
+    entry.writeUInt32LE(offset, 42);
+    locals.push(local, name, file.bytes);
+    central.push(entry, name);
+    offset += local.length + name.length + file.bytes.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
 }
