@@ -214,6 +214,23 @@ describe('Midjourney-proxy API (/mj/*) as new-api relays it', () => {
     expect(blendJob.result.submittedPrompt).toMatch(/^\S+ \S+ --ar 3:2/);
   });
 
+  it('video from a base64 start image with a base64 end image', async () => {
+    const submitted = await mj('POST', '/mj/submit/video', {
+      image: PNG_DATA_URL,
+      endImage: PNG_BASE64,
+      prompt: 'waves roll in',
+      motion: 'low',
+      batchSize: 1,
+    });
+    expect(ACCEPTED).toContain(submitted.body.code);
+    const task = await finished(submitted.body.result);
+    expect(task).toMatchObject({ action: 'VIDEO', status: 'SUCCESS' });
+    expect(task.videoUrls.length).toBeGreaterThanOrEqual(1);
+    const job = (await system.api('GET', `/v1/jobs/${submitted.body.result}`)).body;
+    expect(job.input).toMatchObject({ upload: { contentType: 'image/png' }, endUpload: { contentType: 'image/png' } });
+    expect(job.result.submittedPrompt).toMatch(/^\S+ waves roll in .*--end \S+/);
+  });
+
   it('bad base64 answers code 4 with a clear description, never a 500', async () => {
     const cases: Array<[string, object, RegExp]> = [
       ['/mj/submit/describe', { base64: 'not base64 at all!' }, /^base64: must be base64$/],
