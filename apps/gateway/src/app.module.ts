@@ -156,6 +156,7 @@ export class AppModule {
             ['ideogram', config.IDEOGRAM_BUCKET],
             ['chatgpt', config.CHATGPT_BUCKET],
             ['chatgpt', config.CHATGPT_UPLOAD_BUCKET],
+            ['midjourney', config.MIDJOURNEY_UPLOAD_BUCKET],
           ]),
         },
         {
@@ -178,6 +179,8 @@ export class AppModule {
             cdnHosts: config.MIDJOURNEY_CDN_HOSTS,
             allowPrivateUrls: config.MIDJOURNEY_ALLOW_PRIVATE_URLS,
             compatSubmitWaitSeconds: config.MIDJOURNEY_COMPAT_SUBMIT_WAIT_SECONDS,
+            uploadBucket: config.MIDJOURNEY_UPLOAD_BUCKET,
+            maxUploadBytes: config.MIDJOURNEY_MAX_UPLOAD_MB * 1024 * 1024,
           }),
         },
         {
