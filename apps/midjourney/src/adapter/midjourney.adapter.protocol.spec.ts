@@ -666,14 +666,38 @@ describe('submit: images uploaded in the request body (kept in storage by the ga
       ).submit(job({ prompt: 'a', uploads: [stored('gone')] }), signal),
     );
     expect(gone.code).toBe('UPLOAD_FAILED');
+    // Storage still down when the submission's time is up: STORAGE_ERROR (ours), not a provider answer.
+    const giveUp = new AbortController();
+    let reads = 0;
     const down = await rejection(
       adapterWith(
         {},
-        storageWith(() => Promise.reject(new Error('ECONNREFUSED'))),
-      ).submit(job({ upload: stored('d') }, { operation: 'describe' }), signal),
+        storageWith(() => {
+          if (++reads === 2) giveUp.abort();
+          return Promise.reject(new Error('ECONNREFUSED'));
+        }),
+      ).submit(job({ upload: stored('d') }, { operation: 'describe' }), giveUp.signal),
     );
     expect(down.code).toBe('STORAGE_ERROR');
+    expect(reads).toBe(2);
     expect(browser.requests).toEqual([]);
+  });
+
+  it('waits out a storage outage (backoff) before uploading the stored image, and submits once', async () => {
+    vi.useFakeTimers();
+    let reads = 0;
+    const storage = storageWith(() =>
+      ++reads < 3
+        ? Promise.reject(new Error('ECONNREFUSED'))
+        : Promise.resolve({ bytes: png, contentType: 'image/png' }),
+    );
+    browser.reply({ body: { shortUrl: 'https://s.mj.run/d' } }, { body: { data: { descriptions: ['one'] } } });
+    const pending = adapterWith({}, storage).submit(job({ upload: stored('d') }, { operation: 'describe' }), signal);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const described = await pending;
+    expect(reads).toBe(3);
+    expect(described.result).toEqual({ descriptions: ['one'] });
+    expect(browser.requests).toHaveLength(2);
   });
 
   it('refuses a describe with neither or both of imageUrl and upload as INVALID_PAYLOAD', async () => {

@@ -28,6 +28,7 @@ import {
   type PollOutcome,
   type ResultRef,
   type Submission,
+  readStoredUpload,
 } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
 import { actionFields, metadata, siteMode } from './actions.js';
@@ -594,7 +595,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
             maxBytes: this.config.maxImageBytes,
             signal,
           })
-        : await this.stored(source);
+        : await this.stored(source, signal);
     const ext = UPLOAD_EXTENSIONS[image.contentType.replace('image/jpg', 'image/jpeg')] ?? 'png';
     let res: FetchResult<{ shortUrl?: string; bucketPathname?: string }>;
     try {
@@ -630,18 +631,11 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
   }
 
   /** An image the gateway stored from a request body. */
-  private async stored(upload: MidjourneyStoredImage): Promise<{ bytes: Buffer; contentType: string }> {
-    let object: { bytes: Buffer; contentType: string } | null;
-    try {
-      object = await this.storage.get(upload.bucket, upload.path);
-    } catch (error) {
-      // Our storage, not Midjourney: nothing was submitted, and the failure is not the provider's answer.
-      throw new ProviderException(
-        'STORAGE_ERROR',
-        `Reading the uploaded image ${upload.path} failed: ${String(error)}`,
-      );
-    }
-    if (!object) throw new ProviderException('UPLOAD_FAILED', `The uploaded image ${upload.path} is no longer stored`);
+  private async stored(
+    upload: MidjourneyStoredImage,
+    signal: AbortSignal,
+  ): Promise<{ bytes: Buffer; contentType: string }> {
+    const object = await readStoredUpload(this.storage, upload, signal, (m) => this.logger.warn(m));
     if (object.bytes.length > this.config.maxImageBytes) {
       throw new ProviderException(
         'UPLOAD_FAILED',
