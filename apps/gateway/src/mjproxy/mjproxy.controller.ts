@@ -76,18 +76,19 @@ export class MjProxyController {
           ...(route.mode ? { mode: route.mode } : {}),
           ...(body.botType === 'NIJI_JOURNEY' ? { niji: true } : {}),
         };
-        return this.midjourney.imagine(
-          key,
-          {
-            prompt: body.prompt,
-            imageUrl: urls[0],
-            images,
-            ...(Object.keys(options).length ? { options } : {}),
-            account: route.account,
-            proxy: meta('IMAGINE', body),
-          },
-          proxyIdempotencyKey('imagine', body, idempotency),
-        );
+        return () =>
+          this.midjourney.imagine(
+            key,
+            {
+              prompt: body.prompt,
+              imageUrl: urls[0],
+              images,
+              ...(Object.keys(options).length ? { options } : {}),
+              account: route.account,
+              proxy: meta('IMAGINE', body),
+            },
+            proxyIdempotencyKey('imagine', body, idempotency),
+          );
       },
       body.notifyHook,
       route.account,
@@ -162,15 +163,16 @@ export class MjProxyController {
     return this.proxy.submit(
       () => {
         const one = body.link ? { url: body.link } : imageOf(body.base64!, 'base64');
-        return this.midjourney.describe(
-          key,
-          {
-            ...('url' in one ? { imageUrl: one.url } : { image: one.image }),
-            account: route.account,
-            proxy: meta('DESCRIBE', body),
-          },
-          proxyIdempotencyKey('describe', body, idempotency),
-        );
+        return () =>
+          this.midjourney.describe(
+            key,
+            {
+              ...('url' in one ? { imageUrl: one.url } : { image: one.image }),
+              account: route.account,
+              proxy: meta('DESCRIBE', body),
+            },
+            proxyIdempotencyKey('describe', body, idempotency),
+          );
       },
       body.notifyHook,
       route.account,
@@ -204,18 +206,19 @@ export class MjProxyController {
     return this.proxy.submit(
       () => {
         const { urls, images } = imagesOf(body.base64Array, 'base64Array');
-        return this.midjourney.blend(
-          key,
-          {
-            imageUrls: urls,
-            images,
-            dimensions: DIMENSIONS[body.dimensions ?? 'SQUARE'],
-            mode: route.mode,
-            account: route.account,
-            proxy: meta('BLEND', body),
-          },
-          proxyIdempotencyKey('blend', body, idempotency),
-        );
+        return () =>
+          this.midjourney.blend(
+            key,
+            {
+              imageUrls: urls,
+              images,
+              dimensions: DIMENSIONS[body.dimensions ?? 'SQUARE'],
+              mode: route.mode,
+              account: route.account,
+              proxy: meta('BLEND', body),
+            },
+            proxyIdempotencyKey('blend', body, idempotency),
+          );
       },
       body.notifyHook,
       route.account,
@@ -245,21 +248,22 @@ export class MjProxyController {
       () => {
         const start = imageOf(body.image!, 'image');
         const end = body.endImage ? imageOf(body.endImage, 'endImage') : undefined;
-        return this.midjourney.video(
-          key,
-          {
-            ...('url' in start ? { imageUrl: start.url } : { image: start.image }),
-            ...(end ? ('url' in end ? { endImageUrl: end.url } : { endImage: end.image }) : {}),
-            loop: body.loop,
-            textPrompt: body.prompt,
-            motion: body.motion,
-            batchSize: body.batchSize,
-            mode: route.mode,
-            account: route.account,
-            proxy: meta('VIDEO', body),
-          },
-          proxyIdempotencyKey('video', body, idempotency),
-        );
+        return () =>
+          this.midjourney.video(
+            key,
+            {
+              ...('url' in start ? { imageUrl: start.url } : { image: start.image }),
+              ...(end ? ('url' in end ? { endImageUrl: end.url } : { endImage: end.image }) : {}),
+              loop: body.loop,
+              textPrompt: body.prompt,
+              motion: body.motion,
+              batchSize: body.batchSize,
+              mode: route.mode,
+              account: route.account,
+              proxy: meta('VIDEO', body),
+            },
+            proxyIdempotencyKey('video', body, idempotency),
+          );
       },
       body.notifyHook,
       route.account,
@@ -340,7 +344,7 @@ export class MjProxyController {
     if (!parent) return failure(VALIDATION, `No task ${taskId}`);
     const a = parsed.action;
     return this.proxy.submit(
-      () =>
+      () => () =>
         this.midjourney.action(
           key,
           {

@@ -73,17 +73,19 @@ export class MjProxyService {
   ) {}
 
   /**
-   * Runs a submit and answers with the proxies' code: 1 submitted, 21 an idempotent resend, 22 queued behind
+   * Runs a submit — `prepare` checks the request and returns the job's creation — and answers with the proxies' code: 1 submitted, 21 an idempotent resend, 22 queued behind
    * others, 23 queue full, 24 banned prompt, 3 no account of the pool can take work, 4 anything the request got
    * wrong. Code 3 makes new-api disable the channel, so it is used only when the registry shows no usable account;
    * an account the client named (accountFilter.instanceId) that is unknown or disabled is the request's fault: 4.
    */
   async submit(
-    create: () => Promise<{ job: Job; created: boolean }>,
+    prepare: () => () => Promise<{ job: Job; created: boolean }>,
     notifyHook?: string,
     account?: string,
   ): Promise<SubmitAnswer> {
     try {
+      // The request's own checks first (images decoded, fields mapped): a bad request is 4 whatever the pool says.
+      const create = prepare();
       if (notifyHook) await this.webhooks.assertAllowed(notifyHook);
       const pool = await this.accounts.pool('midjourney');
       if (!pool.some((entry) => entry.signedIn && !entry.disabled)) {
