@@ -42,7 +42,7 @@ export class VeoCompatService {
   }
 
   health(detailed: boolean) {
-    return this.stats.snapshot(detailed);
+    return this.stats.snapshot('running', detailed);
   }
 
   async generate(key: ApiKey, body: { prompt?: string; image_url?: string }, idempotencyKey?: string) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JOB_STATUSES, type Job, type JobStatus } from '@app/contracts';
 import { VEO_STATUS, jobIdOfFileName, veoJobView, videoFileName } from './veo-mapping.js';
+import { VeoStats } from './veo-stats.js';
 
 const ID = '5f0c6d2e-8a8b-4c1e-9d55-3c2b1a0f9e77';
 const job = (status: JobStatus, over: Partial<Job> = {}): Job => ({
@@ -91,5 +92,24 @@ describe('download names', () => {
     ]) {
       expect(jobIdOfFileName(name), name).toBeNull();
     }
+  });
+});
+
+describe('VeoStats (GET /veo3/health)', () => {
+  it('counts its routes with a two-decimal success rate, and shows error text only when detailed', () => {
+    const stats = new VeoStats();
+    stats.record(true);
+    stats.record(true);
+    stats.record(false, Object.assign(new Error('Job not found'), { code: 'NOT_FOUND' }));
+    expect(stats.snapshot('running')).toMatchObject({
+      status: 'running',
+      totalRequests: 3,
+      successfulRequests: 2,
+      failedRequests: 1,
+      successRate: 66.67,
+      lastError: 'NOT_FOUND',
+    });
+    expect(stats.snapshot('running', true).lastError).toBe('Job not found');
+    expect(new VeoStats().snapshot('running').successRate).toBe(0);
   });
 });
