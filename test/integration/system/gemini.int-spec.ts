@@ -172,6 +172,14 @@ describe('Gemini (Veo) end to end', () => {
     expect((await chats()).some((c) => c.prompt === 'hidden tool')).toBe(false);
   });
 
+  it('fails a refused prompt with CONTENT_REJECTED, without retrying it', async () => {
+    await fault({ fault: 'moderation', endpoint: 'generate', times: 1 });
+    const created = await system.api('POST', '/v1/gemini/video', { prompt: 'a refused scene' });
+    const job = await system.waitForJob(created.body.id, (j) => j.status === 'failed');
+    expect(job.error.code).toBe('CONTENT_REJECTED');
+    expect((await chats()).filter((c) => c.prompt === 'a refused scene')).toHaveLength(1);
+  });
+
   it('resumes a render after the worker is killed, reopening the chat instead of sending the prompt again', async () => {
     // 60 s × 0.02 = 1.2 s normally; 8 s here, so the kill lands mid-render.
     await system.admin('POST', '/__admin/gemini/config', { renderMs: 400_000 });
