@@ -151,7 +151,11 @@ export class AppModule {
         },
         {
           provide: FilesConfig,
-          useValue: FilesConfig.fromBuckets([...providerBuckets(), ['chatgpt', config.CHATGPT_UPLOAD_BUCKET]]),
+          useValue: FilesConfig.fromBuckets([
+            ...providerBuckets(),
+            ['chatgpt', config.CHATGPT_UPLOAD_BUCKET],
+            ['midjourney', config.MIDJOURNEY_UPLOAD_BUCKET],
+          ]),
         },
         {
           provide: AccountAlertsConfig,
@@ -173,6 +177,8 @@ export class AppModule {
             cdnHosts: config.MIDJOURNEY_CDN_HOSTS,
             allowPrivateUrls: config.MIDJOURNEY_ALLOW_PRIVATE_URLS,
             compatSubmitWaitSeconds: config.MIDJOURNEY_COMPAT_SUBMIT_WAIT_SECONDS,
+            uploadBucket: config.MIDJOURNEY_UPLOAD_BUCKET,
+            maxUploadBytes: config.MIDJOURNEY_MAX_UPLOAD_MB * 1024 * 1024,
           }),
         },
         {

@@ -8,7 +8,10 @@ export function setupOpenApi(app: INestApplication): void {
     new DocumentBuilder()
       .setTitle('Generation gateway')
       .setDescription(
-        'One API for browser-only generative services. Jobs are answered 202 with an id; poll /v1/jobs/:id, stream /v1/jobs/:id/events or pass webhook_url.',
+        'One API for browser-only generative services. Jobs are answered 202 with an id; poll /v1/jobs/:id, stream ' +
+          '/v1/jobs/:id/events or pass webhook_url. Webhooks are signed to Standard Webhooks (webhook-id, ' +
+          "webhook-timestamp, webhook-signature) and sent for the job's webhook_events: start (once, when it starts " +
+          'processing), progress (at most one every 2 s), completed (any final status; the default).',
       )
       .setVersion('0.1.0')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')

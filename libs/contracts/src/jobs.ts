@@ -74,6 +74,8 @@ export interface Job {
   apiKeyId: string | null;
   idempotencyKey: string | null;
   webhookUrl: string | null;
+  /** Which changes the webhook hears (`start`, `progress`, `completed`); null or absent: `completed` only. */
+  webhookEvents?: string[] | null;
   deadlineAt: string;
   createdAt: string;
   updatedAt: string;

@@ -88,3 +88,44 @@ describe('worker payloads carry the /mj/* meta', () => {
     expect(() => parsePayload(cls, { ...input, surprise: 1 })).toThrow();
   });
 });
+
+describe('stored uploads in Midjourney payloads', () => {
+  const upload = { bucket: 'midjourney-uploads', path: 'uploads/a.png', contentType: 'image/png' };
+  const refused = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+    return 'accepted';
+  };
+
+  it('takes uploads beside or instead of URLs, and an account pin', () => {
+    expect(parsePayload(MidjourneyImaginePayload, { prompt: 'a', uploads: [upload], account: 'acct-2' })).toMatchObject(
+      { uploads: [upload], account: 'acct-2' },
+    );
+    expect(parsePayload(MidjourneyBlendPayload, { uploads: [upload, upload] }).imageUrls).toEqual([]);
+    expect(parsePayload(MidjourneyDescribePayload, { upload }).upload).toEqual(upload);
+    expect(parsePayload(MidjourneyVideoPayload, { upload, endUpload: upload, loop: false }).endUpload).toEqual(upload);
+  });
+
+  it('refuses a bad upload, a describe or video with neither or both images, and a blend outside 2–5', () => {
+    const bad = { ...upload, contentType: 'text/html' };
+    expect(refused(() => parsePayload(MidjourneyImaginePayload, { prompt: 'a', uploads: [bad] }))).toBe(
+      'INVALID_PAYLOAD',
+    );
+    expect(refused(() => parsePayload(MidjourneyDescribePayload, {}))).toBe('INVALID_PAYLOAD');
+    expect(
+      refused(() => parsePayload(MidjourneyDescribePayload, { upload, imageUrl: 'https://example.com/a.png' })),
+    ).toBe('INVALID_PAYLOAD');
+    expect(refused(() => parsePayload(MidjourneyVideoPayload, { imageUrl: 'ftp://example.com/a.png' }))).toBe(
+      'INVALID_PAYLOAD',
+    );
+    expect(refused(() => parsePayload(MidjourneyBlendPayload, { imageUrls: ['https://e.com/a.png'] }))).toBe(
+      'INVALID_PAYLOAD',
+    );
+    const six = Array.from({ length: 6 }, () => upload);
+    expect(refused(() => parsePayload(MidjourneyBlendPayload, { uploads: six }))).toBe('INVALID_PAYLOAD');
+    expect(refused(() => parsePayload(MidjourneyImaginePayload, { prompt: 'a', account: '' }))).toBe('INVALID_PAYLOAD');
+  });
+});

@@ -16,8 +16,11 @@ import {
   Max,
   MaxLength,
   Min,
+  MinLength,
   ValidateBy,
+  isURL,
   ValidateNested,
+  type ValidationArguments,
 } from 'class-validator';
 import { IsNotBlank } from './validators.js';
 
@@ -103,17 +106,86 @@ export class MidjourneyImagineOptions {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) exp?: number;
 }
 
+/** Image types the gateway takes in request bodies (sniffed from the bytes) and the site takes as uploads. */
+export const MJ_UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
+/** Image prompts per imagine, images per blend: the site's and the proxies' limit. */
+export const MJ_MAX_IMAGE_PROMPTS = 5;
+
+/**
+ * An image the gateway stored from a request body (base64, as midjourney-proxy clients send it); the worker reads
+ * it back from storage and uploads it to the site like a fetched reference URL.
+ */
+export class MidjourneyStoredImage {
+  @IsString() @MinLength(1) @MaxLength(200) bucket!: string;
+  @IsString() @MinLength(1) @MaxLength(500) path!: string;
+  @IsIn(MJ_UPLOAD_TYPES) contentType!: string;
+}
+
+/** The account a job is pinned to (`JobMessage.account`): a follow-up's parent's, or one a /mj/* client chose. */
+const account = () => [IsOptional(), IsString(), IsNotEmpty(), MaxLength(200)];
+function Account(): PropertyDecorator {
+  return (target, key) => account().forEach((decorate) => decorate(target, key));
+}
+
+function Uploads(max: number): PropertyDecorator {
+  const decorators = [
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(max),
+    ValidateNested({ each: true }),
+    Type(() => MidjourneyStoredImage),
+  ];
+  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
+}
+
+/** An image given as a URL or as a stored upload: exactly one of the two (`field` and `field`'s upload twin). */
+function OneOf(other: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'oneOf',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        (value !== undefined) !== ((args?.object as Record<string, unknown>)[other] !== undefined),
+      defaultMessage: (args?: ValidationArguments) => `exactly one of ${args?.property} and ${other} is required`,
+    },
+  });
+}
+
+/** An http(s) URL when present (beside OneOf, which needs the property validated even when it is absent). */
+function UrlIfGiven(): PropertyDecorator {
+  return ValidateBy({
+    name: 'urlIfGiven',
+    validator: {
+      validate: (value: unknown) =>
+        value === undefined ||
+        (typeof value === 'string' &&
+          isURL(value, { protocols: ['http', 'https'], require_tld: false, require_protocol: true })),
+      defaultMessage: (args?: ValidationArguments) => `${args?.property} must be an http(s) URL`,
+    },
+  });
+}
+
 export class MidjourneyImaginePayload {
   @IsString() @IsNotBlank() @MaxLength(4000) prompt!: string;
   @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }) imageUrl?: string;
   @ValidateNested() @Type(() => MidjourneyImagineOptions) options: MidjourneyImagineOptions =
     new MidjourneyImagineOptions();
+  /** Image prompts uploaded in the request body (after `imageUrl`, if any). */
+  @Uploads(MJ_MAX_IMAGE_PROMPTS) uploads?: MidjourneyStoredImage[];
+  @Account() account?: string;
   /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
   @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }
 
 export class MidjourneyVideoPayload {
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }) imageUrl!: string;
+  /** The start frame: a URL, or `upload` (exactly one). */
+  @OneOf('upload') @UrlIfGiven() imageUrl?: string;
+  @IsOptional() @ValidateNested() @Type(() => MidjourneyStoredImage) upload?: MidjourneyStoredImage;
+  /** The end frame (`--end`): a URL or `endUpload`; or `loop` to end on the start frame. */
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  endImageUrl?: string;
+  @IsOptional() @ValidateNested() @Type(() => MidjourneyStoredImage) endUpload?: MidjourneyStoredImage;
+  @IsOptional() @IsBoolean() loop?: boolean;
   @IsString() @IsNotBlank() @MaxLength(4000) textPrompt: string = 'cinematic video, smooth motion';
   @Type(() => Number) @IsInt() @Min(0) @Max(100) chaos: number = 5;
   @IsString() @Matches(/^[1-9]\d*:[1-9]\d*$/) ar: string = '4:3';
@@ -122,6 +194,7 @@ export class MidjourneyVideoPayload {
   @IsBoolean() private: boolean = false;
   /** Videos per job (MJ `--bs`); MJ renders 4 by default. */
   @IsOptional() @Type(() => Number) @IsIn([1, 2, 4]) batchSize?: number;
+  @Account() account?: string;
   /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
   @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }
@@ -210,13 +283,16 @@ export class MidjourneyActionPayload {
   @IsOptional() @IsIn(MJ_MODES) mode?: MidjourneyMode;
   @IsOptional() @IsBoolean() private?: boolean;
   /** The account that made the parent: the job is pinned to it (`JobMessage.account`). */
-  @IsOptional() @IsString() @IsNotEmpty() account?: string;
+  @Account() account?: string;
   /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
   @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }
 
 export class MidjourneyDescribePayload {
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }) imageUrl!: string;
+  /** The image: a URL, or `upload` (exactly one). */
+  @OneOf('upload') @UrlIfGiven() imageUrl?: string;
+  @IsOptional() @ValidateNested() @Type(() => MidjourneyStoredImage) upload?: MidjourneyStoredImage;
+  @Account() account?: string;
   /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
   @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }
@@ -230,14 +306,27 @@ export const MJ_BLEND_AR: Record<(typeof MJ_BLEND_DIMENSIONS)[number], string> =
 };
 
 export class MidjourneyBlendPayload {
+  /** Image URLs; with `uploads`, 2–5 images in all (URLs first). */
+  @ValidateBy({
+    name: 'blendCount',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => {
+        const uploads = (args?.object as { uploads?: unknown }).uploads;
+        const count = (Array.isArray(value) ? value.length : 0) + (Array.isArray(uploads) ? uploads.length : 0);
+        return count >= 2 && count <= MJ_MAX_IMAGE_PROMPTS;
+      },
+      defaultMessage: () => `a blend takes 2–${MJ_MAX_IMAGE_PROMPTS} images (imageUrls and uploads together)`,
+    },
+  })
   @IsArray()
-  @ArrayMinSize(2)
-  @ArrayMaxSize(5)
+  @ArrayMaxSize(MJ_MAX_IMAGE_PROMPTS)
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { each: true })
-  imageUrls!: string[];
+  imageUrls: string[] = [];
+  @Uploads(MJ_MAX_IMAGE_PROMPTS) uploads?: MidjourneyStoredImage[];
   @IsIn(MJ_BLEND_DIMENSIONS) dimensions: (typeof MJ_BLEND_DIMENSIONS)[number] = 'square';
   @IsOptional() @IsIn(MJ_MODES) mode?: MidjourneyMode;
   @IsOptional() @IsBoolean() private?: boolean;
+  @Account() account?: string;
   /** A /mj/* request's state, notifyHook and action name: kept with the job for the gateway; the worker ignores it. */
   @IsOptional() @IsObject() mjproxy?: Record<string, unknown>;
 }

@@ -5,6 +5,7 @@ export * from './provider-adapter.js';
 export * from './browser-provider-adapter.js';
 export * from './runtime/runtime.config.js';
 export * from './runtime/pacing.js';
+export * from './runtime/stored-upload.js';
 export * from './runtime/worker-runtime.js';
 export * from './runtime/worker-health.js';
 export * from './runtime/worker-runtime.module.js';

@@ -406,6 +406,34 @@ describe('gateway HTTP contract', () => {
     expect(second.headers['x-gateway-delivery']).toBe(first.headers['x-gateway-delivery']);
     await drainWebhooks();
     expect(attemptsFor(created.body.id)).toHaveLength(2); // delivered: no third attempt
+    // GET /v1/webhooks/deliveries?job_id=: that job's delivery alone, with its attempts and last answer.
+    const listed = await system.api('GET', `/v1/webhooks/deliveries?job_id=${created.body.id}`);
+    expect(listed.body.data).toEqual([
+      expect.objectContaining({
+        job_id: created.body.id,
+        event: 'job.canceled',
+        status: 'delivered',
+        attempts: 2,
+        last_status: 204,
+      }),
+    ]);
+    expect((await system.api('GET', '/v1/webhooks/deliveries?job_id=nope')).status).toBe(400);
+  });
+
+  it('honours webhook_events: a job that asked only for start gets no webhook when it ends', async () => {
+    const startOnly = await system.api('POST', '/v1/midjourney/imagine', {
+      ...imagine,
+      webhook_url: hookUrl,
+      webhook_events: ['start'],
+    });
+    expect(startOnly.status).toBe(202);
+    expect(startOnly.body.webhook_events).toEqual(['start']);
+    await system.api('POST', `/v1/jobs/${startOnly.body.id}/cancel`);
+    await drainWebhooks();
+    expect(attemptsFor(startOnly.body.id)).toEqual([]);
+    const deliveries = await system.api('GET', `/v1/webhooks/deliveries?job_id=${startOnly.body.id}`);
+    expect(deliveries.status).toBe(200);
+    expect(deliveries.body.data).toEqual([]);
   });
 
   it('gives a failing webhook up after the last retry', async () => {

@@ -9,13 +9,23 @@ import { startImageServer } from './image-server.js';
 // customId of a button. Imagine → U2 → V1 → describe, an idempotent resend, a failure; notifyHook deliveries are
 // checked with the standardwebhooks library. One system for the file: the machine is small.
 const SECRET = `whsec_${Buffer.from('mj-proxy spec secret, 32 bytes!!').toString('base64')}`;
+/** A 1×1 PNG, as proxy clients send images: a data: URL, or bare base64. */
+const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+const PNG_DATA_URL = `data:image/png;base64,${PNG_BASE64}`;
+/** Codes new-api charges as accepted: submitted, or queued behind the tasks already running. */
+const ACCEPTED = [1, 22];
 
 describe('Midjourney-proxy API (/mj/*) as new-api relays it', () => {
   const system = new TestSystem({ simSpeed: 0.03, gatewayEnv: { WEBHOOK_SECRET: SECRET } });
   let images: { server: Server; url: string };
   let hook: Server;
   let hookUrl = '';
-  const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  const received: Array<{ headers: IncomingHttpHeaders; body: string; path: string }> = [];
+  /** Every delivery to the hook verifies with the Standard Webhooks library; the parsed payloads of one path. */
+  const verifiedAt = (path: string) =>
+    received
+      .filter((r) => r.path === path)
+      .map((r) => new Webhook(SECRET).verify(r.body, r.headers as Record<string, string>) as any);
 
   /** A relay's call: only mj-api-secret (with the Bearer prefix some relays send), never x-api-key. */
   const mj = async (
@@ -53,7 +63,7 @@ describe('Midjourney-proxy API (/mj/*) as new-api relays it', () => {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
-        received.push({ headers: req.headers, body });
+        received.push({ headers: req.headers, body, path: req.url ?? '' });
         res.writeHead(204).end();
       });
     });
@@ -88,6 +98,14 @@ describe('Midjourney-proxy API (/mj/*) as new-api relays it', () => {
       }
     }
     expect(doc.paths['/v1/jobs/batch-get']?.post?.summary).toBeTruthy();
+    const schemas = doc.components.schemas;
+    expect(Object.keys(schemas.MjImagineBody.properties)).toEqual(
+      expect.arrayContaining(['base64Array', 'botType', 'accountFilter', 'notifyHook']),
+    );
+    // webhook_events is documented on the /v1 routes that take a webhook_url, one per provider here.
+    for (const name of ['ImagineDto', 'GenerateDto', 'ConversationDto']) {
+      expect(schemas[name]?.properties?.webhook_events, name).toMatchObject({ type: 'array' });
+    }
   });
 
   it('refuses a missing or wrong key with 401 in the proxies’ shape', async () => {
@@ -148,6 +166,155 @@ describe('Midjourney-proxy API (/mj/*) as new-api relays it', () => {
     const verified = new Webhook(SECRET).verify(success.body, success.headers as Record<string, string>) as any;
     expect(verified).toMatchObject({ id, status: 'SUCCESS', progress: '100%', state: 'relay-42' });
     expect(() => new Webhook(SECRET).verify(`${success.body} `, success.headers as Record<string, string>)).toThrow();
+    // SUBMITTED, then IN_PROGRESS, then SUCCESS: each status once (IN_PROGRESS once per progress value), all signed.
+    const statuses = verifiedAt('/notify')
+      .filter((task) => task.id === id)
+      .map((task) => task.status as string);
+    expect(statuses.filter((status) => status === 'SUBMITTED')).toHaveLength(1);
+    expect(statuses).toContain('IN_PROGRESS');
+    expect(statuses.filter((status) => status === 'SUCCESS')).toHaveLength(1);
+  });
+
+  it('images as base64: imagine with base64Array, describe with base64, blend with base64Array', async () => {
+    const imagine = await mj('POST', '/mj/submit/imagine', {
+      prompt: 'a lighthouse, as the image shows',
+      base64Array: [PNG_DATA_URL],
+    });
+    expect(ACCEPTED).toContain(imagine.body.code);
+    const described = await mj('POST', '/mj/submit/describe', { base64: PNG_DATA_URL });
+    expect(ACCEPTED).toContain(described.body.code);
+    const blended = await mj('POST', '/mj/submit/blend', {
+      base64Array: [PNG_DATA_URL, PNG_BASE64],
+      dimensions: 'LANDSCAPE',
+    });
+    expect(ACCEPTED).toContain(blended.body.code);
+
+    const grid = await finished(imagine.body.result);
+    expect(grid).toMatchObject({ action: 'IMAGINE', status: 'SUCCESS' });
+    expect(grid.imageUrls).toHaveLength(4);
+    const job = (await system.api('GET', `/v1/jobs/${imagine.body.result}`)).body;
+    expect(job.input.uploads).toEqual([
+      {
+        bucket: 'midjourney-uploads',
+        path: expect.stringMatching(/^uploads\/[0-9a-f]{64}\.png$/),
+        contentType: 'image/png',
+      },
+    ]);
+    // The worker uploaded the image to the site and led the prompt with the site's URL of it.
+    expect(job.result.submittedPrompt).toMatch(/^https?:\/\/\S+ a lighthouse/);
+
+    const description = await finished(described.body.result);
+    expect(description).toMatchObject({ action: 'DESCRIBE', status: 'SUCCESS' });
+    expect(description.properties.descriptions).toHaveLength(4);
+
+    const blend = await finished(blended.body.result);
+    expect(blend).toMatchObject({ action: 'BLEND', status: 'SUCCESS' });
+    const blendJob = (await system.api('GET', `/v1/jobs/${blended.body.result}`)).body;
+    expect(blendJob.input.uploads).toHaveLength(2);
+    expect(blendJob.result.submittedPrompt).toMatch(/^\S+ \S+ --ar 3:2/);
+  });
+
+  it('video from a base64 start image with a base64 end image', async () => {
+    const submitted = await mj('POST', '/mj/submit/video', {
+      image: PNG_DATA_URL,
+      endImage: PNG_BASE64,
+      prompt: 'waves roll in',
+      motion: 'low',
+      batchSize: 1,
+    });
+    expect(ACCEPTED).toContain(submitted.body.code);
+    const task = await finished(submitted.body.result);
+    expect(task).toMatchObject({ action: 'VIDEO', status: 'SUCCESS' });
+    expect(task.videoUrls.length).toBeGreaterThanOrEqual(1);
+    const job = (await system.api('GET', `/v1/jobs/${submitted.body.result}`)).body;
+    expect(job.input).toMatchObject({ upload: { contentType: 'image/png' }, endUpload: { contentType: 'image/png' } });
+    expect(job.result.submittedPrompt).toMatch(/^\S+ waves roll in .*--end \S+/);
+  });
+
+  it('bad base64 answers code 4 with a clear description, never a 500', async () => {
+    const cases: Array<[string, object, RegExp]> = [
+      ['/mj/submit/describe', { base64: 'not base64 at all!' }, /^base64: must be base64$/],
+      ['/mj/submit/describe', { base64: Buffer.from('plain text').toString('base64') }, /not a PNG, JPEG, WebP or GIF/],
+      ['/mj/submit/imagine', { prompt: 'x', base64Array: ['data:image/png,raw'] }, /base64Array\[0\]: data URLs/],
+      ['/mj/submit/blend', { base64Array: [PNG_DATA_URL] }, /2–5/],
+      ['/mj/submit/video', { image: `data:image/gif;base64,${PNG_BASE64}` }, /declared image\/gif/],
+    ];
+    for (const [path, body, description] of cases) {
+      const answer = await mj('POST', path, body);
+      expect([answer.status, answer.body.code], path).toEqual([200, 4]);
+      expect(answer.body.description).toMatch(description);
+    }
+  });
+
+  it('botType NIJI_JOURNEY runs niji; accountFilter pins the account and picks the mode (an unknown account: 4)', async () => {
+    const account = ((await system.api('GET', '/v1/accounts')).body.data as any[]).find(
+      (a) => a.provider === 'midjourney',
+    ).account as string;
+    const niji = await mj('POST', '/mj/submit/imagine', {
+      prompt: 'a fox in the snow',
+      botType: 'NIJI_JOURNEY',
+      accountFilter: { instanceId: account, modes: ['FAST'], remix: false, channelId: 'ignored' },
+    });
+    expect(ACCEPTED).toContain(niji.body.code);
+    const task = await finished(niji.body.result);
+    expect(task.status).toBe('SUCCESS');
+    const job = (await system.api('GET', `/v1/jobs/${niji.body.result}`)).body;
+    expect(job.input).toMatchObject({ account, options: { niji: true, mode: 'fast' } });
+    expect(job.result.submittedPrompt).toMatch(/--niji 6/);
+    expect(job.result.account).toBe(account);
+
+    const unknown = await mj('POST', '/mj/submit/imagine', {
+      prompt: 'x',
+      accountFilter: { instanceId: 'no-such-account' },
+    });
+    expect([unknown.status, unknown.body.code]).toEqual([200, 4]);
+    expect(unknown.body.description).toMatch(/no-such-account/);
+  });
+
+  it('webhook_events on /v1: start once, progress at most every 2 s, completed; unknown events are 400', async () => {
+    const refused = await system.api('POST', '/v1/midjourney/imagine', {
+      prompt: 'x',
+      webhook_url: `${hookUrl.replace('/notify', '/events')}`,
+      webhook_events: ['start', 'output'],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('INVALID_REQUEST');
+    expect(refused.body.error.message).toMatch(/webhook_events/);
+
+    const url = hookUrl.replace('/notify', '/events');
+    // [[slow]]: the simulator renders five times longer, so the job reports progress for a few seconds.
+    const all = await system.api('POST', '/v1/midjourney/imagine', {
+      prompt: 'a slow lighthouse [[slow]]',
+      options: { mode: 'fast' },
+      webhook_url: url,
+      webhook_events: ['start', 'progress', 'completed'],
+    });
+    const quiet = await system.api('POST', '/v1/midjourney/imagine', {
+      prompt: 'a quiet lighthouse',
+      options: { mode: 'fast' },
+      webhook_url: url.replace('/events', '/default'),
+    });
+    expect([all.status, quiet.status]).toEqual([202, 202]);
+    expect(all.body.webhook_events).toEqual(['start', 'progress', 'completed']);
+    expect(quiet.body.webhook_events).toEqual(['completed']);
+    for (const path of ['/events', '/default']) {
+      await waitFor(
+        `the completed webhook at ${path}`,
+        async () => verifiedAt(path).find((p) => p.event === 'job.completed') ?? undefined,
+        90_000,
+      );
+    }
+    const events = verifiedAt('/events').filter((p) => p.job.id === all.body.id);
+    expect(events.filter((p) => p.event === 'job.started')).toHaveLength(1);
+    expect(events.filter((p) => p.event === 'job.completed')).toHaveLength(1);
+    const progress = events
+      .filter((p) => p.event === 'job.progress')
+      .map((p) => Date.parse(p.job.updated_at))
+      .sort((a, b) => a - b);
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    for (let i = 1; i < progress.length; i++) expect(progress[i] - progress[i - 1]).toBeGreaterThanOrEqual(1800);
+    // Only completed by default.
+    expect(verifiedAt('/default').map((p) => p.event)).toEqual(['job.completed']);
   });
 
   it('describe with a link completes with its prompts', async () => {
@@ -170,8 +337,6 @@ describe('Midjourney-proxy API (/mj/*) as new-api relays it', () => {
       const answer = await mj('POST', path, { prompt: 'x' });
       expect([answer.status, answer.body.code]).toEqual([200, 4]);
     }
-    const base64 = await mj('POST', '/mj/submit/describe', { base64: 'data:image/png;base64,iVBORw0KGgo=' });
-    expect(base64.body.code).toBe(4);
     const invalid = await mj('POST', '/mj/submit/imagine', { prompt: 42 });
     expect([invalid.status, invalid.body.code]).toEqual([400, 4]);
     const unknown = await mj('GET', '/mj/task/00000000-0000-4000-8000-000000000000/fetch');

@@ -15,6 +15,7 @@ import {
   BrowserProviderAdapter,
   fetchExternalImage,
   pngSize,
+  readStoredUpload,
   type AccountCheck,
   type DownloadedFile,
   type InflightState,
@@ -172,8 +173,7 @@ export class ChatgptAdapter extends BrowserProviderAdapter {
       files.push({ name: '', type: image.contentType, base64: image.bytes.toString('base64') });
     }
     for (const upload of input.uploads ?? []) {
-      const object = await this.storage.get(upload.bucket, upload.path).catch(() => null);
-      if (!object) throw new ProviderException('UPLOAD_FAILED', `Uploaded image ${upload.path} is no longer stored`);
+      const object = await readStoredUpload(this.storage, upload, signal, (m) => this.logger.warn(m));
       if (object.bytes.length > this.config.maxImageBytes) {
         throw new ProviderException('UPLOAD_FAILED', 'Uploaded image is too large');
       }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJob } from '../../../../test/factories/job.factory.js';
 import { KEYS, serviceDouble, wiringApp } from '../../../../test/gateway-wiring.js';
 import { JobStreamService } from '../jobs/job-stream.service.js';
+import { AccountsService } from '../accounts/accounts.service.js';
 import { JobsController } from '../jobs/jobs.controller.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { SessionController } from './session.controller.js';
@@ -24,6 +25,7 @@ beforeAll(async () => {
         }),
       },
       { provide: JobStreamService, useValue: serviceDouble<JobStreamService>('JobStreamService') },
+      { provide: AccountsService, useValue: serviceDouble<AccountsService>('AccountsService') },
     ],
   );
 });

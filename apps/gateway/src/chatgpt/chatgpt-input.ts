@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CHATGPT_PUBLIC_HOSTS } from '@app/contracts';
 import { GatewayException } from '../errors/gateway.exception.js';
 
@@ -45,50 +44,5 @@ export function chatgptTarget(
   };
 }
 
-const SIGNATURES: Array<[string, (b: Buffer) => boolean]> = [
-  ['image/png', (b) => b.length > 8 && b.readUInt32BE(0) === 0x89504e47],
-  ['image/jpeg', (b) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
-  ['image/gif', (b) => b.subarray(0, 4).toString('latin1') === 'GIF8'],
-  [
-    'image/webp',
-    (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
-  ],
-];
-export const EXTENSION_OF: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-};
-
-/** An uploaded image from a request body: base64 or a base64 data: URL, checked by its bytes. */
-export function decodeImage(
-  data: string,
-  declared: string | undefined,
-  maxBytes: number,
-  field: string,
-): { bytes: Buffer; contentType: string; sha256: string } {
-  let base64 = data.trim();
-  let type = declared;
-  const dataUrl = /^data:([^;,]*)(;base64)?,(.*)$/s.exec(base64);
-  if (dataUrl) {
-    if (!dataUrl[2]) throw new GatewayException('INVALID_REQUEST', `${field}: data URLs must be base64`);
-    type ??= dataUrl[1] || undefined;
-    base64 = dataUrl[3];
-  }
-  if (!/^[A-Za-z0-9+/_\s-]*={0,2}\s*$/.test(base64)) {
-    throw new GatewayException('INVALID_REQUEST', `${field}: must be base64`);
-  }
-  const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length === 0) throw new GatewayException('INVALID_REQUEST', `${field}: the image is empty`);
-  if (bytes.length > maxBytes) {
-    throw new GatewayException('PAYLOAD_TOO_LARGE', `${field}: the image is larger than ${maxBytes} bytes`);
-  }
-  const sniffed = SIGNATURES.find(([, test]) => test(bytes))?.[0];
-  if (!sniffed) throw new GatewayException('INVALID_REQUEST', `${field}: not a PNG, JPEG, WebP or GIF image`);
-  const normalized = type === 'image/jpg' ? 'image/jpeg' : type;
-  if (normalized && normalized !== sniffed) {
-    throw new GatewayException('INVALID_REQUEST', `${field}: declared ${type} but the bytes are ${sniffed}`);
-  }
-  return { bytes, contentType: sniffed, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
+// Shared with the /mj/* routes; kept importable from here for the ChatGPT code and its spec.
+export { decodeImage } from '../files/image-upload.js';

@@ -37,6 +37,7 @@ export class ChatgptController {
         gptUrl: body.gpt_url,
         conversationId: body.conversation_id,
         webhookUrl: body.webhook_url,
+        webhookEvents: body.webhook_events,
         timeoutSeconds: body.timeout_seconds,
       },
       idempotencyKey,

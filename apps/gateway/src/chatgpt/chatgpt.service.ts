@@ -14,7 +14,8 @@ import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { WorkerRpc } from '../workers/worker-rpc.js';
-import { EXTENSION_OF, chatgptTarget, decodeImage } from './chatgpt-input.js';
+import { storeImage, type DecodedImage } from '../files/image-upload.js';
+import { chatgptTarget, decodeImage } from './chatgpt-input.js';
 
 export class ChatgptGatewayConfig {
   deadlineSeconds: number = 600;
@@ -34,6 +35,7 @@ export interface ConversationRequest {
   gptUrl?: string;
   conversationId?: string;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
 }
 
@@ -71,6 +73,7 @@ export class ChatgptService {
       operation: 'conversation',
       input,
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
@@ -91,17 +94,8 @@ export class ChatgptService {
     }
   }
 
-  private async store(image: { bytes: Buffer; contentType: string; sha256: string }): Promise<ChatgptStoredImage> {
-    const path = `uploads/${image.sha256}.${EXTENSION_OF[image.contentType]}`;
-    try {
-      await this.storage.put(this.config.uploadBucket, path, image.bytes, {
-        contentType: image.contentType,
-        upsert: true,
-      });
-    } catch (error) {
-      throw new GatewayException('STORAGE_ERROR', `Storing the uploaded image failed: ${String(error)}`);
-    }
-    return { bucket: this.config.uploadBucket, path, contentType: image.contentType };
+  private store(image: DecodedImage): Promise<ChatgptStoredImage> {
+    return storeImage(this.storage, this.config.uploadBucket, image);
   }
 
   /** One page of the account's recent image generations. */

@@ -33,6 +33,10 @@ export class GatewayConfig {
   @Transform(envBoolean) @IsBoolean() MIDJOURNEY_ALLOW_PRIVATE_URLS: boolean = false;
   /** How long /midjourney/genimage and /midjourney/genvideo wait for Midjourney to accept the job (n8n waits 300 s). */
   @IsInt() @Min(1) @Max(300) MIDJOURNEY_COMPAT_SUBMIT_WAIT_SECONDS: number = 60;
+  /** Bucket for images sent as base64 on /mj/* (the Midjourney worker reads them from there). */
+  @IsString() MIDJOURNEY_UPLOAD_BUCKET: string = 'midjourney-uploads';
+  /** The largest image a /mj/* request body may carry (each one), MB. */
+  @IsInt() @Min(1) @Max(100) MIDJOURNEY_MAX_UPLOAD_MB: number = 20;
   /** Hard deadline of an Ideogram job (the original gave up after 10 minutes). */
   @IsInt() @Min(10) IDEOGRAM_DEADLINE_SECONDS: number = 600;
   /** How long /api/upscale, /api/removebackground and /api/genimageprompt wait for the provider's submit answer. */

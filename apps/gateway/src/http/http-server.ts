@@ -35,7 +35,14 @@ export function fastifyOptions(settings: HttpServerSettings): FastifyHttpOptions
 }
 
 /** The routes that accept base64 images in their JSON body: only they get the larger body limit. */
-export const IMAGE_BODY_ROUTES: ReadonlySet<string> = new Set(['POST /v1/chatgpt/conversations']);
+export const IMAGE_BODY_ROUTES: ReadonlySet<string> = new Set([
+  'POST /v1/chatgpt/conversations',
+  // midjourney-proxy clients send images as base64 (base64Array, base64, image).
+  'POST /mj/submit/imagine',
+  'POST /mj/submit/blend',
+  'POST /mj/submit/describe',
+  'POST /mj/submit/video',
+]);
 
 /**
  * Gives the image routes their larger body limit, route by route (Fastify checks Content-Length before reading and

@@ -5,11 +5,12 @@ import { generateInput, remixInput, upscaleInput } from './ideogram-mapping.js';
 import { IdeogramService, type JobTarget } from './ideogram.service.js';
 
 const targetOf = (
-  dto: { idea_id?: string; webhook_url?: string; timeout_seconds?: number },
+  dto: { idea_id?: string; webhook_url?: string; webhook_events?: string[]; timeout_seconds?: number },
   idempotencyKey?: string,
 ): JobTarget => ({
   ideaId: dto.idea_id,
   webhookUrl: dto.webhook_url,
+  webhookEvents: dto.webhook_events,
   timeoutSeconds: dto.timeout_seconds,
   idempotencyKey,
 });

@@ -37,6 +37,7 @@ const CALLER_SUBMIT_WAIT_MS = 120_000;
 export interface JobTarget {
   ideaId?: string;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
   idempotencyKey?: string;
 }
@@ -65,6 +66,7 @@ export class IdeogramService {
       input,
       ideaId: target.ideaId,
       webhookUrl: target.webhookUrl,
+      webhookEvents: target.webhookEvents,
       idempotencyKey: target.idempotencyKey,
       deadlineSeconds: target.timeoutSeconds ?? this.config.deadlineSeconds,
     });

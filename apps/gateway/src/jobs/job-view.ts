@@ -1,4 +1,5 @@
 import type { Job } from '@app/contracts';
+import { DEFAULT_WEBHOOK_EVENTS } from '../webhooks/webhook-events.js';
 
 /** The one public job shape (snake_case, as the rest of the HTTP API). */
 export function jobView(job: Job) {
@@ -13,6 +14,7 @@ export function jobView(job: Job) {
     error: job.error,
     idea_id: job.ideaId,
     webhook_url: job.webhookUrl,
+    webhook_events: job.webhookUrl ? (job.webhookEvents ?? DEFAULT_WEBHOOK_EVENTS) : null,
     created_at: job.createdAt,
     updated_at: job.updatedAt,
     started_at: job.startedAt,

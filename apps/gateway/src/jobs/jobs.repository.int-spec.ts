@@ -10,6 +10,9 @@ import { GatewayException } from '../errors/gateway.exception.js';
 import { migrate } from '../persistence/migrations.js';
 import { openDatabase } from '../persistence/open-database.js';
 import type { SqlClient } from '../persistence/sql-client.js';
+import { strictMock } from '../../../../test/strict-mock.js';
+import { WebhookConfig, WebhooksService } from '../webhooks/webhooks.service.js';
+import type { WebhookSender } from '../webhooks/webhook-sender.js';
 import { JobsRepository, type StoredJob } from './jobs.repository.js';
 
 // One repository, two engines: every case runs on real PostgreSQL and on embedded PGlite.
@@ -77,6 +80,30 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
     expect(await migrate(sql)).toBe(0);
   });
 
+  it('records at most one progress delivery per job and hook in 2 s (the gate in the job row)', async () => {
+    // The delivery loop the service starts finds these due and posts them: the receiver answers 204.
+    const sender = strictMock<WebhookSender>('WebhookSender', { post: () => Promise.resolve(204) });
+    const webhooks = new WebhooksService(sql, new WebhookConfig(), sender);
+    const job = (await jobs.insert(candidate({ webhookUrl: 'https://hooks.example/p' }))).job;
+    const deliveries = async () =>
+      (
+        await sql.query<{ event: string }>('SELECT event FROM webhook_deliveries WHERE job_id = $1 ORDER BY id', [
+          job.id,
+        ])
+      ).map((r) => r.event);
+    const progress = (hook: 'webhook' | 'notify', n: number) =>
+      webhooks.enqueueProgress(job.id, hook, `${hook}.progress.${n}`, 'https://hooks.example/p', { n });
+    await Promise.all([progress('webhook', 10), progress('webhook', 20), progress('webhook', 30)]);
+    await progress('notify', 10); // the /mj/* hook has its own gate
+    expect(await deliveries()).toHaveLength(2);
+    expect((await deliveries()).filter((e) => e.startsWith('webhook.'))).toHaveLength(1);
+    await sql.query(`UPDATE jobs SET webhook_progress_at = now() - interval '3 seconds' WHERE id = $1`, [job.id]);
+    await progress('webhook', 40);
+    await progress('webhook', 50);
+    expect((await deliveries()).filter((e) => e.startsWith('webhook.'))).toHaveLength(2);
+    expect(await deliveries()).toContain('webhook.progress.40');
+  });
+
   it('places a pending job behind the earlier pending jobs that compete for its workers', async () => {
     const pinned = (account: string) => ({ input: { action: 'reroll', account } });
     const a = (await jobs.insert(candidate())).job;
@@ -105,6 +132,11 @@ describe.each(['postgres', 'pglite'] as const)('JobsRepository on %s', (engine) 
       status: 'pending',
     });
     expect(await jobs.findById(randomUUID())).toBeNull();
+    // The webhook event filter round-trips; absent stays null (completed only).
+    expect(stored.webhookEvents).toBeNull();
+    const filtered = candidate({ webhookUrl: 'https://hooks.example/x', webhookEvents: ['start', 'progress'] });
+    await jobs.insert(filtered);
+    expect((await jobs.findById(filtered.id))?.webhookEvents).toEqual(['start', 'progress']);
   });
 
   it('inserts concurrent creates in one statement, and answers each', async () => {

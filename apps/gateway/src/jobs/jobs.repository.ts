@@ -19,6 +19,7 @@ interface Row {
   idempotency_key: string | null;
   request_hash: string | null;
   webhook_url: string | null;
+  webhook_events: string[] | null;
   deadline_at: Date;
   created_at: Date;
   updated_at: Date;
@@ -44,6 +45,7 @@ function toJob(r: Row): StoredJob {
     apiKeyId: r.api_key_id,
     idempotencyKey: r.idempotency_key,
     webhookUrl: r.webhook_url,
+    webhookEvents: r.webhook_events ?? null,
     deadlineAt: iso(r.deadline_at)!,
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
@@ -117,13 +119,14 @@ export class JobsRepository {
         job.webhookUrl,
         job.deadlineAt,
         job.createdAt,
+        job.webhookEvents ? JSON.stringify(job.webhookEvents) : null,
       );
       const $ = (n: number) => `$${at + n}`;
-      return `(${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, 0, ${$(5)}::jsonb, ${$(6)}, ${$(7)}::uuid, ${$(8)}, ${$(9)}, ${$(10)}, ${$(11)}::timestamptz, ${$(12)}::timestamptz, ${$(12)}::timestamptz, false)`;
+      return `(${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, 0, ${$(5)}::jsonb, ${$(6)}, ${$(7)}::uuid, ${$(8)}, ${$(9)}, ${$(10)}, ${$(13)}::jsonb, ${$(11)}::timestamptz, ${$(12)}::timestamptz, ${$(12)}::timestamptz, false)`;
     });
     // A conflicting row (idempotency key reused, also twice within this batch) is skipped and looked up below.
     const rows = await this.sql.query<{ id: string }>(
-      `INSERT INTO jobs (id, provider, operation, status, progress, input, idea_id, api_key_id, idempotency_key, request_hash, webhook_url, deadline_at, created_at, updated_at, published)
+      `INSERT INTO jobs (id, provider, operation, status, progress, input, idea_id, api_key_id, idempotency_key, request_hash, webhook_url, webhook_events, deadline_at, created_at, updated_at, published)
        VALUES ${values.join(', ')}
        ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,
@@ -135,7 +138,16 @@ export class JobsRepository {
       jobs.map(async (job) => {
         if (inserted.has(job.id)) {
           return {
-            job: { ...job, progress: 0, result: null, error: null, startedAt: null, completedAt: null, lastSeq: 0 },
+            job: {
+              ...job,
+              webhookEvents: job.webhookEvents ?? null,
+              progress: 0,
+              result: null,
+              error: null,
+              startedAt: null,
+              completedAt: null,
+              lastSeq: 0,
+            },
             created: true,
           };
         }

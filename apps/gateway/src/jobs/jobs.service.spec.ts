@@ -109,7 +109,7 @@ describe(JobsService.name, () => {
         metrics: { jobChanged: () => undefined },
       });
 
-    it('a /mj/* task’s notifyHook gets the Task JSON once per status (the delivery is unique per job and status)', async () => {
+    it('a /mj/* task’s notifyHook gets IN_PROGRESS per progress change through the throttled gate', async () => {
       const hook = 'https://hooks.example/mj';
       const running = stored({
         status: 'processing',
@@ -120,15 +120,37 @@ describe(JobsService.name, () => {
       });
       const { sut, webhooks } = setup({
         jobs: { applyEvent: () => Promise.resolve(running) },
-        webhooks: { enqueueEvent: () => Promise.resolve() },
+        webhooks: { enqueueProgress: () => Promise.resolve() },
         metrics: { jobChanged: () => undefined },
       });
       await sut.applyEvent({ ...event, status: 'processing', progress: 40 });
-      expect(webhooks.enqueueEvent).toHaveBeenCalledWith(
+      expect(webhooks.enqueueProgress).toHaveBeenCalledWith(
         JOB_ID,
-        'mj.task.in_progress',
+        'notify',
+        'mj.task.in_progress.40',
         hook,
         expect.objectContaining({ id: JOB_ID, status: 'IN_PROGRESS', progress: '40%', state: 's' }),
+      );
+    });
+
+    it('a /mj/* task’s notifyHook gets a final status once (the delivery is unique per job and status)', async () => {
+      const hook = 'https://hooks.example/mj';
+      const done = stored({
+        ideaId: null,
+        webhookUrl: null,
+        input: { prompt: 'a fox', mjproxy: { notifyHook: hook } },
+      });
+      const { sut, webhooks } = setup({
+        jobs: { applyEvent: () => Promise.resolve(done) },
+        webhooks: { enqueueEvent: () => Promise.resolve() },
+        metrics: { jobChanged: () => undefined },
+      });
+      await sut.applyEvent(event);
+      expect(webhooks.enqueueEvent).toHaveBeenCalledWith(
+        JOB_ID,
+        'mj.task.success',
+        hook,
+        expect.objectContaining({ id: JOB_ID, status: 'SUCCESS', progress: '100%' }),
       );
     });
 
@@ -194,6 +216,28 @@ describe(JobsService.name, () => {
       expect(queue.publish).toHaveBeenCalledWith(expect.objectContaining({ jobId: job.id, provider: 'midjourney' }));
       expect(jobs.confirmPublished).toHaveBeenCalledWith(job.id);
       expect(metrics.jobCreated).toHaveBeenCalledTimes(1);
+    });
+
+    it('records a /mj/* task’s SUBMITTED notification before the job is published', async () => {
+      const order: string[] = [];
+      const hook = 'https://hooks.example/mj';
+      const { sut, webhooks } = setup({
+        jobs: {
+          insert: (job) => Promise.resolve({ job, created: true }),
+          confirmPublished: () => Promise.resolve(),
+        },
+        queue: { connected: () => true, publish: () => (order.push('publish'), Promise.resolve()) },
+        metrics: { jobCreated: () => undefined },
+        webhooks: { enqueueEvent: () => (order.push('submitted'), Promise.resolve()) },
+      });
+      const { job } = await sut.create(KEY, { ...request, input: { prompt: 'a fox', mjproxy: { notifyHook: hook } } });
+      expect(webhooks.enqueueEvent).toHaveBeenCalledWith(
+        job.id,
+        'mj.task.submitted',
+        hook,
+        expect.objectContaining({ id: job.id, status: 'SUBMITTED' }),
+      );
+      expect(order).toEqual(['submitted', 'publish']);
     });
 
     it('answers a repeated Idempotency-Key with the stored job, publishing nothing', async () => {

@@ -20,6 +20,8 @@ export interface CreateJob {
   input: Record<string, unknown>;
   ideaId?: string;
   webhookUrl?: string;
+  /** The webhook's event filter (`webhook_events`); absent: completed only. */
+  webhookEvents?: string[];
   idempotencyKey?: string;
   deadlineSeconds: number;
 }
@@ -146,6 +148,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
               request.input,
               request.ideaId ?? null,
               request.webhookUrl ?? null,
+              // Only when given, so the hashes of requests without a filter stay what they were.
+              ...(request.webhookEvents ? [request.webhookEvents] : []),
             ]),
           )
           .digest('hex')
@@ -163,6 +167,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       apiKeyId: key.id,
       idempotencyKey: request.idempotencyKey ?? null,
       webhookUrl: request.webhookUrl ?? null,
+      webhookEvents: request.webhookEvents ?? null,
       deadlineAt: new Date(now.getTime() + request.deadlineSeconds * 1000).toISOString(),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
@@ -191,6 +196,11 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     this.remember(job);
     this.notifier.publish(job);
     this.metrics.jobCreated(job);
+    // SUBMITTED is recorded before the job reaches a worker, so it is never behind IN_PROGRESS. The job exists
+    // whatever happens here: a failure is logged, not answered as a failed submission.
+    await this.notifyTask(job).catch((error: unknown) =>
+      this.logger.warn(`recording the SUBMITTED notification of ${job.id} failed: ${String(error)}`),
+    );
     // The row shows the job at once (as the original did); a sync hiccup must not refuse the job.
     if (job.ideaId) await this.syncProductDesign(job).catch(() => undefined);
     await this.publish(job);
@@ -333,12 +343,23 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
         );
       }
     }
-    if (job.webhookUrl && isTerminal(job.status)) await this.webhooks.enqueue(job);
-    // A /mj/* task's notifyHook gets the Task JSON on every status change (one durable delivery per status).
+    if (job.webhookUrl) await this.webhooks.enqueue(job);
+    await this.notifyTask(job);
+  }
+
+  /**
+   * A /mj/* task's notifyHook gets the Task JSON on every status change: one durable delivery per status, and while
+   * IN_PROGRESS one per progress change, throttled like webhook progress.
+   */
+  private async notifyTask(job: Job): Promise<void> {
     const hook = (job.input.mjproxy as { notifyHook?: unknown } | undefined)?.notifyHook;
-    if (typeof hook === 'string' && hook) {
-      const task = toTask(job);
-      await this.webhooks.enqueueEvent(job.id, `mj.task.${task.status.toLowerCase()}`, hook, task);
+    if (typeof hook !== 'string' || !hook) return;
+    const task = toTask(job);
+    const event = `mj.task.${task.status.toLowerCase()}`;
+    if (job.status === 'processing') {
+      await this.webhooks.enqueueProgress(job.id, 'notify', `${event}.${job.progress}`, hook, task);
+    } else {
+      await this.webhooks.enqueueEvent(job.id, event, hook, task);
     }
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { allowedActions, type Job } from '@app/contracts';
 import { makeJob } from '../../../../test/factories/job.factory.js';
 import { strictMock } from '../../../../test/strict-mock.js';
+import type { ObjectStorage } from '@app/storage';
 import { NO_KEY_LIMITS, type ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import type { JobsService } from '../jobs/jobs.service.js';
@@ -49,6 +50,7 @@ function setup(parent: Job | null = grid) {
       strictMock<WorkerRpc>('WorkerRpc'),
       config,
       strictMock<JobWaiter>('JobWaiter'),
+      strictMock<ObjectStorage>('ObjectStorage'),
     ),
   };
 }

@@ -47,6 +47,7 @@ export class MidjourneyController {
         options: body.options,
         ideaId: body.design_id ?? body.idea_id,
         webhookUrl: body.webhook_url,
+        webhookEvents: body.webhook_events,
         timeoutSeconds: body.timeout_seconds,
       },
       idempotencyKey,
@@ -80,6 +81,7 @@ export class MidjourneyController {
         batchSize: body.batch_size,
         ideaId: body.design_id ?? body.idea_id,
         webhookUrl: body.webhook_url,
+        webhookEvents: body.webhook_events,
         timeoutSeconds: body.timeout_seconds,
       },
       idempotencyKey,
@@ -154,6 +156,7 @@ export class MidjourneyController {
         mode: body.mode,
         private: body.private,
         webhookUrl: body.webhook_url,
+        webhookEvents: body.webhook_events,
         timeoutSeconds: body.timeout_seconds,
       },
       idempotencyKey,
@@ -176,7 +179,12 @@ export class MidjourneyController {
   ) {
     const created = await this.midjourney.describe(
       key,
-      { imageUrl: body.image_url, webhookUrl: body.webhook_url, timeoutSeconds: body.timeout_seconds },
+      {
+        imageUrl: body.image_url,
+        webhookUrl: body.webhook_url,
+        webhookEvents: body.webhook_events,
+        timeoutSeconds: body.timeout_seconds,
+      },
       idempotencyKey,
     );
     return jobAnswer(reply, await this.waiter.settle(created, preferWaitSeconds(prefer)), created.created);
@@ -211,6 +219,7 @@ export class MidjourneyController {
         mode: body.mode,
         private: body.private,
         webhookUrl: body.webhook_url,
+        webhookEvents: body.webhook_events,
         timeoutSeconds: body.timeout_seconds,
       },
       idempotencyKey,

@@ -3,6 +3,8 @@ import {
   Subjects,
   isTerminal,
   actionString,
+  MJ_MAX_IMAGE_PROMPTS,
+  type MidjourneyStoredImage,
   allowedActions,
   type Job,
   type MidjourneyAction,
@@ -10,8 +12,10 @@ import {
   type StatusReply,
 } from '@app/contracts';
 import { privateHostReason } from '@app/net';
+import { ObjectStorage } from '@app/storage';
 import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
+import { decodeImage, storeImage } from '../files/image-upload.js';
 import { JobWaiter } from '../jobs/job-waiter.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { WorkerRpc } from '../workers/worker-rpc.js';
@@ -23,6 +27,16 @@ export class MidjourneyGatewayConfig {
   allowPrivateUrls: boolean = false;
   /** How long the original routes wait for Midjourney to accept a job before answering. */
   compatSubmitWaitSeconds: number = 60;
+  /** MIDJOURNEY_UPLOAD_BUCKET: where images sent in request bodies (base64) are kept for the worker. */
+  uploadBucket: string = 'midjourney-uploads';
+  /** MIDJOURNEY_MAX_UPLOAD_MB: the largest image a request body may carry, bytes. */
+  maxUploadBytes: number = 20 * 1024 * 1024;
+}
+
+/** An image sent in a request body (bare base64 or a base64 data: URL) and the field it came in, for refusals. */
+export interface BodyImage {
+  field: string;
+  data: string;
 }
 
 export interface ActionRequest {
@@ -42,6 +56,7 @@ export interface ActionRequest {
   mode?: string;
   private?: boolean;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
   /** What a /mj/* request keeps with the job (its state, notifyHook, proxy action name): `input.mjproxy`. */
   proxy?: Record<string, unknown>;
@@ -64,6 +79,7 @@ const COMMON_FIELDS = new Set<keyof ActionRequest>([
   'mode',
   'private',
   'webhookUrl',
+  'webhookEvents',
   'timeoutSeconds',
   'proxy',
 ]);
@@ -71,15 +87,27 @@ const COMMON_FIELDS = new Set<keyof ActionRequest>([
 export interface ImagineRequest {
   prompt: string;
   imageUrl?: string;
+  /** Image prompts sent in the body, after imageUrl. */
+  images?: BodyImage[];
+  /** The account to run on (a /mj/* accountFilter.instanceId, checked against the pool by the caller). */
+  account?: string;
   options?: MidjourneyImagineOptions;
   ideaId?: string;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
   proxy?: Record<string, unknown>;
 }
 
 export interface VideoRequest {
-  imageUrl: string;
+  /** The start frame: imageUrl or image (exactly one). */
+  imageUrl?: string;
+  image?: BodyImage;
+  /** The end frame (`--end`): endImageUrl or endImage; or loop. */
+  endImageUrl?: string;
+  endImage?: BodyImage;
+  loop?: boolean;
+  account?: string;
   textPrompt?: string;
   motion?: 'low' | 'high';
   mode?: string;
@@ -89,6 +117,7 @@ export interface VideoRequest {
   batchSize?: number;
   ideaId?: string;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
   proxy?: Record<string, unknown>;
 }
@@ -102,6 +131,7 @@ export class MidjourneyService {
     private readonly rpc: WorkerRpc,
     private readonly config: MidjourneyGatewayConfig,
     private readonly waiter: JobWaiter,
+    private readonly storage: ObjectStorage,
   ) {}
 
   /** Resolves once the worker reported Midjourney's submit answer, the job ended, or the wait passed. */
@@ -118,6 +148,11 @@ export class MidjourneyService {
     if (o.omni_ref && o.version !== undefined && o.version !== '7') {
       throw invalid('options.omni_ref', 'omni_ref (--oref) needs version 7');
     }
+    const images = request.images ?? [];
+    if (images.length + (request.imageUrl ? 1 : 0) > MJ_MAX_IMAGE_PROMPTS) {
+      throw invalid('images', `at most ${MJ_MAX_IMAGE_PROMPTS} image prompts`);
+    }
+    const decoded = this.decode(images);
     await this.assertPublic([
       ['image_url', request.imageUrl],
       ['options.omni_ref', o.omni_ref],
@@ -125,26 +160,41 @@ export class MidjourneyService {
         (ref, i) => [`options.style_refs[${i}]`, /^https?:/i.test(ref) ? ref : undefined] as const,
       ),
     ]);
+    const uploads = await this.store(decoded);
     return this.jobs.create(key, {
       provider: 'midjourney',
       operation: 'imagine',
       input: {
         prompt: request.prompt,
         ...(request.imageUrl ? { imageUrl: request.imageUrl } : {}),
+        ...(uploads.length ? { uploads } : {}),
         options: request.options ?? {},
+        ...(request.account ? { account: request.account } : {}),
         ...proxyMeta(request.proxy),
       },
       ideaId: request.ideaId,
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
   }
 
   async video(key: ApiKey, request: VideoRequest, idempotencyKey?: string) {
-    await this.assertPublic([['image_url', request.imageUrl]]);
+    if (!!request.imageUrl === !!request.image) throw invalid('image_url', 'give exactly one start image');
+    if ((request.endImageUrl || request.endImage) && request.loop) {
+      throw invalid('loop', 'an end image and loop exclude each other');
+    }
+    const [start, end] = this.decode([request.image, request.endImage]);
+    await this.assertPublic([
+      ['image_url', request.imageUrl],
+      ['end_image_url', request.endImageUrl],
+    ]);
+    const [upload, endUpload] = await this.store([start, end]);
     const input = {
-      imageUrl: request.imageUrl,
+      ...(request.imageUrl ? { imageUrl: request.imageUrl } : { upload }),
+      ...(request.endImageUrl ? { endImageUrl: request.endImageUrl } : endUpload ? { endUpload } : {}),
+      ...(request.loop ? { loop: true } : {}),
       textPrompt: request.textPrompt ?? 'cinematic video, smooth motion',
       chaos: request.chaos ?? 5,
       ar: request.ar ?? '4:3',
@@ -152,6 +202,7 @@ export class MidjourneyService {
       mode: request.mode ?? 'fast',
       private: request.private ?? false,
       ...(request.batchSize ? { batchSize: request.batchSize } : {}),
+      ...(request.account ? { account: request.account } : {}),
       ...proxyMeta(request.proxy),
     };
     return this.jobs.create(key, {
@@ -160,6 +211,7 @@ export class MidjourneyService {
       input,
       ideaId: request.ideaId,
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds + 300,
     });
@@ -242,6 +294,7 @@ export class MidjourneyService {
       operation: request.action,
       input,
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds + (video ? 300 : 0),
     });
@@ -250,15 +303,32 @@ export class MidjourneyService {
   /** Four prompts Midjourney would write for an image (`result.descriptions`). */
   async describe(
     key: ApiKey,
-    request: { imageUrl: string; webhookUrl?: string; timeoutSeconds?: number; proxy?: Record<string, unknown> },
+    request: {
+      /** The image: imageUrl or image (exactly one). */
+      imageUrl?: string;
+      image?: BodyImage;
+      account?: string;
+      webhookUrl?: string;
+      webhookEvents?: string[];
+      timeoutSeconds?: number;
+      proxy?: Record<string, unknown>;
+    },
     idempotencyKey?: string,
   ) {
+    if (!!request.imageUrl === !!request.image) throw invalid('image_url', 'give exactly one image');
+    const decoded = this.decode([request.image]);
     await this.assertPublic([['image_url', request.imageUrl]]);
+    const [upload] = await this.store(decoded);
     return this.jobs.create(key, {
       provider: 'midjourney',
       operation: 'describe',
-      input: { imageUrl: request.imageUrl, ...proxyMeta(request.proxy) },
+      input: {
+        ...(request.imageUrl ? { imageUrl: request.imageUrl } : { upload }),
+        ...(request.account ? { account: request.account } : {}),
+        ...proxyMeta(request.proxy),
+      },
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
@@ -269,30 +339,62 @@ export class MidjourneyService {
     key: ApiKey,
     request: {
       imageUrls: string[];
+      /** Images sent in the body; with imageUrls, 2–5 in all (URLs first). */
+      images?: BodyImage[];
+      account?: string;
       dimensions?: string;
       mode?: string;
       private?: boolean;
       webhookUrl?: string;
+      webhookEvents?: string[];
       timeoutSeconds?: number;
       proxy?: Record<string, unknown>;
     },
     idempotencyKey?: string,
   ) {
+    const images = request.images ?? [];
+    const count = request.imageUrls.length + images.length;
+    if (count < 2 || count > MJ_MAX_IMAGE_PROMPTS) {
+      throw invalid('image_urls', `a blend takes 2–${MJ_MAX_IMAGE_PROMPTS} images`);
+    }
+    const decoded = this.decode(images);
     await this.assertPublic(request.imageUrls.map((url, i) => [`image_urls[${i}]`, url] as const));
+    const uploads = await this.store(decoded);
     return this.jobs.create(key, {
       provider: 'midjourney',
       operation: 'blend',
       input: {
         imageUrls: request.imageUrls,
+        ...(uploads.length ? { uploads } : {}),
         dimensions: request.dimensions ?? 'square',
         ...(request.mode ? { mode: request.mode } : {}),
         private: request.private ?? false,
+        ...(request.account ? { account: request.account } : {}),
         ...proxyMeta(request.proxy),
       },
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
+  }
+
+  /** Every body image decoded and checked before anything is stored (undefined entries stay undefined). */
+  private decode<T extends BodyImage | undefined>(images: T[]) {
+    return images.map((image) =>
+      image ? decodeImage(image.data, undefined, this.config.maxUploadBytes, image.field) : undefined,
+    );
+  }
+
+  /** Stores decoded images for the worker (content-addressed); undefined entries stay undefined. */
+  private async store<T extends ReturnType<typeof decodeImage> | undefined>(
+    images: T[],
+  ): Promise<Array<T extends undefined ? undefined : MidjourneyStoredImage>> {
+    const stored: Array<MidjourneyStoredImage | undefined> = [];
+    for (const image of images) {
+      stored.push(image ? await storeImage(this.storage, this.config.uploadBucket, image) : undefined);
+    }
+    return stored as Array<T extends undefined ? undefined : MidjourneyStoredImage>;
   }
 
   /** This key's Midjourney job, or 404 (another key's job is as unknown as a missing one). */

@@ -59,7 +59,10 @@ beforeAll(async () => {
       {
         provide: AccountsService,
         useValue: serviceDouble<AccountsService>('AccountsService', {
-          pool: async () => [{ signedIn: true, disabled: false } as AccountEntry],
+          pool: async () => [
+            { account: 'default', signedIn: true, disabled: false } as AccountEntry,
+            { account: 'resting', signedIn: true, disabled: true } as AccountEntry,
+          ],
         }),
       },
       {
@@ -104,7 +107,7 @@ describe('auth', () => {
 });
 
 describe('submit', () => {
-  it('imagine: code 1 with the task id; state and notifyHook kept with the job; data: URIs are code 4', async () => {
+  it('imagine: code 1 with the task id; state and notifyHook kept with the job', async () => {
     const res = await send('POST', '/mj/submit/imagine', {
       prompt: 'a fox',
       state: 's',
@@ -118,15 +121,109 @@ describe('submit', () => {
       {
         prompt: 'a fox',
         imageUrl: undefined,
+        images: [],
         proxy: { action: 'IMAGINE', state: 's', notifyHook: 'https://h.example/x' },
       },
       expect.stringMatching(/^mj:/),
     );
-    const base64 = await send('POST', '/mj/submit/imagine', {
+  });
+
+  it('images: URLs stay links, anything else is a body image named by its field (decoded by the service)', async () => {
+    const res = await send('POST', '/mj/submit/imagine', {
       prompt: 'a',
-      base64Array: ['data:image/png;base64,AAAA'],
+      base64Array: ['https://example.com/a.png', 'data:image/png;base64,AAAA', 'iVBORw0KGgo='],
     });
-    expect(base64.json()).toMatchObject({ code: 4, result: null });
+    expect(res.json().code).toBe(1);
+    expect(mj.imagine).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({
+        imageUrl: 'https://example.com/a.png',
+        images: [
+          { field: 'base64Array[1]', data: 'data:image/png;base64,AAAA' },
+          { field: 'base64Array[2]', data: 'iVBORw0KGgo=' },
+        ],
+      }),
+      undefined,
+    );
+    const twoUrls = await send('POST', '/mj/submit/imagine', {
+      prompt: 'a',
+      base64Array: ['https://example.com/a.png', 'https://example.com/b.png'],
+    });
+    expect(twoUrls.json()).toMatchObject({ code: 4, result: null });
+    expect(twoUrls.json().description).toMatch(/at most one image URL/);
+
+    await send('POST', '/mj/submit/blend', {
+      base64Array: ['https://example.com/a.png', 'AAAA'],
+      dimensions: 'PORTRAIT',
+    });
+    expect(mj.blend).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({
+        imageUrls: ['https://example.com/a.png'],
+        images: [{ field: 'base64Array[1]', data: 'AAAA' }],
+        dimensions: 'portrait',
+      }),
+      undefined,
+    );
+    await send('POST', '/mj/submit/describe', { base64: 'data:image/jpeg;base64,/9j/4A==' });
+    expect(mj.describe).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ image: { field: 'base64', data: 'data:image/jpeg;base64,/9j/4A==' } }),
+      undefined,
+    );
+    await send('POST', '/mj/submit/video', { image: 'AAAA', endImage: 'https://example.com/end.png' });
+    expect(mj.video).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({
+        image: { field: 'image', data: 'AAAA' },
+        endImageUrl: 'https://example.com/end.png',
+      }),
+      undefined,
+    );
+  });
+
+  it('a refusal of the body image by the service is code 4 with its description, never a 500', async () => {
+    mj.describe.mockRejectedValue(new GatewayException('INVALID_REQUEST', 'base64: must be base64'));
+    const bad = await send('POST', '/mj/submit/describe', { base64: '%%%' });
+    expect([bad.statusCode, bad.json().code, bad.json().description]).toEqual([200, 4, 'base64: must be base64']);
+    mj.describe.mockRejectedValue(
+      new GatewayException('PAYLOAD_TOO_LARGE', 'base64: the image is larger than 9 bytes'),
+    );
+    const large = await send('POST', '/mj/submit/describe', { base64: 'AAAA' });
+    expect([large.statusCode, large.json().code]).toEqual([200, 4]);
+  });
+
+  it('botType NIJI_JOURNEY is the niji flag; accountFilter picks the mode and pins the account; unknown fields dropped', async () => {
+    const res = await send('POST', '/mj/submit/imagine', {
+      prompt: 'a fox',
+      botType: 'NIJI_JOURNEY',
+      accountFilter: { instanceId: 'default', modes: ['turbo', 'FAST'], remix: true, channelId: 'x' },
+      remixAutoConsidered: false,
+    });
+    expect(res.json().code).toBe(1);
+    expect(mj.imagine).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ options: { mode: 'turbo', niji: true }, account: 'default' }),
+      undefined,
+    );
+    await send('POST', '/mj/submit/blend', {
+      base64Array: ['AAAA', 'BBBB'],
+      accountFilter: { modes: ['RELAX'] },
+    });
+    expect(mj.blend).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ mode: 'relax', account: undefined }),
+      undefined,
+    );
+    const unknown = await send('POST', '/mj/submit/imagine', { prompt: 'a', accountFilter: { instanceId: 'nobody' } });
+    expect(unknown.json()).toMatchObject({ code: 4, result: null });
+    expect(unknown.json().description).toMatch(/no Midjourney account 'nobody'/);
+    const resting = await send('POST', '/mj/submit/imagine', { prompt: 'a', accountFilter: { instanceId: 'resting' } });
+    expect(resting.json().code).toBe(4);
+    const badBot = await send('POST', '/mj/submit/imagine', { prompt: 'a', botType: 'DALL_E' });
+    expect([badBot.statusCode, badBot.json().code]).toEqual([400, 4]);
+    const badMode = await send('POST', '/mj/submit/imagine', { prompt: 'a', accountFilter: { modes: ['SLOW'] } });
+    expect([badMode.statusCode, badMode.json().code]).toEqual([400, 4]);
     expect(mj.imagine).toHaveBeenCalledTimes(1);
   });
 

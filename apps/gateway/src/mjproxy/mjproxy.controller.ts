@@ -1,6 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { isURL } from 'class-validator';
 import type { ApiKey } from '../auth/api-key.js';
 import { CurrentKey, RequireScope } from '../auth/auth.decorators.js';
 import { GatewayException } from '../errors/gateway.exception.js';
@@ -8,7 +7,6 @@ import { JobsService } from '../jobs/jobs.service.js';
 import { MidjourneyService } from '../midjourney/midjourney.service.js';
 import { parseChange, parseCustomId, parseSimpleChange, type CustomIdParse } from './custom-id.js';
 import {
-  HTTP_URL,
   MjActionBody,
   MjBlendBody,
   MjChangeBody,
@@ -19,14 +17,10 @@ import {
   MjVideoBody,
 } from './mjproxy.dto.js';
 import { MjProxyService, VALIDATION, failure, proxyIdempotencyKey, type SubmitAnswer } from './mjproxy.service.js';
+import { imageOf, imagesOf, routeOf } from './request.js';
 import { toTask } from './task.js';
 
-/** An http(s) URL the SSRF guard can parse (anything else — a data: URI, base64 — is not taken as a link). */
-const isUrl = (value: string) => isURL(value, HTTP_URL);
-const BASE64_REFUSED =
-  'base64 images are not accepted yet: pass image URLs (http/https) instead (base64Array entries or link)';
 const DIMENSIONS: Record<string, string> = { PORTRAIT: 'portrait', SQUARE: 'square', LANDSCAPE: 'landscape' };
-
 /**
  * The task API of midjourney-proxy (novicezk, trueai-org), as new-api's relay and chat front ends call it. A task is
  * a gateway job (same id): visible through /v1/jobs and the console too. Submits answer HTTP 200 with the proxies'
@@ -46,24 +40,58 @@ export class MjProxyController {
 
   @Post('submit/imagine')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Imagine (midjourney-proxy): a grid of four from a prompt' })
-  @ApiBody({ type: MjImagineBody, examples: { imagine: { value: { prompt: 'a lighthouse at dusk', state: 'u42' } } } })
+  @ApiOperation({
+    summary: 'Imagine (midjourney-proxy): a grid of four from a prompt, with image prompts as URLs or base64',
+    description:
+      'botType NIJI_JOURNEY runs the default niji model; accountFilter.modes picks the speed (the first), ' +
+      'accountFilter.instanceId the account (an unknown or disabled one answers code 4).',
+  })
+  @ApiBody({
+    type: MjImagineBody,
+    examples: {
+      imagine: { value: { prompt: 'a lighthouse at dusk', state: 'u42' } },
+      imagePrompt: {
+        value: {
+          prompt: 'in the style of a woodcut',
+          base64Array: ['data:image/png;base64,iVBORw0KGgo…'],
+          botType: 'NIJI_JOURNEY',
+          accountFilter: { instanceId: 'default', modes: ['FAST'] },
+        },
+      },
+    },
+  })
   async imagine(
     @Body() body: MjImagineBody,
     @CurrentKey() key: ApiKey,
     @Headers('idempotency-key') idempotency?: string,
   ): Promise<SubmitAnswer> {
-    const images = body.base64Array ?? [];
-    if (images.some((image) => !isUrl(image))) return failure(VALIDATION, BASE64_REFUSED);
-    if (images.length > 1) return failure(VALIDATION, 'imagine takes one image prompt here; use blend for several');
+    const route = routeOf(body.accountFilter);
     return this.proxy.submit(
-      () =>
-        this.midjourney.imagine(
-          key,
-          { prompt: body.prompt, imageUrl: images[0], proxy: meta('IMAGINE', body) },
-          proxyIdempotencyKey('imagine', body, idempotency),
-        ),
+      () => {
+        const { urls, images } = imagesOf(body.base64Array ?? [], 'base64Array');
+        if (urls.length > 1) {
+          throw new GatewayException('INVALID_REQUEST', 'base64Array: at most one image URL (send others as base64)');
+        }
+        const options = {
+          ...(route.mode ? { mode: route.mode } : {}),
+          ...(body.botType === 'NIJI_JOURNEY' ? { niji: true } : {}),
+        };
+        return () =>
+          this.midjourney.imagine(
+            key,
+            {
+              prompt: body.prompt,
+              imageUrl: urls[0],
+              images,
+              ...(Object.keys(options).length ? { options } : {}),
+              account: route.account,
+              proxy: meta('IMAGINE', body),
+            },
+            proxyIdempotencyKey('imagine', body, idempotency),
+          );
+      },
       body.notifyHook,
+      route.account,
     );
   }
 
@@ -118,22 +146,36 @@ export class MjProxyController {
   @Post('submit/describe')
   @HttpCode(200)
   @ApiOperation({ summary: 'Describe an image (midjourney-proxy): four prompts, in the task’s prompt and properties' })
-  @ApiBody({ type: MjDescribeBody, examples: { link: { value: { link: 'https://example.com/photo.png' } } } })
+  @ApiBody({
+    type: MjDescribeBody,
+    examples: {
+      base64: { value: { base64: 'data:image/png;base64,iVBORw0KGgo…' } },
+      link: { value: { link: 'https://example.com/photo.png' } },
+    },
+  })
   async describe(
     @Body() body: MjDescribeBody,
     @CurrentKey() key: ApiKey,
     @Headers('idempotency-key') idempotency?: string,
   ): Promise<SubmitAnswer> {
-    const link = body.link ?? (body.base64 && isUrl(body.base64) ? body.base64 : undefined);
-    if (!link) return failure(VALIDATION, body.base64 ? BASE64_REFUSED : 'describe needs link (or base64)');
+    if (!body.link && !body.base64) return failure(VALIDATION, 'describe needs base64 or link');
+    const route = routeOf(body.accountFilter);
     return this.proxy.submit(
-      () =>
-        this.midjourney.describe(
-          key,
-          { imageUrl: link, proxy: meta('DESCRIBE', body) },
-          proxyIdempotencyKey('describe', body, idempotency),
-        ),
+      () => {
+        const one = body.link ? { url: body.link } : imageOf(body.base64!, 'base64');
+        return () =>
+          this.midjourney.describe(
+            key,
+            {
+              ...('url' in one ? { imageUrl: one.url } : { image: one.image }),
+              account: route.account,
+              proxy: meta('DESCRIBE', body),
+            },
+            proxyIdempotencyKey('describe', body, idempotency),
+          );
+      },
       body.notifyHook,
+      route.account,
     );
   }
 
@@ -144,7 +186,13 @@ export class MjProxyController {
     type: MjBlendBody,
     examples: {
       blend: {
-        value: { base64Array: ['https://example.com/a.png', 'https://example.com/b.png'], dimensions: 'SQUARE' },
+        value: {
+          base64Array: ['data:image/png;base64,iVBORw0KGgo…', 'data:image/jpeg;base64,/9j/4AAQ…'],
+          dimensions: 'SQUARE',
+        },
+      },
+      urls: {
+        value: { base64Array: ['https://example.com/a.png', 'https://example.com/b.png'], dimensions: 'PORTRAIT' },
       },
     },
   })
@@ -154,50 +202,71 @@ export class MjProxyController {
     @Headers('idempotency-key') idempotency?: string,
   ): Promise<SubmitAnswer> {
     if (body.base64Array.length < 2) return failure(VALIDATION, 'blend needs 2–5 images');
-    if (body.base64Array.some((image) => !isUrl(image))) return failure(VALIDATION, BASE64_REFUSED);
+    const route = routeOf(body.accountFilter);
     return this.proxy.submit(
-      () =>
-        this.midjourney.blend(
-          key,
-          {
-            imageUrls: body.base64Array,
-            dimensions: DIMENSIONS[body.dimensions ?? 'SQUARE'],
-            proxy: meta('BLEND', body),
-          },
-          proxyIdempotencyKey('blend', body, idempotency),
-        ),
+      () => {
+        const { urls, images } = imagesOf(body.base64Array, 'base64Array');
+        return () =>
+          this.midjourney.blend(
+            key,
+            {
+              imageUrls: urls,
+              images,
+              dimensions: DIMENSIONS[body.dimensions ?? 'SQUARE'],
+              mode: route.mode,
+              account: route.account,
+              proxy: meta('BLEND', body),
+            },
+            proxyIdempotencyKey('blend', body, idempotency),
+          );
+      },
       body.notifyHook,
+      route.account,
     );
   }
 
   @Post('submit/video')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Image-to-video (midjourney-proxy): a start image URL, motion, batch size' })
+  @ApiOperation({
+    summary: 'Image-to-video (midjourney-proxy): a start image (URL or base64), end image or loop, motion, batch size',
+  })
   @ApiBody({
     type: MjVideoBody,
-    examples: { video: { value: { image: 'https://example.com/a.png', prompt: 'slow pan', motion: 'low' } } },
+    examples: {
+      video: { value: { image: 'https://example.com/a.png', prompt: 'slow pan', motion: 'low' } },
+      loop: { value: { image: 'data:image/png;base64,iVBORw0KGgo…', loop: true, batchSize: 1 } },
+    },
   })
   async video(
     @Body() body: MjVideoBody,
     @CurrentKey() key: ApiKey,
     @Headers('idempotency-key') idempotency?: string,
   ): Promise<SubmitAnswer> {
-    if (!body.image) return failure(VALIDATION, 'video needs image (an http/https URL)');
-    if (!isUrl(body.image)) return failure(VALIDATION, BASE64_REFUSED);
+    if (!body.image) return failure(VALIDATION, 'video needs image (a URL or base64)');
+    const route = routeOf(body.accountFilter);
     return this.proxy.submit(
-      () =>
-        this.midjourney.video(
-          key,
-          {
-            imageUrl: body.image!,
-            textPrompt: body.prompt,
-            motion: body.motion,
-            batchSize: body.batchSize,
-            proxy: meta('VIDEO', body),
-          },
-          proxyIdempotencyKey('video', body, idempotency),
-        ),
+      () => {
+        const start = imageOf(body.image!, 'image');
+        const end = body.endImage ? imageOf(body.endImage, 'endImage') : undefined;
+        return () =>
+          this.midjourney.video(
+            key,
+            {
+              ...('url' in start ? { imageUrl: start.url } : { image: start.image }),
+              ...(end ? ('url' in end ? { endImageUrl: end.url } : { endImage: end.image }) : {}),
+              loop: body.loop,
+              textPrompt: body.prompt,
+              motion: body.motion,
+              batchSize: body.batchSize,
+              mode: route.mode,
+              account: route.account,
+              proxy: meta('VIDEO', body),
+            },
+            proxyIdempotencyKey('video', body, idempotency),
+          );
+      },
       body.notifyHook,
+      route.account,
     );
   }
 
@@ -275,7 +344,7 @@ export class MjProxyController {
     if (!parent) return failure(VALIDATION, `No task ${taskId}`);
     const a = parsed.action;
     return this.proxy.submit(
-      () =>
+      () => () =>
         this.midjourney.action(
           key,
           {

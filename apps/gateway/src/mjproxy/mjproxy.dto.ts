@@ -1,6 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, MaxLength, Min, Max } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  MaxLength,
+  Min,
+  Max,
+  ValidateNested,
+} from 'class-validator';
 import { LenientFields } from '../errors/validation.pipe.js';
 
 export const HTTP_URL = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
@@ -24,15 +38,65 @@ class Notified {
   notifyHook?: string;
 }
 
+export const MJ_PROXY_MODES = ['RELAX', 'FAST', 'TURBO'] as const;
+const upper = ({ value }: { value: unknown }): unknown =>
+  Array.isArray(value) ? value.map((v: unknown) => (typeof v === 'string' ? v.toUpperCase() : v)) : value;
+
+/** The proxies' account choice. Fields of other proxies (channelId, …) are dropped, as the proxies ignore theirs. */
+export class MjAccountFilter {
+  @ApiPropertyOptional({ description: 'The account (MIDJOURNEY_ACCOUNT of a worker) to run on; unknown: code 4' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  instanceId?: string;
+  @ApiPropertyOptional({
+    enum: MJ_PROXY_MODES,
+    isArray: true,
+    description: 'Allowed speeds: the job runs in the first',
+  })
+  @Transform(upper)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(3)
+  @IsIn(MJ_PROXY_MODES, { each: true })
+  modes?: string[];
+  @ApiPropertyOptional({ description: 'Accepted and ignored: the web app has no remix mode per account' })
+  @IsOptional()
+  @IsBoolean()
+  remix?: boolean;
+  @ApiPropertyOptional({ description: 'Accepted and ignored' })
+  @IsOptional()
+  @IsBoolean()
+  remixAutoConsidered?: boolean;
+}
+
+class Routed extends Notified {
+  @ApiPropertyOptional({ type: MjAccountFilter })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MjAccountFilter)
+  accountFilter?: MjAccountFilter;
+}
+
+const IMAGE = 'an http(s) URL, or the image itself as base64 or a base64 data: URL (PNG, JPEG, WebP, GIF)';
+
 @LenientFields()
-export class MjImagineBody extends Notified {
+export class MjImagineBody extends Routed {
   @ApiProperty({ example: 'a lighthouse at dusk --ar 16:9' }) @IsString() @MaxLength(4000) prompt!: string;
-  @ApiPropertyOptional({ type: [String], description: 'Image prompts: http(s) URLs (data: URIs are refused, code 4)' })
+  @ApiPropertyOptional({ type: [String], description: `Image prompts (up to 5; at most one URL), each ${IMAGE}` })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(5)
   @IsString({ each: true })
   base64Array?: string[];
+  @ApiPropertyOptional({ enum: ['MID_JOURNEY', 'NIJI_JOURNEY'], description: 'NIJI_JOURNEY: the default niji model' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['MID_JOURNEY', 'NIJI_JOURNEY'])
+  botType?: string;
 }
 
 @LenientFields()
@@ -63,8 +127,8 @@ export class MjSimpleChangeBody extends Notified {
 }
 
 @LenientFields()
-export class MjDescribeBody extends Notified {
-  @ApiPropertyOptional({ description: 'data: URI (refused for now, code 4: send link)' })
+export class MjDescribeBody extends Routed {
+  @ApiPropertyOptional({ description: `The image: ${IMAGE}` })
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
@@ -79,8 +143,8 @@ export class MjDescribeBody extends Notified {
 }
 
 @LenientFields()
-export class MjBlendBody extends Notified {
-  @ApiProperty({ type: [String], description: '2–5 images: http(s) URLs (data: URIs are refused for now, code 4)' })
+export class MjBlendBody extends Routed {
+  @ApiProperty({ type: [String], description: `2–5 images, each ${IMAGE}` })
   @IsArray()
   @ArrayMaxSize(5)
   @IsString({ each: true })
@@ -92,14 +156,22 @@ export class MjBlendBody extends Notified {
 }
 
 @LenientFields()
-export class MjVideoBody extends Notified {
+export class MjVideoBody extends Routed {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) prompt?: string;
-  @ApiPropertyOptional({ description: 'The start image: an http(s) URL' })
+  @ApiPropertyOptional({ description: `The start image: ${IMAGE}` })
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
   image?: string;
+  @ApiPropertyOptional({ description: `The end image (--end): ${IMAGE}` })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  endImage?: string;
+  @ApiPropertyOptional({ description: 'End on the start image (--end loop); not with endImage' })
+  @IsOptional()
+  @IsBoolean()
+  loop?: boolean;
   @ApiPropertyOptional({ enum: ['low', 'high'] }) @IsOptional() @IsIn(['low', 'high']) motion?: 'low' | 'high';
   @ApiPropertyOptional({ enum: [1, 2, 4] }) @IsOptional() @Type(() => Number) @IsIn([1, 2, 4]) batchSize?: number;
 }

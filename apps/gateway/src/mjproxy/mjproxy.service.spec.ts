@@ -25,7 +25,7 @@ function service(
 describe('MjProxyService.submit', () => {
   it('1 submitted, with the job id as result', async () => {
     const job = makeJob();
-    const answer = await service().proxy.submit(async () => ({ job, created: true }));
+    const answer = await service().proxy.submit(() => async () => ({ job, created: true }));
     expect(answer).toEqual({
       code: 1,
       description: 'Submit success',
@@ -36,12 +36,12 @@ describe('MjProxyService.submit', () => {
 
   it('21 for an idempotent resend (with status and imageUrl), 22 when others wait ahead', async () => {
     const job = makeJob();
-    expect(await service().proxy.submit(async () => ({ job, created: false }))).toMatchObject({
+    expect(await service().proxy.submit(() => async () => ({ job, created: false }))).toMatchObject({
       code: 21,
       result: job.id,
       properties: { status: 'SUBMITTED', imageUrl: null },
     });
-    expect(await service([ready], 4).proxy.submit(async () => ({ job, created: true }))).toMatchObject({
+    expect(await service([ready], 4).proxy.submit(() => async () => ({ job, created: true }))).toMatchObject({
       code: 22,
       result: job.id,
       properties: { numberOfQueues: 3 },
@@ -52,10 +52,17 @@ describe('MjProxyService.submit', () => {
     const create = async () => ({ job: makeJob(), created: true });
     for (const pool of [[], [{ signedIn: false, disabled: false } as AccountEntry], [{ ...ready, disabled: true }]]) {
       const { proxy } = service(pool);
-      expect((await proxy.submit(create)).code).toBe(3);
+      expect((await proxy.submit(() => create)).code).toBe(3);
     }
     const mixed = service([{ ...ready, disabled: true }, ready]);
-    expect((await mixed.proxy.submit(create)).code).toBe(1);
+    expect((await mixed.proxy.submit(() => create)).code).toBe(1);
+  });
+
+  it('answers a bad request 4 before it looks at the pool: an empty pool does not make it 3', async () => {
+    const answer = await service([]).proxy.submit(() => {
+      throw new GatewayException('INVALID_REQUEST', 'base64Array: must be base64');
+    });
+    expect(answer).toMatchObject({ code: 4, description: 'base64Array: must be base64' });
   });
 
   it('23 queue full, 24 banned, 4 for what the request got wrong; other errors are thrown', async () => {
@@ -63,15 +70,15 @@ describe('MjProxyService.submit', () => {
       throw new GatewayException(code, `${code} happened`);
     };
     const { proxy } = service();
-    expect(await proxy.submit(failing('QUEUE_FULL'))).toMatchObject({ code: 23, result: null });
-    expect(await proxy.submit(failing('CONTENT_REJECTED'))).toMatchObject({ code: 24 });
-    expect(await proxy.submit(failing('ACTION_NOT_ALLOWED'))).toMatchObject({
+    expect(await proxy.submit(() => failing('QUEUE_FULL'))).toMatchObject({ code: 23, result: null });
+    expect(await proxy.submit(() => failing('CONTENT_REJECTED'))).toMatchObject({ code: 24 });
+    expect(await proxy.submit(() => failing('ACTION_NOT_ALLOWED'))).toMatchObject({
       code: 4,
       description: 'ACTION_NOT_ALLOWED happened',
       properties: { error_code: 'ACTION_NOT_ALLOWED' },
     });
-    expect(await proxy.submit(failing('NOT_SUPPORTED'))).toMatchObject({ code: 4 });
-    await expect(proxy.submit(failing('SERVICE_UNAVAILABLE'))).rejects.toThrow('SERVICE_UNAVAILABLE happened');
+    expect(await proxy.submit(() => failing('NOT_SUPPORTED'))).toMatchObject({ code: 4 });
+    await expect(proxy.submit(() => failing('SERVICE_UNAVAILABLE'))).rejects.toThrow('SERVICE_UNAVAILABLE happened');
   });
 
   it('checks a notifyHook with the webhook guard before submitting', async () => {
@@ -80,10 +87,13 @@ describe('MjProxyService.submit', () => {
       new GatewayException('FORBIDDEN_HOST', 'webhook_url: private host', undefined, 400),
     );
     let created = false;
-    const answer = await proxy.submit(async () => {
-      created = true;
-      return { job: makeJob(), created: true };
-    }, 'http://127.0.0.1/hook');
+    const answer = await proxy.submit(
+      () => async () => {
+        created = true;
+        return { job: makeJob(), created: true };
+      },
+      'http://127.0.0.1/hook',
+    );
     expect(answer.code).toBe(4);
     expect(created).toBe(false);
   });

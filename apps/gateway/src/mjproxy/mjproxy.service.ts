@@ -40,6 +40,7 @@ const CODE_OF: Partial<Record<string, number>> = {
   CONTENT_REJECTED: BANNED,
   INVALID_REQUEST: VALIDATION,
   INVALID_PARAMETER: VALIDATION,
+  PAYLOAD_TOO_LARGE: VALIDATION,
   NOT_SUPPORTED: VALIDATION,
   ACTION_NOT_ALLOWED: VALIDATION,
   PARENT_NOT_READY: VALIDATION,
@@ -72,15 +73,30 @@ export class MjProxyService {
   ) {}
 
   /**
-   * Runs a submit and answers with the proxies' code: 1 submitted, 21 an idempotent resend, 22 queued behind
+   * Runs a submit — `prepare` checks the request and returns the job's creation — and answers with the proxies' code: 1 submitted, 21 an idempotent resend, 22 queued behind
    * others, 23 queue full, 24 banned prompt, 3 no account of the pool can take work, 4 anything the request got
-   * wrong. Code 3 makes new-api disable the channel, so it is used only when the registry shows no usable account.
+   * wrong. Code 3 makes new-api disable the channel, so it is used only when the registry shows no usable account;
+   * an account the client named (accountFilter.instanceId) that is unknown or disabled is the request's fault: 4.
    */
-  async submit(create: () => Promise<{ job: Job; created: boolean }>, notifyHook?: string): Promise<SubmitAnswer> {
+  async submit(
+    prepare: () => () => Promise<{ job: Job; created: boolean }>,
+    notifyHook?: string,
+    account?: string,
+  ): Promise<SubmitAnswer> {
     try {
+      // The request's own checks first (images decoded, fields mapped): a bad request is 4 whatever the pool says.
+      const create = prepare();
       if (notifyHook) await this.webhooks.assertAllowed(notifyHook);
-      if (!(await this.anyAccountCanWork())) {
+      const pool = await this.accounts.pool('midjourney');
+      if (!pool.some((entry) => entry.signedIn && !entry.disabled)) {
         return failure(NO_ACCOUNT, 'No Midjourney account can take work now (none signed in and enabled)');
+      }
+      if (account !== undefined) {
+        const named = pool.find((entry) => entry.account === account);
+        if (!named) return failure(VALIDATION, `accountFilter.instanceId: no Midjourney account '${account}'`);
+        if (named.disabled) {
+          return failure(VALIDATION, `accountFilter.instanceId: the account '${account}' is taken out of rotation`);
+        }
       }
       const { job, created } = await create();
       const task = toTask(job);
@@ -107,11 +123,6 @@ export class MjProxyService {
       if (code === undefined) throw error;
       return failure(code, (error as Error).message, { error_code: (error as GatewayException).code });
     }
-  }
-
-  private async anyAccountCanWork(): Promise<boolean> {
-    const pool = await this.accounts.pool('midjourney');
-    return pool.some((entry) => entry.signedIn && !entry.disabled);
   }
 
   /** A Midjourney job of this key's scopes, or undefined. */

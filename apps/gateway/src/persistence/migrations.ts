@@ -82,6 +82,13 @@ CREATE INDEX jobs_open_by_key ON jobs (api_key_id) WHERE status IN ('pending', '
     // The original routes take any row id (not only uuids); the product_design sync skips what it cannot address.
     sql: `ALTER TABLE jobs ALTER COLUMN idea_id TYPE text;`,
   },
+  {
+    version: 5,
+    // A job's webhook event filter, and when its last progress delivery (webhook, /mj/* notifyHook) was recorded:
+    // the throttle lives in the row so every replica honours it.
+    sql: `ALTER TABLE jobs ADD COLUMN webhook_events jsonb, ADD COLUMN webhook_progress_at timestamptz,
+  ADD COLUMN notify_progress_at timestamptz;`,
+  },
 ];
 
 /** Applies pending migrations; on Postgres under an advisory lock so concurrent gateways do not race. */

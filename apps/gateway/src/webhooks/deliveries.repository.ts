@@ -24,7 +24,7 @@ const COLUMNS = `d.id::text AS id, d.job_id, j.provider, d.event, d.url, d.statu
 export class DeliveriesRepository {
   constructor(private readonly sql: SqlClient) {}
 
-  list(filter: { providers: string[] | null; status?: string; limit: number; beforeId?: string }) {
+  list(filter: { providers: string[] | null; status?: string; jobId?: string; limit: number; beforeId?: string }) {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (clause: string, value: unknown) => {
@@ -33,6 +33,7 @@ export class DeliveriesRepository {
     };
     if (filter.providers) add('j.provider = ANY(?)', filter.providers);
     if (filter.status) add('d.status = ?', filter.status);
+    if (filter.jobId) add('d.job_id = ?::uuid', filter.jobId);
     if (filter.beforeId) add('d.id < ?::bigint', filter.beforeId);
     params.push(filter.limit);
     return this.sql.query<DeliveryRow>(

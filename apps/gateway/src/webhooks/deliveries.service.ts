@@ -34,10 +34,11 @@ export class DeliveriesService {
     private readonly webhooks: WebhooksService,
   ) {}
 
-  async list(key: ApiKey, query: { status?: string; limit: number; cursor?: string }) {
+  async list(key: ApiKey, query: { status?: string; job_id?: string; limit: number; cursor?: string }) {
     const rows = await this.deliveries.list({
       providers: visibleProviders(key),
       status: query.status,
+      jobId: query.job_id,
       limit: query.limit + 1,
       beforeId: query.cursor,
     });

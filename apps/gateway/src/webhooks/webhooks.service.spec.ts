@@ -207,6 +207,34 @@ describe(WebhooksService.name, () => {
     expect(statements.filter((s) => s.startsWith('INSERT'))).toHaveLength(1); // no URL, no delivery
   });
 
+  it('honours the job’s webhook_events: progress goes through the row’s throttle gate, start once', async () => {
+    const statements: Array<{ text: string; params: unknown[] }> = [];
+    const sql = strictMock<SqlClient>('SqlClient', {
+      query: <T>(text: string, params: unknown[] = []) => {
+        statements.push({ text, params });
+        return Promise.resolve([] as T[]);
+      },
+    });
+    const sut = new WebhooksService(sql, new WebhookConfig(), strictMock<WebhookSender>('WebhookSender'));
+    const job = makeJob({
+      status: 'processing',
+      progress: 60,
+      webhookUrl: 'https://hooks.example/job',
+      webhookEvents: ['start', 'progress'],
+    });
+    await sut.enqueue(job);
+    const inserts = statements.filter((s) => /INSERT INTO webhook_deliveries/.test(s.text));
+    expect(inserts.map((s) => s.params[1])).toEqual(['job.started', 'job.progress.60']);
+    const gate = inserts[1];
+    expect(gate.text).toMatch(/UPDATE jobs SET webhook_progress_at = now\(\)/);
+    expect(gate.text).toMatch(/webhook_progress_at <= now\(\) - make_interval\(secs => \$5\)/);
+    expect(gate.params[4]).toBe(2);
+    expect(JSON.parse(gate.params[3] as string)).toMatchObject({ event: 'job.progress', job: { progress: 60 } });
+    statements.length = 0;
+    await sut.enqueue({ ...job, status: 'completed' }); // completed was not asked for
+    expect(statements.filter((s) => s.text.startsWith('INSERT'))).toEqual([]);
+  });
+
   it('refuses a webhook_url whose host does not resolve in time with 400 FORBIDDEN_HOST, not a hang', async () => {
     const sender = strictMock<WebhookSender>('WebhookSender', {
       refusal: () =>

@@ -8,6 +8,7 @@ import { OutageLog } from '../persistence/outage-log.js';
 import { GatewayException } from '../errors/gateway.exception.js';
 import { SqlClient } from '../persistence/sql-client.js';
 import { WebhookConfig } from './webhook.config.js';
+import { PROGRESS_THROTTLE_S, webhookDeliveries } from './webhook-events.js';
 import { WebhookRefused, WebhookSender } from './webhook-sender.js';
 
 export { WebhookConfig } from './webhook.config.js';
@@ -116,19 +117,43 @@ export class WebhooksService implements OnApplicationBootstrap, OnApplicationShu
     clearInterval(this.timer);
   }
 
+  /** Records what this change of the job asks of its webhook, under the job's `webhook_events` filter. */
   async enqueue(job: Job): Promise<void> {
     if (!job.webhookUrl) return;
-    const payload = { event: `job.${job.status}`, job: jobView(job) };
+    for (const delivery of webhookDeliveries(job)) {
+      const payload = { event: delivery.event, job: jobView(job) };
+      if (delivery.throttled) {
+        await this.enqueueProgress(job.id, 'webhook', delivery.key, job.webhookUrl, payload);
+      } else {
+        await this.enqueueEvent(job.id, delivery.key, job.webhookUrl, payload);
+      }
+    }
+  }
+
+  /**
+   * Records a progress delivery unless this job's hook (`webhook`, or a /mj/* task's `notify` hook) had one in the
+   * last PROGRESS_THROTTLE_S. The gate is a conditional update of the job's row in the same statement: concurrent
+   * replicas serialize on the row, so at most one of them records a delivery per window.
+   */
+  async enqueueProgress(jobId: string, hook: 'webhook' | 'notify', event: string, url: string, payload: unknown) {
+    const column = hook === 'webhook' ? 'webhook_progress_at' : 'notify_progress_at';
     await this.sql.query(
-      'INSERT INTO webhook_deliveries (job_id, event, url, payload) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (job_id, event) DO NOTHING',
-      [job.id, payload.event, job.webhookUrl, JSON.stringify(payload)],
+      `WITH gate AS (
+         UPDATE jobs SET ${column} = now()
+         WHERE id = $1 AND (${column} IS NULL OR ${column} <= now() - make_interval(secs => $5))
+         RETURNING id
+       )
+       INSERT INTO webhook_deliveries (job_id, event, url, payload)
+       SELECT id, $2, $3, $4::jsonb FROM gate
+       ON CONFLICT (job_id, event) DO NOTHING`,
+      [jobId, event, url, JSON.stringify(payload), PROGRESS_THROTTLE_S],
     );
     void this.deliverDue();
   }
 
   /**
-   * Records a delivery that is not a job's (an operator alert): `id` (a uuid) and `event` make it unique, so
-   * replicas recording the same happening deliver it once.
+   * Records one delivery: `id` (a uuid: a job's, or an operator alert's) and `event` make it unique, so replicas
+   * recording the same happening (or an event redelivered) deliver it once.
    */
   async enqueueEvent(id: string, event: string, url: string, payload: unknown): Promise<void> {
     await this.sql.query(

@@ -6,6 +6,8 @@ import type { InflightState, Submission } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
 import { MidjourneyAdapter } from './midjourney.adapter.js';
 import { fetchExternalImage } from '@app/provider-adapter';
+import type { ObjectStorage } from '@app/storage';
+import { strictMock } from '../../../../test/strict-mock.js';
 
 // The SSRF-guarded download has its own spec; here it only hands the adapter bytes (or refuses).
 vi.mock('@app/provider-adapter', async (original) => ({
@@ -193,7 +195,10 @@ const bodyOf = (request: SentRequest) => JSON.parse(request.init.body ?? 'null')
 let browser: StrictBrowser;
 let signal: AbortSignal;
 
-const adapterWith = (config: Partial<MidjourneyAdapterConfig> = {}) =>
+const adapterWith = (
+  config: Partial<MidjourneyAdapterConfig> = {},
+  storage = strictMock<ObjectStorage>('ObjectStorage'),
+) =>
   new MidjourneyAdapter(
     browser,
     Object.assign(
@@ -201,6 +206,7 @@ const adapterWith = (config: Partial<MidjourneyAdapterConfig> = {}) =>
       { appUrl: `${APP}/imagine`, cdnUrl: `${CDN}/`, userId: 'u-1' },
       config,
     ),
+    storage,
   );
 
 beforeEach(() => {
@@ -604,6 +610,113 @@ describe('submit: reference image upload', () => {
   });
 });
 
+describe('submit: images uploaded in the request body (kept in storage by the gateway)', () => {
+  const png = Buffer.from('89504e470d0a1a0a', 'hex');
+  const stored = (name: string) => ({
+    bucket: 'midjourney-uploads',
+    path: `uploads/${name}.png`,
+    contentType: 'image/png',
+  });
+  const storageWith = (get: ObjectStorage['get']) => strictMock<ObjectStorage>('ObjectStorage', { get });
+
+  it('reads each upload back from storage and uploads it; imagine leads the prompt with the image prompts', async () => {
+    const storage = storageWith(() => Promise.resolve({ bytes: png, contentType: 'image/png' }));
+    browser.reply(
+      { body: { shortUrl: 'https://s.mj.run/one' } },
+      { body: { shortUrl: 'https://s.mj.run/two' } },
+      { body: { success: [{ job_id: 'mj-1' }] } },
+    );
+    await adapterWith({}, storage).submit(job({ prompt: 'a fox', uploads: [stored('a'), stored('b')] }), signal);
+    expect(storage.get).toHaveBeenNthCalledWith(1, 'midjourney-uploads', 'uploads/a.png');
+    expect(storage.get).toHaveBeenNthCalledWith(2, 'midjourney-uploads', 'uploads/b.png');
+    const [first, , submit] = browser.requests;
+    expect(first.url).toBe(`${APP}/api/storage-upload-file`);
+    expect(first.init.form?.[0]).toMatchObject({ contentType: 'image/png', base64: png.toString('base64') });
+    const body = bodyOf(submit);
+    expect(body.prompt).toMatch(/^https:\/\/s\.mj\.run\/one https:\/\/s\.mj\.run\/two a fox/);
+    expect(body.metadata.imagePrompts).toBe(2);
+    expect(fetchImage).not.toHaveBeenCalled();
+  });
+
+  it('blends uploads, and describes an upload', async () => {
+    const storage = storageWith(() => Promise.resolve({ bytes: png, contentType: 'image/png' }));
+    browser.reply(
+      { body: { shortUrl: 'https://s.mj.run/b1' } },
+      { body: { shortUrl: 'https://s.mj.run/b2' } },
+      { body: { success: [{ job_id: 'mj-2' }] } },
+      { body: { shortUrl: 'https://s.mj.run/d' } },
+      { body: { data: { descriptions: ['one', 'two'] } } },
+    );
+    const adapter = adapterWith({}, storage);
+    await adapter.submit(
+      job({ imageUrls: [], uploads: [stored('x'), stored('y')], dimensions: 'portrait' }, { operation: 'blend' }),
+      signal,
+    );
+    expect(bodyOf(browser.requests[2]).prompt).toBe('https://s.mj.run/b1 https://s.mj.run/b2 --ar 2:3');
+    const described = await adapter.submit(job({ upload: stored('d') }, { operation: 'describe' }), signal);
+    expect(bodyOf(browser.requests[4])).toEqual({ image_url: 'https://s.mj.run/d' });
+    expect(described.result).toEqual({ descriptions: ['one', 'two'] });
+  });
+
+  it('fails UPLOAD_FAILED when the upload is gone, STORAGE_ERROR when storage fails, and never contacts Midjourney', async () => {
+    const gone = await rejection(
+      adapterWith(
+        {},
+        storageWith(() => Promise.resolve(null)),
+      ).submit(job({ prompt: 'a', uploads: [stored('gone')] }), signal),
+    );
+    expect(gone.code).toBe('UPLOAD_FAILED');
+    // Storage still down when the submission's time is up: STORAGE_ERROR (ours), not a provider answer.
+    const giveUp = new AbortController();
+    let reads = 0;
+    const down = await rejection(
+      adapterWith(
+        {},
+        storageWith(() => {
+          if (++reads === 2) giveUp.abort();
+          return Promise.reject(new Error('ECONNREFUSED'));
+        }),
+      ).submit(job({ upload: stored('d') }, { operation: 'describe' }), giveUp.signal),
+    );
+    expect(down.code).toBe('STORAGE_ERROR');
+    expect(reads).toBe(2);
+    expect(browser.requests).toEqual([]);
+  });
+
+  it('waits out a storage outage (backoff) before uploading the stored image, and submits once', async () => {
+    vi.useFakeTimers();
+    let reads = 0;
+    const storage = storageWith(() =>
+      ++reads < 3
+        ? Promise.reject(new Error('ECONNREFUSED'))
+        : Promise.resolve({ bytes: png, contentType: 'image/png' }),
+    );
+    browser.reply({ body: { shortUrl: 'https://s.mj.run/d' } }, { body: { data: { descriptions: ['one'] } } });
+    const pending = adapterWith({}, storage).submit(job({ upload: stored('d') }, { operation: 'describe' }), signal);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const described = await pending;
+    expect(reads).toBe(3);
+    expect(described.result).toEqual({ descriptions: ['one'] });
+    expect(browser.requests).toHaveLength(2);
+  });
+
+  it('refuses a describe with neither or both of imageUrl and upload as INVALID_PAYLOAD', async () => {
+    const neither = await rejection(adapterWith().submit(job({}, { operation: 'describe' }), signal));
+    expect(neither.code).toBe('INVALID_PAYLOAD');
+    const both = await rejection(
+      adapterWith().submit(
+        job({ imageUrl: 'https://e.com/a.png', upload: stored('d') }, { operation: 'describe' }),
+        signal,
+      ),
+    );
+    expect(both.code).toBe('INVALID_PAYLOAD');
+    const blendOfOne = await rejection(
+      adapterWith().submit(job({ uploads: [stored('x')] }, { operation: 'blend' }), signal),
+    );
+    expect(blendOfOne.code).toBe('INVALID_PAYLOAD');
+  });
+});
+
 describe('submit: video', () => {
   it('uploads the still and posts the video body of the web app', async () => {
     fetchImage.mockResolvedValue({ bytes: Buffer.from('png'), contentType: 'image/png' });
@@ -638,6 +751,38 @@ describe('submit: video', () => {
     });
     expect(submission).toMatchObject({ providerJobId: 'vid-1', kind: 'video', expectedCount: 2 });
     expect(submission.expectedDurationMs).toBe(90_000); // fast, half again for video
+  });
+
+  it('takes a stored start frame and an end frame (or loop): the start-and-end video type with --end', async () => {
+    const png = Buffer.from('89504e470d0a1a0a', 'hex');
+    const storage = strictMock<ObjectStorage>('ObjectStorage', {
+      get: () => Promise.resolve({ bytes: png, contentType: 'image/png' }),
+    });
+    fetchImage.mockResolvedValue({ bytes: png, contentType: 'image/png' });
+    browser.reply(
+      { body: { shortUrl: 'https://s.mj.run/start' } },
+      { body: { shortUrl: 'https://s.mj.run/end' } },
+      { body: { success: [{ job_id: 'vid-2' }] } },
+      { body: { shortUrl: 'https://s.mj.run/start' } },
+      { body: { success: [{ job_id: 'vid-3' }] } },
+    );
+    const upload = { bucket: 'midjourney-uploads', path: 'uploads/s.png', contentType: 'image/png' };
+    const adapter = adapterWith({}, storage);
+    await adapter.submit(
+      job({ upload, endImageUrl: 'https://example.com/end.png', textPrompt: 'waves' }, { operation: 'video' }),
+      signal,
+    );
+    expect(storage.get).toHaveBeenCalledWith('midjourney-uploads', 'uploads/s.png');
+    expect(fetchImage).toHaveBeenCalledWith('https://example.com/end.png', expect.anything());
+    expect(bodyOf(browser.requests[2])).toMatchObject({
+      videoType: 'vid_1.1_i2v_start_end_480',
+      newPrompt: 'https://s.mj.run/start waves --motion high --video 1 --end https://s.mj.run/end',
+    });
+    await adapter.submit(job({ upload, loop: true, textPrompt: 'waves' }, { operation: 'video' }), signal);
+    expect(bodyOf(browser.requests[4])).toMatchObject({
+      videoType: 'vid_1.1_i2v_start_end_480',
+      newPrompt: 'https://s.mj.run/start waves --motion high --video 1 --end loop',
+    });
   });
 
   it('refuses a video without an image before any request', async () => {

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BrowserSession, FetchResult } from '@app/browser';
 import type { JobMessage } from '@app/contracts';
 import type { InflightState } from '@app/provider-adapter';
+import type { ObjectStorage } from '@app/storage';
 import { strictMock, type StrictMock } from '../../../../test/strict-mock.js';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
 import type { MidjourneySocket } from './midjourney-socket.js';
@@ -56,6 +57,7 @@ beforeEach(() => {
   adapter = new MidjourneyAdapter(
     browser,
     Object.assign(new MidjourneyAdapterConfig(), { appUrl: APP, cdnUrl: CDN, userId: 'u-1', socketFreshMs: 15_000 }),
+    strictMock<ObjectStorage>('ObjectStorage'),
   );
   Object.assign(adapter, { socket });
 });

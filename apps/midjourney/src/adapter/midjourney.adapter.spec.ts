@@ -3,6 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { BrowserSession, type BrowserState, type FetchInit, type FetchResult } from '@app/browser';
 import { ProviderException, type JobMessage } from '@app/contracts';
 import type { InflightState } from '@app/provider-adapter';
+import type { ObjectStorage } from '@app/storage';
+import { strictMock } from '../../../../test/strict-mock.js';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
 import { classifyFailure, MidjourneyAdapter } from './midjourney.adapter.js';
 
@@ -94,6 +96,7 @@ describe('MidjourneyAdapter', () => {
         userId: 'u-42',
         expectedRenderMs: 0,
       }),
+      strictMock<ObjectStorage>('ObjectStorage'),
     );
   });
 

@@ -8,6 +8,7 @@ import {
   MidjourneyDescribePayload,
   MidjourneyImaginePayload,
   MidjourneyVideoPayload,
+  type MidjourneyStoredImage,
   allowedActions,
   ProviderException,
   parsePayload,
@@ -15,6 +16,7 @@ import {
 } from '@app/contracts';
 import type { Page } from 'puppeteer-core';
 import { BrowserSession, type FetchResult } from '@app/browser';
+import { ObjectStorage } from '@app/storage';
 import {
   BrowserProviderAdapter,
   fetchExternalImage,
@@ -26,6 +28,7 @@ import {
   type PollOutcome,
   type ResultRef,
   type Submission,
+  readStoredUpload,
 } from '@app/provider-adapter';
 import { MidjourneyAdapterConfig } from './midjourney-adapter.config.js';
 import { actionFields, metadata, siteMode } from './actions.js';
@@ -41,6 +44,13 @@ const SOCKET_WAIT_MS = 5_000;
 /** Jobs show up in the account's feed within this of their submission; before it, "not listed" proves nothing. */
 const FEED_SETTLE_MS = 10_000;
 type Marker = 'in' | 'out' | 'challenge';
+/** File name extensions of the image types uploaded to the site. */
+const UPLOAD_EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+};
 const RENDER_MS: Record<string, number> = { fast: 60_000, relax: 120_000, relaxed: 120_000, turbo: 30_000 };
 
 /** One `success[]` entry of /api/submit-jobs (PROVIDERS.md §2.5). */
@@ -101,6 +111,8 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
   constructor(
     browser: BrowserSession,
     private readonly config: MidjourneyAdapterConfig,
+    /** Where the gateway keeps images uploaded in request bodies (base64 on /mj/*). */
+    private readonly storage: ObjectStorage,
   ) {
     super(browser);
     this.app = new URL(config.appUrl).origin;
@@ -463,6 +475,9 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
         const input = parsePayload(MidjourneyImaginePayload, job.input);
         const o = input.options;
         const shortUrl = input.imageUrl ? await this.upload(input.imageUrl, signal) : undefined;
+        // Image prompts uploaded in the request body go up after the URL one, in their order.
+        const uploaded: string[] = [];
+        for (const upload of input.uploads ?? []) uploaded.push(await this.upload(upload, signal));
         // Style and omni references given as URLs go up first, like the image prompt; style codes stay as they are.
         let styleRefs: string[] | undefined;
         if (o.style_refs) {
@@ -470,13 +485,13 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
           for (const ref of o.style_refs) styleRefs.push(/^https?:/i.test(ref) ? await this.upload(ref, signal) : ref);
         }
         const omniRef = o.omni_ref ? await this.upload(o.omni_ref, signal) : undefined;
-        const prompt = buildImaginePrompt(input, shortUrl, { styleRefs, omniRef });
+        const prompt = buildImaginePrompt(input, shortUrl, { styleRefs, omniRef, imageUrls: uploaded });
         return {
           fields: { t: 'imagine', prompt },
           prompt,
           kind: 'image',
           mode: siteMode(o.mode, 'relax'),
-          imagePrompts: shortUrl ? 1 : 0,
+          imagePrompts: (shortUrl ? 1 : 0) + uploaded.length,
           expectedCount: 4,
           uploadUrl: shortUrl,
         };
@@ -484,7 +499,9 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       case 'blend': {
         const input = parsePayload(MidjourneyBlendPayload, job.input);
         const urls: string[] = [];
-        for (const url of input.imageUrls) urls.push(await this.upload(url, signal));
+        for (const source of [...input.imageUrls, ...(input.uploads ?? [])]) {
+          urls.push(await this.upload(source, signal));
+        }
         // A blend is an imagine of the uploaded images alone, at the chosen dimensions' aspect ratio.
         const prompt = [...urls, `--ar ${MJ_BLEND_AR[input.dimensions]}`].join(' ');
         return {
@@ -498,12 +515,15 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       }
       case 'video': {
         const input = parsePayload(MidjourneyVideoPayload, job.input);
-        const shortUrl = await this.upload(input.imageUrl, signal);
-        const prompt = buildVideoPrompt(input, shortUrl);
+        const shortUrl = await this.upload((input.upload ?? input.imageUrl)!, signal);
+        const endSource = input.endUpload ?? input.endImageUrl;
+        const end = endSource ? await this.upload(endSource, signal) : input.loop ? 'loop' : undefined;
+        const prompt = buildVideoPrompt({ ...input, end }, shortUrl);
         return {
           fields: {
             t: 'video',
-            videoType: 'vid_1.1_i2v_480',
+            // An end frame (or loop) takes the start-and-end video type with `--end` (PROVIDERS.md, the video body).
+            videoType: end ? 'vid_1.1_i2v_start_end_480' : 'vid_1.1_i2v_480',
             newPrompt: prompt,
             parentJob: null,
             animateMode: 'manual',
@@ -538,7 +558,7 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
   /** `/api/describe` answers at once (§2.4): the job completes at its first poll with the four prompts. */
   private async describe(job: JobMessage, signal: AbortSignal): Promise<Submission> {
     const input = parsePayload(MidjourneyDescribePayload, job.input);
-    const imageUrl = await this.upload(input.imageUrl, signal);
+    const imageUrl = await this.upload((input.upload ?? input.imageUrl)!, signal);
     const res = await this.call<{ data?: { descriptions?: unknown } }>(
       'POST',
       '/api/describe',
@@ -563,14 +583,20 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
     };
   }
 
-  /** Uploads a reference image (fetched with an SSRF guard) and returns the URL MJ wants in the prompt. */
-  private async upload(imageUrl: string, signal: AbortSignal): Promise<string> {
-    const image = await fetchExternalImage(imageUrl, {
-      allowPrivate: this.config.allowPrivateUrls,
-      maxBytes: this.config.maxImageBytes,
-      signal,
-    });
-    const ext = image.contentType.includes('jpeg') || image.contentType.includes('jpg') ? 'jpg' : 'png';
+  /**
+   * Uploads a reference image — fetched with the SSRF guard, or read back from storage when the gateway kept it
+   * from a request body — and returns the URL MJ wants in the prompt. Nothing reaches MJ's submit before this.
+   */
+  private async upload(source: string | MidjourneyStoredImage, signal: AbortSignal): Promise<string> {
+    const image =
+      typeof source === 'string'
+        ? await fetchExternalImage(source, {
+            allowPrivate: this.config.allowPrivateUrls,
+            maxBytes: this.config.maxImageBytes,
+            signal,
+          })
+        : await this.stored(source, signal);
+    const ext = UPLOAD_EXTENSIONS[image.contentType.replace('image/jpg', 'image/jpeg')] ?? 'png';
     let res: FetchResult<{ shortUrl?: string; bucketPathname?: string }>;
     try {
       res = await this.call(
@@ -602,6 +628,21 @@ export class MidjourneyAdapter extends BrowserProviderAdapter {
       throw new ProviderException('UPLOAD_FAILED', `Reference image upload answered HTTP ${res.status}`);
     }
     return url;
+  }
+
+  /** An image the gateway stored from a request body. */
+  private async stored(
+    upload: MidjourneyStoredImage,
+    signal: AbortSignal,
+  ): Promise<{ bytes: Buffer; contentType: string }> {
+    const object = await readStoredUpload(this.storage, upload, signal, (m) => this.logger.warn(m));
+    if (object.bytes.length > this.config.maxImageBytes) {
+      throw new ProviderException(
+        'UPLOAD_FAILED',
+        `The uploaded image is larger than ${this.config.maxImageBytes} bytes`,
+      );
+    }
+    return { bytes: object.bytes, contentType: upload.contentType };
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   CHATGPT_MAX_IMAGES,
   CHATGPT_MAX_PROMPT_CHARS,
 } from '@app/contracts';
+import { WebhookEventsField } from '../../webhooks/webhook-events.js';
 
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 /** n8n sends '' for "none": treat empty strings as absent. */
@@ -62,6 +63,7 @@ export class ConversationDto {
   conversation_id?: string;
   /** Called with the job when it ends (signed with WEBHOOK_SECRET); loopback and private hosts are refused (400 FORBIDDEN_HOST). */
   @IsOptional() @IsUrl(url) webhook_url?: string;
+  @WebhookEventsField() webhook_events?: string[];
   /** Hard deadline for the job, seconds (default CHATGPT_DEADLINE_SECONDS). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(30) @Max(86_400) timeout_seconds?: number;
 }

@@ -30,6 +30,7 @@ import {
   type IdeogramModelVersion,
   type IdeogramStyle,
 } from '@app/contracts';
+import { WebhookEventsField } from '../../webhooks/webhook-events.js';
 
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || value === null ? undefined : value);
@@ -43,6 +44,7 @@ class IdeogramJobOptionsDto {
   @IsOptional()
   @IsUrl(url)
   webhook_url?: string;
+  @WebhookEventsField() webhook_events?: string[];
   @ApiPropertyOptional({ description: 'Hard deadline of the job, seconds (default IDEOGRAM_DEADLINE_SECONDS)' })
   @IsOptional()
   @Type(() => Number)

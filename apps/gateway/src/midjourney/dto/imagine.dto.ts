@@ -14,6 +14,7 @@ import {
   IsBoolean,
 } from 'class-validator';
 import { IsNotBlank, MJ_MODES, MJ_MOTIONS, MidjourneyImagineOptions } from '@app/contracts';
+import { WebhookEventsField } from '../../webhooks/webhook-events.js';
 
 const url = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 /** n8n sends '' for "no image": treat empty strings as absent. */
@@ -22,6 +23,7 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || val
 export class JobOptionsDto {
   /** Called with the job when it ends (signed with WEBHOOK_SECRET); loopback and private hosts are refused (400 FORBIDDEN_HOST). */
   @IsOptional() @IsUrl(url) webhook_url?: string;
+  @WebhookEventsField() webhook_events?: string[];
   /** Hard deadline for the job, seconds (default MIDJOURNEY_DEADLINE_SECONDS). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(30) @Max(86_400) timeout_seconds?: number;
 }
