@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// `npm test`: installs what is missing (npm packages, Chromium, nats-server; a private Postgres when none answers),
-// builds the apps, runs unit, integration then fuzz tests, prints one summary line ("N passed, N failed") and exits
-// non-zero on any failure.
+// `npm test`: installs what is missing (npm packages, Chromium, nats-server, kubectl; a private Postgres when none
+// answers), builds the apps, runs unit, integration then fuzz tests, prints one summary line ("N passed, N failed")
+// and exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePostgres, ensureSystem, root } from './lib/prereqs.mjs';
+import { ensureKubectl, ensurePostgres, ensureSystem, root } from './lib/prereqs.mjs';
 
 ensureSystem();
+ensureKubectl();
 const stopPostgres = await ensurePostgres();
 
 const outDir = mkdtempSync(join(tmpdir(), 'gw-test-'));

@@ -51,10 +51,27 @@ function aptInstall(packages) {
   );
 }
 
-export function ensureNodeModules() {
-  const lock = join(root, 'package-lock.json');
+/**
+ * True when node_modules holds what package-lock.json locks: npm's record of the install (node_modules/
+ * .package-lock.json) has every locked package at its version. Compared by content, not by file times: a checkout
+ * (a fresh clone, a git worktree sharing an install) gives the lock file a new time without changing it.
+ */
+function installMatchesLock() {
   const marker = join(root, 'node_modules', '.package-lock.json');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  if (!existsSync(marker)) return false;
+  try {
+    const locked = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages ?? {};
+    const installed = JSON.parse(readFileSync(marker, 'utf8')).packages ?? {};
+    return Object.entries(locked).every(
+      ([path, entry]) => path === '' || entry.optional || installed[path]?.version === entry.version,
+    );
+  } catch {
+    return false;
+  }
+}
+
+export function ensureNodeModules() {
+  if (installMatchesLock()) return;
   // `npm install` rather than `npm ci`: it still installs the locked versions, but does not refuse a lock file
   // that lacks other platforms' optional binaries (registry mirrors often carry only some of them).
   log('installing npm packages (npm install)');
@@ -108,6 +125,11 @@ export function appEntry(app) {
 }
 
 /** What every run of the system needs, in order: packages, Chromium, nats-server, built apps and console. */
+/** kubectl renders the k8s overlays in the manifests spec (`kubectl kustomize`); Debian ships it as kubernetes-client. */
+export function ensureKubectl() {
+  if (!which('kubectl')) aptInstall(['kubernetes-client']);
+}
+
 export function ensureSystem() {
   ensureNodeModules();
   ensureChromium();
