@@ -22,6 +22,7 @@ export class AppModule {
       sendTimeoutMs: config.GEMINI_SEND_TIMEOUT_MS,
       expectedRenderMs: config.GEMINI_EXPECTED_RENDER_MS,
       pollIntervalMs: config.GEMINI_POLL_INTERVAL_MS,
+      push: config.GEMINI_PUSH,
       downloadTimeoutMs: config.GEMINI_DOWNLOAD_TIMEOUT_MS,
       downloadDir: config.GEMINI_DOWNLOAD_DIR || join(tmpdir(), 'gemini-downloads', config.GEMINI_ACCOUNT),
       allowPrivateUrls: config.GEMINI_ALLOW_PRIVATE_URLS,

@@ -11,8 +11,10 @@ export class GeminiAdapterConfig {
   sendTimeoutMs: number = 30_000;
   /** Expected render time (the original waited up to 10 minutes); the first poll comes at a fraction of it. */
   expectedRenderMs: number = 120_000;
-  /** Poll interval while the video renders (the original looked every 10 s). */
+  /** Poll interval while the video renders (the original looked every 10 s); a backstop while the tab is watched. */
   pollIntervalMs: number = 10_000;
+  /** Watch each job's tab for the page's own updates (a DOM observer) and look at once when the answer changes. */
+  push: boolean = true;
   /** The download of the finished video, from the click to the last byte. */
   downloadTimeoutMs: number = 120_000;
   /** Parent of the per-job download folders (bug #17: never "the newest file of a shared folder"). */

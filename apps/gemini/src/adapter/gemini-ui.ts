@@ -186,36 +186,64 @@ export async function waitForConversation(
   return ((await handle?.jsonValue()) as { id: string } | { alert: string } | undefined) ?? null;
 }
 
+/** The last answer as the page shows it: self-contained, it runs inside the page (evaluated, or as text). */
+function answerInPage(ui: GeminiUi): AnswerReading {
+  const all = (list: readonly string[], root: ParentNode = document) =>
+    list.flatMap((s) => [...root.querySelectorAll<HTMLElement>(s)]);
+  const responses = all(ui.response);
+  const last = responses[responses.length - 1];
+  const text = last
+    ? all(ui.responseText, last)
+        .map((e) => e.innerText.trim())
+        .filter(Boolean)
+        .join('\n')
+    : '';
+  const video = last ? all(ui.video, last)[0] : undefined;
+  const src = video ? (video.getAttribute('src') ?? '') : '';
+  return {
+    found: !!last,
+    videoSrc: src ? new URL(src, location.href).href : null,
+    downloadButton: !!last && all(ui.downloadButton, last).length > 0,
+    generating:
+      !!last && (new RegExp(ui.generatingText, 'i').test(last.innerText) || all(ui.generating).length > 0) && !src,
+    done: !!last && all(ui.responseDone, last).length > 0,
+    text,
+    alerts: all(ui.errorToast)
+      .filter((e) => !last?.contains(e))
+      .map((e) => e.innerText.trim())
+      .filter(Boolean),
+    conversationId: new RegExp(ui.conversationPath).exec(location.pathname)?.[1] ?? null,
+  };
+}
+
 /** Reads the last answer: its video, progress, text, and any alert the page shows. */
 export function readAnswer(page: Page): Promise<AnswerReading> {
-  return page.evaluate((ui: GeminiUi) => {
-    const all = (list: readonly string[], root: ParentNode = document) =>
-      list.flatMap((s) => [...root.querySelectorAll<HTMLElement>(s)]);
-    const responses = all(ui.response);
-    const last = responses[responses.length - 1];
-    const text = last
-      ? all(ui.responseText, last)
-          .map((e) => e.innerText.trim())
-          .filter(Boolean)
-          .join('\n')
-      : '';
-    const video = last ? all(ui.video, last)[0] : undefined;
-    const src = video ? (video.getAttribute('src') ?? '') : '';
-    return {
-      found: !!last,
-      videoSrc: src ? new URL(src, location.href).href : null,
-      downloadButton: !!last && all(ui.downloadButton, last).length > 0,
-      generating:
-        !!last && (new RegExp(ui.generatingText, 'i').test(last.innerText) || all(ui.generating).length > 0) && !src,
-      done: !!last && all(ui.responseDone, last).length > 0,
-      text,
-      alerts: all(ui.errorToast)
-        .filter((e) => !last?.contains(e))
-        .map((e) => e.innerText.trim())
-        .filter(Boolean),
-      conversationId: new RegExp(ui.conversationPath).exec(location.pathname)?.[1] ?? null,
-    };
-  }, GEMINI_UI);
+  return page.evaluate(answerInPage, GEMINI_UI);
+}
+
+/** What about an answer can end its job: a change of it is news (text length stands in for the text). */
+export function answerSignature(reading: AnswerReading): string {
+  return JSON.stringify([
+    reading.found,
+    reading.videoSrc,
+    reading.generating,
+    reading.done,
+    reading.downloadButton,
+    reading.alerts.length,
+    reading.text.length,
+  ]);
+}
+
+/**
+ * Resolves when the last answer differs from the reading whose signature is `since`: a MutationObserver in the tab
+ * (it works in background tabs, unlike animation frames), so the page's own updates are pushed to us at once and
+ * cost the site no request. Rejects when `signal` aborts or the tab closes.
+ */
+export async function answerChanged(page: Page, since: string, signal: AbortSignal): Promise<void> {
+  const expression =
+    `(${answerSignature.toString()})((${answerInPage.toString()})(${JSON.stringify(GEMINI_UI)}))` +
+    ` !== ${JSON.stringify(since)}`;
+  await page.waitForFunction(expression, { polling: 'mutation', timeout: 0, signal });
 }
 
 /** Marks the last answer's download button and clicks it with a real mouse event; false when there is none. */

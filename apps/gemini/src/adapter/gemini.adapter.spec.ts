@@ -27,6 +27,8 @@ vi.mock('./gemini-ui.js', () => {
     clickSend: strict('clickSend'),
     waitForConversation: strict('waitForConversation'),
     readAnswer: strict('readAnswer'),
+    answerSignature: strict('answerSignature'),
+    answerChanged: strict('answerChanged'),
     clickDownload: strict('clickDownload'),
     fetchInTab: strict('fetchInTab'),
   };
@@ -196,6 +198,72 @@ describe('GeminiAdapter', () => {
       state: 'completed',
       expectedCount: 1,
       ready: [{ index: 0, url: `${APP}/v/${CHAT}.mp4`, kind: 'video' }],
+    });
+  });
+
+  describe('push: the job’s tab watched for the page’s own updates', () => {
+    const rendering = {
+      found: true,
+      videoSrc: null,
+      downloadButton: false,
+      generating: true,
+      done: false,
+      text: 'Generating your video…',
+      alerts: [],
+      conversationId: CHAT,
+    };
+    let changed: () => void;
+    let watchSignal: AbortSignal | undefined;
+
+    beforeEach(() => {
+      UI.pageMarker.mockResolvedValue('ready');
+      UI.readAnswer.mockResolvedValue(rendering);
+      UI.answerSignature.mockReturnValue('rendering');
+      UI.answerChanged.mockImplementation((_page, _since, signal) => {
+        watchSignal = signal;
+        return new Promise<void>((resolve) => (changed = resolve));
+      });
+    });
+
+    it('watches a running job once, wakes it by its chat id when the answer changes, then polls decide again', async () => {
+      const wake = vi.fn();
+      adapter.watch(wake);
+      const state = inflight(job({ prompt: 'a boat' }));
+      expect((await adapter.poll(state, AbortSignal.timeout(5000))).state).toBe('running');
+      expect(UI.answerChanged).toHaveBeenCalledWith(page, 'rendering', expect.any(AbortSignal));
+      expect(adapter.pushes(state)).toBe(true);
+      await adapter.poll(state, AbortSignal.timeout(5000)); // a backstop poll while watched: no second watcher
+      expect(UI.answerChanged).toHaveBeenCalledTimes(1);
+      changed();
+      await vi.waitFor(() => expect(wake).toHaveBeenCalledWith(CHAT));
+      expect(adapter.pushes(state)).toBe(false);
+    });
+
+    it('stops watching when the job ends (release)', async () => {
+      const state = inflight(job({ prompt: 'a boat' }));
+      await adapter.poll(state, AbortSignal.timeout(5000));
+      await adapter.release(state.job.jobId);
+      expect(watchSignal?.aborted).toBe(true);
+      expect(adapter.pushes(state)).toBe(false);
+    });
+
+    it('only polls with GEMINI_PUSH=false', async () => {
+      const polling = new GeminiAdapter(
+        browser,
+        Object.assign(new GeminiAdapterConfig(), {
+          appUrl: `${APP}/app`,
+          downloadDir,
+          pageTimeoutMs: 1000,
+          push: false,
+        }),
+      );
+      const state = inflight(job({ prompt: 'a boat' }));
+      expect(await polling.poll(state, AbortSignal.timeout(5000))).toMatchObject({
+        state: 'running',
+        retryAfterMs: 10_000,
+      });
+      expect(UI.answerChanged).not.toHaveBeenCalled();
+      expect(polling.pushes(state)).toBe(false);
     });
   });
 

@@ -24,6 +24,8 @@ import {
   fetchInTab,
   pageMarker,
   readAnswer,
+  answerChanged,
+  answerSignature,
   typePrompt,
   waitForConversation,
 } from './gemini-ui.js';
@@ -57,6 +59,9 @@ export class GeminiAdapter extends BrowserProviderAdapter {
   private readonly app: string;
   /** Each job's tab; absent after a relaunch or a restart (polls reopen the chat). */
   private readonly tabs = new Map<string, Page>();
+  /** Jobs whose tab is watched for a change of the answer (a DOM observer): their news comes by push. */
+  private readonly watching = new Map<string, AbortController>();
+  private wake?: (providerJobId?: string) => void;
 
   constructor(
     browser: BrowserSession,
@@ -64,7 +69,11 @@ export class GeminiAdapter extends BrowserProviderAdapter {
   ) {
     super(browser);
     this.app = new URL(config.appUrl).origin;
-    browser.onRelaunch(() => this.tabs.clear());
+    browser.onRelaunch(() => {
+      this.tabs.clear();
+      for (const watch of this.watching.values()) watch.abort();
+      this.watching.clear();
+    });
   }
 
   // ------------------------------------------------------------ account
@@ -175,8 +184,12 @@ export class GeminiAdapter extends BrowserProviderAdapter {
   async poll(state: InflightState, signal: AbortSignal): Promise<PollOutcome> {
     const conversationId = state.submission!.providerJobId;
     const page = await this.tabOf(state, signal);
-    const outcome = answerOutcome(await readAnswer(page));
-    if (outcome.state === 'running') return { state: 'running', ready: [], retryAfterMs: this.config.pollIntervalMs };
+    const reading = await readAnswer(page);
+    const outcome = answerOutcome(reading);
+    if (outcome.state === 'running') {
+      if (this.config.push) this.watchAnswer(state, page, answerSignature(reading));
+      return { state: 'running', ready: [], retryAfterMs: this.config.pollIntervalMs };
+    }
     if (outcome.state === 'failed') {
       return { state: 'failed', ready: [], error: outcome.error, result: { conversation_id: conversationId } };
     }
@@ -187,6 +200,39 @@ export class GeminiAdapter extends BrowserProviderAdapter {
       ready: [{ index: 0, url: outcome.videoSrc, kind: 'video' }],
       result: { conversation_id: conversationId },
     };
+  }
+
+  // ------------------------------------------------------------ push (the page's own updates)
+
+  override watch(wake: (providerJobId?: string) => void): void {
+    this.wake = wake;
+  }
+
+  override pushes(state: InflightState): boolean {
+    return this.watching.has(state.job.jobId);
+  }
+
+  /**
+   * Watches the job's tab until its answer changes from what the last poll read, then wakes the job: the page
+   * updates itself as the video renders, so a change is seen at once instead of at the next poll. The poll then
+   * decides (and watches again while the job still runs); polls go on as a backstop.
+   */
+  private watchAnswer(state: InflightState, page: Page, since: string): void {
+    const jobId = state.job.jobId;
+    if (this.watching.has(jobId)) return;
+    const watch = new AbortController();
+    this.watching.set(jobId, watch);
+    const conversationId = state.submission!.providerJobId;
+    answerChanged(page, since, watch.signal).then(
+      () => {
+        if (this.watching.get(jobId) === watch) this.watching.delete(jobId);
+        this.wake?.(conversationId);
+      },
+      () => {
+        // Aborted, or the tab went away: the next poll reopens the chat and watches again.
+        if (this.watching.get(jobId) === watch) this.watching.delete(jobId);
+      },
+    );
   }
 
   // ------------------------------------------------------------ results
@@ -291,6 +337,8 @@ export class GeminiAdapter extends BrowserProviderAdapter {
   }
 
   override async release(jobId: string): Promise<void> {
+    this.watching.get(jobId)?.abort();
+    this.watching.delete(jobId);
     const page = this.tabs.get(jobId);
     this.tabs.delete(jobId);
     if (page) await this.browser.closeTab(page);

@@ -22,6 +22,8 @@ export class GeminiConfig extends WorkerCommonConfig {
   @IsInt() @Min(50) GEMINI_EXPECTED_RENDER_MS: number = 120_000;
   /** Poll interval while the video renders (the original looked every 10 s). */
   @IsInt() @Min(50) GEMINI_POLL_INTERVAL_MS: number = 10_000;
+  /** Watch each job's tab for the page's own updates and look at once (false: polls only, at the interval above). */
+  @Transform(envBoolean) @IsBoolean() GEMINI_PUSH: boolean = true;
   @IsInt() @Min(1000) GEMINI_DOWNLOAD_TIMEOUT_MS: number = 120_000;
   /** Parent of the per-job download folders (each removed after its download); empty: under the system's temp dir. */
   @IsString() GEMINI_DOWNLOAD_DIR: string = '';

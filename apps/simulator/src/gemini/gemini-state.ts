@@ -148,6 +148,8 @@ export class GeminiState {
         account: c.account,
         prompt: c.prompt,
         startedAt: c.startedAt,
+        // When the page's backend starts answering with the video (the bench's zero for detection delays).
+        completesAt: c.outcome === 'stuck' ? null : c.startedAt + c.renderMs,
         videoTool: c.videoTool,
         image: c.image,
         outcome: c.outcome,
