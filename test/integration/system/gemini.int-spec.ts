@@ -205,6 +205,38 @@ describe('Gemini (Veo) end to end', () => {
     }
   });
 
+  it('sees a finished video as the page shows it (the tab watched), long before any poll would look', async () => {
+    // Polls every 10 minutes (the adaptive cap lifted too); while the tab is watched the runtime's backstop poll comes
+    // 15 s after the last look. The render takes 4 s: only the watcher can have seen the video within 10 s.
+    const env = system.workerEnv('gemini')!;
+    const before = { ...env };
+    Object.assign(env, {
+      GEMINI_POLL_INTERVAL_MS: '600000',
+      GEMINI_POLL_MAX_MS: '600000',
+      GEMINI_EXPECTED_RENDER_MS: '2000',
+    });
+    await system.admin('POST', '/__admin/gemini/config', { renderMs: 200_000 });
+    await system.stopProviderWorker('gemini');
+    await system.startProviderWorker('gemini');
+    try {
+      const created = await system.api('POST', '/v1/gemini/video', { prompt: 'a lantern on a night river' });
+      const job = await system.waitForJob(created.body.id, (j) =>
+        ['completed', 'failed', 'timeout'].includes(j.status),
+      );
+      expect(job.status).toBe('completed');
+      const chat = (await chats()).find((c) => c.id === job.result.conversation_id);
+      const seenAfter = Date.parse(job.result.providerDoneAt) - chat.completesAt;
+      expect(seenAfter).toBeGreaterThanOrEqual(0);
+      expect(seenAfter).toBeLessThan(10_000);
+    } finally {
+      await system.admin('POST', '/__admin/gemini/config', { renderMs: 60_000 });
+      for (const key of Object.keys(env)) delete env[key];
+      Object.assign(env, before);
+      await system.stopProviderWorker('gemini');
+      await system.startProviderWorker('gemini');
+    }
+  }, 90_000);
+
   it('fails with SIGNED_OUT when the profile is signed out, and works again once it is back', async () => {
     await fault({ fault: 'unauthorized' });
     const created = await system.api('POST', '/v1/gemini/video', { prompt: 'signed out' });
