@@ -461,6 +461,7 @@ async function geminiDetection(system: TestSystem, jobs: number, label: string) 
   const chats = (await system.admin('GET', '/__admin/gemini/stats')).chats as Array<{
     id: string;
     completesAt: number;
+    videoRequests: number;
   }>;
   return summarize(
     runs.flatMap((run) => {
@@ -470,7 +471,8 @@ async function geminiDetection(system: TestSystem, jobs: number, label: string) 
         {
           delay: (run.detectedAt - chat.completesAt) / 1000,
           delivery: (run.deliveredAt - chat.completesAt) / 1000,
-          requests: 0,
+          // The worker reads the tab's DOM; the site sees only the video's download.
+          requests: chat.videoRequests,
         },
       ];
     }),
