@@ -31,6 +31,7 @@ import {
 } from '../apps/gateway/src/ideogram/dto/ideogram.dto.js';
 import { BlendDto, DescribeDto as MidjourneyDescribeDto } from '../apps/gateway/src/midjourney/dto/actions.dto.js';
 import { ImagineDto, VideoDto } from '../apps/gateway/src/midjourney/dto/imagine.dto.js';
+import { WEBHOOK_EVENTS } from '../apps/gateway/src/webhooks/webhook-events.js';
 
 // The console (a browser bundle) keeps its own copy of the API's limits; these checks keep the copy honest: the
 // lists equal the contracts', and what the forms send passes the gateway's DTOs (and what they refuse, the DTOs do).
@@ -71,7 +72,7 @@ function validValue(field: ops.Field): ops.Values[string] {
     case 'urls':
       return Array.from({ length: field.minItems ?? 1 }, (_, i) => `https://example.com/${i}.png`);
     case 'list':
-      return ['https://example.com/style.png', 'abc123'];
+      return field.options ? field.options.slice(0, 2) : ['https://example.com/style.png', 'abc123'];
     case 'uuid':
       return randomUUID();
     case 'images':
@@ -101,6 +102,10 @@ describe('console operations', () => {
     expect(ops.CHATGPT_MAX_IMAGES).toBe(CHATGPT_MAX_IMAGES);
     expect(ops.CHATGPT_MAX_PROMPT_CHARS).toBe(CHATGPT_MAX_PROMPT_CHARS);
     expect(ops.GEMINI_MAX_PROMPT_CHARS).toBe(GEMINI_MAX_PROMPT_CHARS);
+    expect(ops.WEBHOOK_EVENTS).toEqual(WEBHOOK_EVENTS);
+    const events = ops.OPERATIONS[0].fields.find((f) => f.name === 'webhook_events')!;
+    expect(WEBHOOK_EVENTS.every((e) => events.pattern!.test(e))).toBe(true);
+    expect(events.pattern!.test('output')).toBe(false);
   });
 
   it('cover every /v1 job operation', () => {

@@ -77,8 +77,21 @@ export const CHATGPT_CONVERSATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 const AR = /^[1-9]\d*:[1-9]\d*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The changes a job's webhook can hear (the gateway's WEBHOOK_EVENTS). */
+export const WEBHOOK_EVENTS = ['start', 'progress', 'completed'] as const;
+
 const jobOptions: Field[] = [
   { name: 'webhook_url', label: 'Webhook URL', kind: 'url', help: 'Called when the job ends (public hosts only)' },
+  {
+    name: 'webhook_events',
+    label: 'Webhook events (one a line)',
+    kind: 'list',
+    options: WEBHOOK_EVENTS,
+    pattern: /^(start|progress|completed)$/,
+    patternMessage: 'start, progress or completed',
+    maxItems: 3,
+    help: 'Which changes call the webhook: start, progress (at most every 2 s), completed (the default)',
+  },
   { name: 'timeout_seconds', label: 'Deadline (s)', kind: 'number', min: 30, max: 86_400 },
 ];
 const ideaId: Field = { name: 'idea_id', label: 'product_design idea id', kind: 'uuid' };

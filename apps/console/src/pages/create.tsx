@@ -118,7 +118,8 @@ function OperationForm({ operation }: { operation: Operation }) {
   );
 }
 
-const isAdvanced = (field: Field) => ['webhook_url', 'timeout_seconds', 'idea_id'].includes(field.name);
+const isAdvanced = (field: Field) =>
+  ['webhook_url', 'webhook_events', 'timeout_seconds', 'idea_id'].includes(field.name);
 
 function FieldInput({
   field,

@@ -53,6 +53,7 @@ export class GeminiController {
         prompt: body.prompt,
         imageUrl: body.image_url,
         webhookUrl: body.webhook_url,
+        webhookEvents: body.webhook_events,
         timeoutSeconds: body.timeout_seconds,
       },
       idempotencyKey,

@@ -17,6 +17,7 @@ export interface VideoRequest {
   prompt: string;
   imageUrl?: string;
   webhookUrl?: string;
+  webhookEvents?: string[];
   timeoutSeconds?: number;
 }
 
@@ -42,6 +43,7 @@ export class GeminiService {
       operation: 'video',
       input,
       webhookUrl: request.webhookUrl,
+      webhookEvents: request.webhookEvents,
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
