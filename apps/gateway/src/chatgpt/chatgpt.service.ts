@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   ChatgptConversationPayload,
-  ProviderException,
   Subjects,
-  parsePayload,
   type ChatgptConversationPromptReply,
   type ChatgptRecentImagesReply,
   type ChatgptStoredImage,
@@ -12,6 +10,7 @@ import {
 import { ObjectStorage } from '@app/storage';
 import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
+import { assertJobInput } from '../errors/submission-checks.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { WorkerRpc } from '../workers/worker-rpc.js';
 import { storeImage, type DecodedImage } from '../files/image-upload.js';
@@ -66,7 +65,10 @@ export class ChatgptService {
       ...target,
     };
     // Checked before anything is stored; the stored references then only add valid entries.
-    this.validate({ ...input, ...(decoded.length ? { uploads: decoded.map(() => placeholder) } : {}) });
+    assertJobInput(ChatgptConversationPayload, {
+      ...input,
+      ...(decoded.length ? { uploads: decoded.map(() => placeholder) } : {}),
+    });
     if (decoded.length) input.uploads = await Promise.all(decoded.map((image) => this.store(image)));
     return this.jobs.create(key, {
       provider: 'chatgpt',
@@ -77,21 +79,6 @@ export class ChatgptService {
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
-  }
-
-  private validate(input: Record<string, unknown>): void {
-    try {
-      parsePayload(ChatgptConversationPayload, input);
-    } catch (error) {
-      if (!(error instanceof ProviderException)) throw error;
-      const problems = (error.details?.problems ?? []) as Array<{ field: string; problems: string[] }>;
-      const first = problems[0];
-      throw new GatewayException(
-        'INVALID_REQUEST',
-        first ? `${first.field}: ${first.problems[0]}` : error.message,
-        problems,
-      );
-    }
   }
 
   private store(image: DecodedImage): Promise<ChatgptStoredImage> {

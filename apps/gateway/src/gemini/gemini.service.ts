@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { GeminiVideoPayload, ProviderException, Subjects, parsePayload, type StatusReply } from '@app/contracts';
-import { privateHostReason } from '@app/net';
+import { GeminiVideoPayload, Subjects, type StatusReply } from '@app/contracts';
 import type { ApiKey } from '../auth/api-key.js';
-import { GatewayException } from '../errors/gateway.exception.js';
+import { assertJobInput, assertPublicUrls } from '../errors/submission-checks.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { WorkerRpc } from '../workers/worker-rpc.js';
 
@@ -36,8 +35,8 @@ export class GeminiService {
       prompt: request.prompt,
       ...(request.imageUrl ? { imageUrl: request.imageUrl } : {}),
     };
-    this.validate(input);
-    await this.assertPublic(request.imageUrl);
+    assertJobInput(GeminiVideoPayload, input, { imageUrl: 'image_url' });
+    if (!this.config.allowPrivateUrls) await assertPublicUrls([['image_url', request.imageUrl]], 'start images');
     return this.jobs.create(key, {
       provider: 'gemini',
       operation: 'video',
@@ -47,32 +46,6 @@ export class GeminiService {
       idempotencyKey,
       deadlineSeconds: request.timeoutSeconds ?? this.config.deadlineSeconds,
     });
-  }
-
-  private validate(input: Record<string, unknown>): void {
-    try {
-      parsePayload(GeminiVideoPayload, input);
-    } catch (error) {
-      if (!(error instanceof ProviderException)) throw error;
-      const problems = (error.details?.problems ?? []) as Array<{ field: string; problems: string[] }>;
-      const first = problems[0];
-      const field = first?.field === 'imageUrl' ? 'image_url' : first?.field;
-      throw new GatewayException('INVALID_REQUEST', first ? `${field}: ${first.problems[0]}` : error.message, problems);
-    }
-  }
-
-  /** The SSRF guard at submission (the worker checks again when it fetches). */
-  private async assertPublic(url: string | undefined): Promise<void> {
-    if (!url || this.config.allowPrivateUrls) return;
-    const reason = await privateHostReason(new URL(url));
-    if (reason) {
-      throw new GatewayException(
-        'FORBIDDEN_HOST',
-        `image_url: ${reason}; start images must be on public hosts`,
-        [{ field: 'image_url', problems: [reason] }],
-        400,
-      );
-    }
   }
 
   status(): Promise<StatusReply> {

@@ -11,10 +11,10 @@ import {
   type MidjourneyImagineOptions,
   type StatusReply,
 } from '@app/contracts';
-import { privateHostReason } from '@app/net';
 import { ObjectStorage } from '@app/storage';
 import type { ApiKey } from '../auth/api-key.js';
 import { GatewayException } from '../errors/gateway.exception.js';
+import { assertPublicUrls } from '../errors/submission-checks.js';
 import { decodeImage, storeImage } from '../files/image-upload.js';
 import { JobWaiter } from '../jobs/job-waiter.js';
 import { JobsService } from '../jobs/jobs.service.js';
@@ -406,24 +406,9 @@ export class MidjourneyService {
     return job;
   }
 
-  /**
-   * The SSRF guard at submission (the worker checks again when it fetches): reference URLs must be public unless
-   * MIDJOURNEY_ALLOW_PRIVATE_URLS. Decided before anything is stored.
-   */
+  /** Reference URLs must be public unless MIDJOURNEY_ALLOW_PRIVATE_URLS; decided before anything is stored. */
   private async assertPublic(urls: ReadonlyArray<readonly [string, string | undefined]>): Promise<void> {
-    if (this.config.allowPrivateUrls) return;
-    for (const [field, url] of urls) {
-      if (!url) continue;
-      const reason = await privateHostReason(new URL(url));
-      if (reason) {
-        throw new GatewayException(
-          'FORBIDDEN_HOST',
-          `${field}: ${reason}; reference images must be on public hosts`,
-          [{ field, problems: [reason] }],
-          400,
-        );
-      }
-    }
+    if (!this.config.allowPrivateUrls) await assertPublicUrls(urls, 'reference images');
   }
 
   status(): Promise<StatusReply> {
